@@ -1,0 +1,39 @@
+# Two commands for a fresh machine with only Python 3.11+:
+#   make demo   -> creates .venv, installs cxroi, runs it on sample_data/ with configs/default.yaml
+#   make test   -> same environment plus test extras, runs lint, types and the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
+
+.PHONY: demo test lint bench clean sample-data
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP) $@
+
+demo: $(STAMP)
+	$(BIN)/cxroi scores -c configs/default.yaml --format table
+
+test: $(TSTAMP)
+	$(BIN)/ruff check cxroi tests benchmarks sample_data
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_scores.py
+
+sample-data: $(STAMP)
+	$(BIN)/python sample_data/generate.py sample_data
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

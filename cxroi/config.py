@@ -1,0 +1,159 @@
+"""The YAML config: read with ``yaml.safe_load`` into a typed, validated model.
+
+Unknown keys and wrong types are rejected with ``path.to.key: message``. Relative input paths are resolved
+against the config file's own folder, so a config works from any working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cxroi.errors import ConfigError
+from cxroi.metrics.bands import Range, band_problems
+
+Period = Literal["week", "month", "quarter", "year"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InputConfig(_Model):
+    """One input file (or several read as one data set) and how to read it."""
+
+    path: list[str] = Field(min_length=1)
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    date_format: str | None = None
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
+class NpsConfig(_Model):
+    column: str | None = None
+    scale: Range = (0, 10)
+    detractors: Range = (0, 6)
+    passives: Range = (7, 8)
+    promoters: Range = (9, 10)
+    interval: Literal["wald", "adjusted-wald"] = "wald"
+
+    @model_validator(mode="after")
+    def _bands(self) -> NpsConfig:
+        bands = {"detractors": self.detractors, "passives": self.passives, "promoters": self.promoters}
+        _raise_band_problems(self.scale, bands, partition=True)
+        return self
+
+
+class CsatConfig(_Model):
+    column: str | None = None
+    scale: Range = (1, 5)
+    satisfied: Range = (4, 5)
+
+    @model_validator(mode="after")
+    def _bands(self) -> CsatConfig:
+        _raise_band_problems(self.scale, {"satisfied": self.satisfied}, partition=False)
+        return self
+
+
+class CesConfig(_Model):
+    column: str | None = None
+    scale: Range = (1, 7)
+    disagree: Range = (1, 3)
+    neutral: Range | None = (4, 4)
+    agree: Range = (5, 7)
+    value: Literal["mean", "agree", "net"] = "mean"
+
+    @model_validator(mode="after")
+    def _bands(self) -> CesConfig:
+        bands = {"disagree": self.disagree, "neutral": self.neutral, "agree": self.agree}
+        _raise_band_problems(self.scale, bands, partition=True)
+        return self
+
+
+def _raise_band_problems(scale: Range, bands: dict[str, Range | None], partition: bool) -> None:
+    problems = band_problems(scale, bands, partition=partition)
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+class ScoresConfig(_Model):
+    """What ``cxroi scores`` computes; every key can be overridden by a command-line flag."""
+
+    input: str = "survey"
+    nps: NpsConfig = NpsConfig()
+    csat: CsatConfig = CsatConfig()
+    ces: CesConfig = CesConfig()
+    date: str | None = None
+    by: list[str] = []
+    period: Period | None = None
+    strict: bool = False
+
+
+class Config(_Model):
+    version: Literal[1] = 1
+    inputs: dict[str, InputConfig] = {}
+    scores: ScoresConfig = ScoresConfig()
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for p in loc:
+        if isinstance(p, int):
+            parts[-1:] = [f"{parts[-1]}[{p}]"] if parts else [f"[{p}]"]
+        else:
+            parts.append(p)
+    return ".".join(parts) or "(top level)"
+
+
+def parse_config(data: Any, source: str = "config") -> Config:
+    """Validate an already-parsed mapping; errors become one ``ConfigError`` naming each key."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of keys", "see configs/default.yaml")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            lines.append(f"{_location(tuple(err['loc']))}: {msg}")
+        raise ConfigError(f"{source}: " + "; ".join(lines), "see configs/default.yaml for every key") from exc
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a YAML config, resolving relative input paths against its folder."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config {path}: no such file", "check the path given to -c/--config") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config {path}: cannot read it ({exc})", "save it as UTF-8 text") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"config {path}: invalid YAML{where}: {problem}", "check the indentation") from exc
+    config = parse_config(data, f"config {path}")
+    base = p.resolve().parent
+    inputs = {
+        name: spec.model_copy(
+            update={"path": [q if q == "-" or Path(q).is_absolute() else os.path.relpath(base / q) for q in spec.path]}
+        )
+        for name, spec in config.inputs.items()
+    }
+    return config.model_copy(update={"inputs": inputs})

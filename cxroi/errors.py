@@ -1,0 +1,62 @@
+"""Error hierarchy. Each error carries its exit code and a hint; only ``cli.py`` turns them into output.
+
+Exit codes (documented in README):
+
+====  =========================================================================
+0     success
+1     unexpected internal error (a bug: please report it with ``--verbose``)
+2     usage or configuration error (bad option, bad YAML, invalid bands ...)
+3     input not found or unreadable (missing file, undecodable bytes, bad sheet)
+4     input data problem (column not found, no valid answers, ``--strict`` hits)
+5     an alert threshold was breached (reserved for ``cxroi run`` alerts)
+130   interrupted (Ctrl-C)
+====  =========================================================================
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_DATA = 4
+EXIT_ALERT = 5
+EXIT_INTERRUPTED = 130
+
+
+class CxroiError(Exception):
+    """Base class of every error a user can cause. ``message`` is one line; ``hint`` says how to fix it."""
+
+    exit_code = EXIT_INTERNAL
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(CxroiError):
+    """A bad option combination on the command line."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(CxroiError):
+    """The YAML config cannot be read or does not validate."""
+
+    exit_code = EXIT_USAGE
+
+
+class InputError(CxroiError):
+    """An input file is missing, unreadable, or its bytes do not decode."""
+
+    exit_code = EXIT_INPUT
+
+
+class DataError(CxroiError):
+    """The input was read but its content cannot give an answer (missing column, no valid rows ...)."""
+
+    exit_code = EXIT_DATA

@@ -1,0 +1,429 @@
+"""Open an input (CSV/TSV, XLSX, Parquet or ``-`` for stdin) and stream the needed columns in batches.
+
+Columns are requested by kind:
+
+* ``category`` - dictionary-encoded text (segments, and score columns, whose few distinct strings are parsed
+  once per batch instead of once per row); numeric Parquet/XLSX columns stay numeric;
+* ``text`` - plain strings (ids, amounts to be parsed by the caller);
+* ``date`` - timestamps. The format is guessed from a sample and pyarrow parses it while reading; if some
+  value does not fit, the column is re-read as text and parsed per batch, and the rows that fail are flagged
+  in ``Batch.bad_dates``.
+
+Blank cells are nulls. Rows with the wrong number of fields (e.g. report footers) are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from cxroi.errors import DataError, InputError
+from cxroi.io.dates import ISO8601, guess_date_format
+from cxroi.io.layout import Layout, detect_layout
+from cxroi.io.sniff import (
+    FileKind,
+    decode_head,
+    detect_encoding,
+    detect_kind,
+    head_records,
+    sniff_delimiter,
+)
+
+HEAD_BYTES = 1 << 20
+DEFAULT_BLOCK_SIZE = 16 << 20
+_DICT = pa.dictionary(pa.int32(), pa.string())
+_TS = pa.timestamp("us")
+
+
+class ColumnKind(str, Enum):
+    CATEGORY = "category"
+    TEXT = "text"
+    DATE = "date"
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read an input; ``None`` means sniff it."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    date_format: str | None = None
+    block_size: int = DEFAULT_BLOCK_SIZE
+
+
+@dataclass
+class Batch:
+    """A slice of rows: the requested columns plus where they sit in the file."""
+
+    source: str
+    columns: dict[str, pa.Array]
+    first_row: int  # spreadsheet row number of the batch's first data row
+    num_rows: int
+    bad_dates: dict[str, np.ndarray] = field(default_factory=dict)  # column -> bool mask of unparseable dates
+
+    def row_numbers(self, mask: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(mask) + self.first_row
+
+
+@dataclass
+class SkippedRows:
+    """Rows the parser could not use (wrong number of fields), e.g. a Salesforce report footer."""
+
+    count: int = 0
+    footer: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+class DateConversionFailed(Exception):
+    """Internal: the fast timestamp parse hit a value that does not fit; re-read the date as text."""
+
+
+_stdin_copy: Path | None = None
+
+
+def _spool_stdin() -> Path:
+    """Copy standard input to a temporary file once, so it can be sniffed and streamed like a file."""
+    global _stdin_copy
+    if _stdin_copy is None:
+        fd, name = tempfile.mkstemp(prefix="cxroi-stdin-")
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+        _stdin_copy = Path(name)
+        atexit.register(lambda: _stdin_copy.unlink(missing_ok=True) if _stdin_copy else None)
+    return _stdin_copy
+
+
+_FOOTER_MARKERS = ("grand totals", "confidential information", "copyright (c)", "salesforce.com")
+
+
+class TableSource:
+    """One input file, sniffed and ready to stream columns from."""
+
+    def __init__(self, path: str, options: ReadOptions | None = None) -> None:
+        self.display = "<stdin>" if path == "-" else path
+        self.options = options or ReadOptions()
+        self.path = _spool_stdin() if path == "-" else Path(path)
+        if path != "-":
+            if not self.path.exists():
+                raise InputError(f"{path}: no such file", "check the path (use - to read standard input)")
+            if self.path.is_dir():
+                raise InputError(f"{path}: is a directory, not a file", "name a CSV, XLSX or Parquet file")
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(HEAD_BYTES)
+            self.size = self.path.stat().st_size
+        except OSError as exc:
+            raise InputError(f"{self.display}: cannot read ({exc.strerror})", "check the file's permissions") from exc
+        if not head.strip():
+            raise InputError(f"{self.display}: the file is empty", "export the data again")
+        self.kind: FileKind = detect_kind(self.path, head)
+        self.skipped = SkippedRows()
+        self.encoding: str | None = None
+        self.delimiter: str | None = None
+        self._sample: list[list[str]] = []
+        if self.kind == "csv":
+            self.encoding = detect_encoding(head, self.options.encoding, self.display)
+            try:
+                text = decode_head(head, self.encoding)
+            except InputError as exc:
+                raise InputError(f"{self.display}: {exc.message}", exc.hint) from exc
+            self.delimiter = sniff_delimiter(text, self.options.delimiter)
+            records = head_records(text, self.delimiter)
+            self.layout = detect_layout(records)
+            self._sample = [list(r) for r in records[self.layout.header_rows :]]
+        elif self.kind == "xlsx":
+            self._xlsx_rows = _read_xlsx(self.path, self.options.sheet, self.display)
+            self.layout = detect_layout([[_cell_text(c) for c in r] for r in self._xlsx_rows[:4]])
+            self._sample = [[_cell_text(c) for c in r] for r in self._xlsx_rows[self.layout.header_rows :][:400]]
+        else:
+            import pyarrow.parquet as pq
+
+            try:
+                self._parquet = pq.ParquetFile(self.path)
+            except (pa.ArrowInvalid, OSError) as exc:
+                raise InputError(f"{self.display}: not a readable Parquet file ({exc})") from exc
+            self.layout = Layout("parquet", tuple(self._parquet.schema_arrow.names), 0)
+        if not self.layout.names:
+            raise InputError(f"{self.display}: no header row found", "the first row must name the columns")
+
+    # -- column names -------------------------------------------------------------------------------
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.layout.names
+
+    def resolve(self, spec: str) -> str:
+        return self.layout.resolve(spec, self.display)
+
+    def sample_values(self, column: str) -> list[str]:
+        """Up to 400 raw values of ``column`` from the start of the data (for sniffing)."""
+        if self.kind == "parquet":
+            table = next(self._parquet.iter_batches(batch_size=400, columns=[column]), None)
+            if table is None:
+                return []
+            return [str(v) for v in table.column(0).to_pylist() if v is not None]
+        idx = self.layout.names.index(column)
+        return [r[idx] for r in self._sample if idx < len(r)]
+
+    def date_format(self, column: str) -> str:
+        if self.options.date_format:
+            return self.options.date_format
+        values = self.sample_values(column)
+        fmt, share = guess_date_format(values)
+        if fmt is None or share < 0.5:
+            example = next((v for v in values if v.strip()), "")
+            raise DataError(
+                f"{self.display}: cannot recognise the date format of column {column!r}"
+                + (f" (e.g. {example!r})" if example else " (no values)"),
+                "give it with --date-format, e.g. --date-format '%d/%m/%Y %H:%M'",
+            )
+        return fmt
+
+    # -- streaming ----------------------------------------------------------------------------------
+    def batches(self, wanted: dict[str, ColumnKind], *, text_dates: bool = False) -> Iterator[Batch]:
+        """Stream the ``wanted`` columns (already resolved names) in order."""
+        self.skipped = SkippedRows()
+        if self.kind == "csv":
+            yield from self._csv_batches(wanted, text_dates)
+        elif self.kind == "xlsx":
+            yield from self._xlsx_batches(wanted)
+        else:
+            yield from self._parquet_batches(wanted)
+
+    def _csv_batches(self, wanted: dict[str, ColumnKind], text_dates: bool) -> Iterator[Batch]:
+        assert self.delimiter is not None and self.encoding is not None
+        date_formats = {c: self.date_format(c) for c, k in wanted.items() if k is ColumnKind.DATE}
+        types: dict[str, pa.DataType] = {}
+        parsers: list[Any] = []
+        for col, kind in wanted.items():
+            if kind is ColumnKind.CATEGORY:
+                types[col] = _DICT
+            elif kind is ColumnKind.TEXT or text_dates:
+                types[col] = pa.string()
+            else:
+                types[col] = _TS
+                fmt = date_formats[col]
+                parsers.append(pacsv.ISO8601 if fmt == ISO8601 else fmt)
+        encoding = {"utf-8": "utf8", "utf-8-sig": "utf8"}.get(self.encoding, self.encoding)
+        read_opts = pacsv.ReadOptions(
+            column_names=list(self.layout.names),
+            skip_rows_after_names=self.layout.header_rows,
+            encoding=encoding,
+            block_size=self.options.block_size,
+            use_threads=True,
+        )
+        parse_opts = pacsv.ParseOptions(
+            delimiter=self.delimiter, newlines_in_values=True, invalid_row_handler=self._invalid_row
+        )
+        convert_opts = pacsv.ConvertOptions(
+            include_columns=list(wanted),
+            column_types=types,
+            timestamp_parsers=sorted(set(parsers), key=str) or None,
+            strings_can_be_null=True,
+            null_values=[""],
+            quoted_strings_can_be_null=True,
+        )
+        row = self.layout.header_rows + 1
+        try:
+            reader = pacsv.open_csv(
+                self.path, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts
+            )
+            for rb in reader:
+                cols = {c: rb.column(c) for c in wanted}
+                bad: dict[str, np.ndarray] = {}
+                if text_dates:
+                    for col, fmt in date_formats.items():
+                        cols[col], bad[col] = _parse_dates(cols[col], fmt)
+                yield Batch(self.display, cols, row, rb.num_rows, bad)
+                row += rb.num_rows
+        except pa.ArrowInvalid as exc:
+            msg = str(exc)
+            if not text_dates and "timestamp" in msg and "conversion error" in msg.lower():
+                raise DateConversionFailed(msg) from exc
+            if "utf8" in msg.lower() or "utf-8" in msg.lower():
+                raise InputError(
+                    f"{self.display}: the bytes are not valid {self.encoding} further into the file",
+                    "try --encoding latin-1 (or cp1252, utf-16)",
+                ) from exc
+            raise InputError(f"{self.display}: cannot parse as delimited text: {msg.splitlines()[0]}") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{self.display}: the bytes do not decode as {self.encoding}",
+                "try another --encoding, e.g. latin-1, cp1252 or utf-16",
+            ) from exc
+
+    def _invalid_row(self, row: Any) -> str:
+        text = (row.text or "").strip().strip('"')
+        self.skipped.count += 1
+        if text.casefold().startswith(_FOOTER_MARKERS) or not text:
+            self.skipped.footer += 1
+        elif len(self.skipped.examples) < 3:
+            where = f"line {row.number}: " if row.number and row.number > 0 else ""
+            self.skipped.examples.append(f"{where}{text[:60]}")
+        return "skip"
+
+    def _xlsx_batches(self, wanted: dict[str, ColumnKind]) -> Iterator[Batch]:
+        rows = self._xlsx_rows[self.layout.header_rows :]
+        idx = {c: self.layout.names.index(c) for c in wanted}
+        step = 65536
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
+            cols: dict[str, pa.Array] = {}
+            bad: dict[str, np.ndarray] = {}
+            for col, kind in wanted.items():
+                raw = [r[idx[col]] if idx[col] < len(r) else None for r in chunk]
+                if kind is ColumnKind.DATE:
+                    cols[col], bad[col] = self._xlsx_dates(col, raw)
+                elif kind is ColumnKind.CATEGORY and raw and all(
+                    isinstance(v, int | float) and not isinstance(v, bool) or v is None for v in raw
+                ):
+                    cols[col] = pa.array(raw, type=pa.float64())
+                else:
+                    texts = [None if (t := _cell_text(v)) == "" else t for v in raw]
+                    arr = pa.array(texts, type=pa.string())
+                    cols[col] = arr.dictionary_encode() if kind is ColumnKind.CATEGORY else arr
+            yield Batch(self.display, cols, self.layout.header_rows + 1 + start, len(chunk), bad)
+
+    def _xlsx_dates(self, col: str, raw: list[Any]) -> tuple[pa.Array, np.ndarray]:
+        if all(isinstance(v, datetime) or v is None or v == "" for v in raw):
+            return pa.array([v or None for v in raw], type=_TS), np.zeros(len(raw), dtype=bool)
+        texts = pa.array([None if (t := _cell_text(v)) == "" else t for v in raw], type=pa.string())
+        return _parse_dates(texts, self.date_format(col))
+
+    def _parquet_batches(self, wanted: dict[str, ColumnKind]) -> Iterator[Batch]:
+        row = 1
+        for rb in self._parquet.iter_batches(batch_size=1 << 20, columns=list(wanted)):
+            cols: dict[str, pa.Array] = {}
+            bad: dict[str, np.ndarray] = {}
+            for col, kind in wanted.items():
+                arr = rb.column(col)
+                if kind is ColumnKind.DATE:
+                    if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
+                        if pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
+                            arr = pc.local_timestamp(arr)
+                        cols[col] = arr.cast(_TS)
+                        bad[col] = np.zeros(len(arr), dtype=bool)
+                    else:
+                        cols[col], bad[col] = _parse_dates(arr.cast(pa.string()), self.date_format(col))
+                elif kind is ColumnKind.CATEGORY:
+                    if pa.types.is_dictionary(arr.type) or pa.types.is_integer(arr.type) or pa.types.is_floating(
+                        arr.type
+                    ):
+                        cols[col] = arr
+                    else:
+                        cols[col] = arr.cast(pa.string()).dictionary_encode()
+                else:
+                    cols[col] = arr.cast(pa.string())
+            yield Batch(self.display, cols, row, rb.num_rows, bad)
+            row += rb.num_rows
+
+
+def _parse_dates(texts: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
+    """Parse text dates with ``fmt``; unparseable non-blank values become null and are flagged."""
+    texts = texts.cast(pa.string()) if not pa.types.is_string(texts.type) else texts
+    trimmed = pc.utf8_trim_whitespace(texts)
+    if fmt == ISO8601:
+        parsed = _iso(trimmed)
+    else:
+        parsed = pc.strptime(trimmed, format=fmt, unit="us", error_is_null=True)
+    bad = pc.and_(pc.is_null(parsed), pc.invert(pc.is_null(trimmed)))
+    return parsed, np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _iso(texts: pa.Array) -> pa.Array:
+    values: list[datetime | None] = []
+    for v in texts.to_pylist():
+        try:
+            d = datetime.fromisoformat(v) if v else None
+        except ValueError:
+            d = None
+        if d is not None and d.tzinfo is not None:
+            d = d.replace(tzinfo=None)
+        values.append(d)
+    return pa.array(values, type=_TS)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def _read_xlsx(path: Path, sheet: str | None, display: str) -> list[tuple[Any, ...]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(f"{display}: not a readable XLSX workbook ({exc})") from exc
+    try:
+        if sheet is not None:
+            if sheet not in wb.sheetnames:
+                raise InputError(
+                    f"{display}: no sheet named {sheet!r}", "sheets: " + ", ".join(map(repr, wb.sheetnames))
+                )
+            ws = wb[sheet]
+        else:
+            ws = wb.worksheets[0]
+        rows = [r for r in ws.iter_rows(values_only=True) if any(v not in (None, "") for v in r)]
+    finally:
+        wb.close()
+    return rows
+
+
+def open_source(path: str, options: ReadOptions | None = None) -> TableSource:
+    return TableSource(path, options)
+
+
+def open_sources(paths: Sequence[str], options: ReadOptions | None = None) -> list[TableSource]:
+    if not paths:
+        raise InputError("no input file given", "pass a path, or - to read standard input")
+    if list(paths).count("-") > 1:
+        raise InputError("standard input (-) can be read only once")
+    return [open_source(p, options) for p in paths]
+
+
+A = TypeVar("A")
+
+
+def scan(
+    source: TableSource, wanted: dict[str, ColumnKind], new: Callable[[], A], step: Callable[[A, Batch], None]
+) -> A:
+    """Fold every batch of ``source`` into an accumulator made by ``new``.
+
+    The fast path lets pyarrow parse dates while reading; if a date does not fit the guessed format the
+    whole file is folded again with dates read as text (so the bad ones can be counted, not fatal).
+    """
+    acc = new()
+    try:
+        for batch in source.batches(wanted):
+            step(acc, batch)
+        return acc
+    except DateConversionFailed:
+        acc = new()
+        for batch in source.batches(wanted, text_dates=True):
+            step(acc, batch)
+        return acc
+

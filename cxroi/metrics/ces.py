@@ -1,0 +1,89 @@
+"""Customer Effort Score (CES 2.0): "The company made it easy for me to handle my issue", 1-7 agree scale.
+
+Three ways to report it (``value`` mode):
+
+* ``mean`` (default): the mean answer, on the scale's own units. Margin ``1.959964 * s / sqrt(n)`` with
+  ``s`` the sample standard deviation (n - 1); undefined (NaN) for n < 2. Changes: Welch's t-test.
+* ``agree``: % of answers in the agree band (5-7 on 1-7), Wald margin like CSAT; changes: two-proportion test.
+* ``net``: % agree - % disagree in points (-100..100), variance and margin as NPS (agree = +1, disagree = -1).
+
+The result is computed from a histogram: counts of each scale value, so batches add up exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from cxroi.metrics.nps import nps, nps_change_test
+from cxroi.metrics.stats import Z95, two_proportion_test, wald_proportion, welch_test
+
+CesMode = Literal["mean", "agree", "net"]
+
+
+@dataclass(frozen=True)
+class CesResult:
+    n: int
+    agree: int
+    neutral: int
+    disagree: int
+    mean: float
+    sd: float
+    mode: CesMode
+    value: float
+    moe: float
+    ci_low: float
+    ci_high: float
+
+
+def mean_sd(values: Sequence[float], counts: Sequence[int]) -> tuple[int, float, float]:
+    """n, mean and sample standard deviation (n - 1) of a histogram; sd is NaN for n < 2."""
+    n = int(sum(counts))
+    if n == 0:
+        return 0, math.nan, math.nan
+    mean = sum(v * c for v, c in zip(values, counts, strict=True)) / n
+    if n < 2:
+        return n, mean, math.nan
+    ss = sum(c * (v - mean) ** 2 for v, c in zip(values, counts, strict=True))
+    return n, mean, math.sqrt(ss / (n - 1))
+
+
+def ces(
+    values: Sequence[float],
+    counts: Sequence[int],
+    agree: int,
+    disagree: int,
+    mode: CesMode = "mean",
+    z: float = Z95,
+) -> CesResult:
+    """CES from a histogram (``values[i]`` answered ``counts[i]`` times) and the agree/disagree band counts."""
+    n, mean, sd = mean_sd(values, counts)
+    neutral = n - agree - disagree
+    if n == 0:
+        nan = math.nan
+        return CesResult(0, 0, 0, 0, nan, nan, mode, nan, nan, nan, nan)
+    if mode == "mean":
+        moe = z * sd / math.sqrt(n) if n >= 2 else math.nan
+        return CesResult(n, agree, neutral, disagree, mean, sd, mode, mean, moe, mean - moe, mean + moe)
+    if mode == "agree":
+        p, m = wald_proportion(agree, n, z)
+        value, moe = p * 100.0, m * 100.0
+        return CesResult(
+            n, agree, neutral, disagree, mean, sd, mode, value, moe, max(value - moe, 0.0), min(value + moe, 100.0)
+        )
+    r = nps(agree, neutral, disagree, z=z)
+    return CesResult(n, agree, neutral, disagree, mean, sd, mode, r.value, r.moe, r.ci_low, r.ci_high)
+
+
+def ces_change_test(before: CesResult, after: CesResult) -> tuple[float, float]:
+    """Change (after - before) in the value's unit and its two-sided p-value, by mode (see module doc)."""
+    delta = after.value - before.value
+    if before.mode == "mean":
+        return delta, welch_test(before.mean, before.sd, before.n, after.mean, after.sd, after.n)
+    if before.mode == "agree":
+        return delta, two_proportion_test(before.agree, before.n, after.agree, after.n)
+    a = nps(before.agree, before.neutral, before.disagree)
+    b = nps(after.agree, after.neutral, after.disagree)
+    return nps_change_test(a, b)

@@ -1,0 +1,59 @@
+"""Calendar periods: integer keys computed from timestamps, and their labels.
+
+Keys sort in time order: month ``YYYYMM``, quarter ``YYYYQ``, year ``YYYY``, ISO week ``YYYYWW`` (ISO year).
+Labels: ``2025-01``, ``2025-Q1``, ``2025``, ``2025-W03``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+Period = Literal["week", "month", "quarter", "year"]
+PERIODS_PER_YEAR = {"week": 52, "month": 12, "quarter": 4, "year": 1}
+
+
+def period_keys(timestamps: pa.Array, period: Period) -> np.ndarray:
+    """Integer period key per timestamp; -1 where the timestamp is null."""
+    if period == "month":
+        key = pc.add(pc.multiply(pc.year(timestamps), 100), pc.month(timestamps))
+    elif period == "quarter":
+        key = pc.add(pc.multiply(pc.year(timestamps), 10), pc.quarter(timestamps))
+    elif period == "year":
+        key = pc.year(timestamps)
+    else:
+        key = pc.add(pc.multiply(pc.iso_year(timestamps), 100), pc.iso_week(timestamps))
+    return np.asarray(pc.fill_null(key, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def period_label(key: int, period: Period) -> str:
+    if period == "month":
+        return f"{key // 100:04d}-{key % 100:02d}"
+    if period == "quarter":
+        return f"{key // 10:04d}-Q{key % 10}"
+    if period == "year":
+        return f"{key:04d}"
+    return f"{key // 100:04d}-W{key % 100:02d}"
+
+
+def period_bounds(key: int, period: Period) -> tuple[date, date]:
+    """First day of the period and first day of the next one."""
+    if period == "month":
+        y, m = divmod(key, 100)
+        start = date(y, m, 1)
+        end = date(y + (m == 12), m % 12 + 1, 1)
+    elif period == "quarter":
+        y, q = divmod(key, 10)
+        start = date(y, 3 * q - 2, 1)
+        end = date(y + (q == 4), (3 * q) % 12 + 1, 1)
+    elif period == "year":
+        start, end = date(key, 1, 1), date(key + 1, 1, 1)
+    else:
+        y, w = divmod(key, 100)
+        start = date.fromisocalendar(y, w, 1)
+        end = start + timedelta(days=7)
+    return start, end

@@ -1,0 +1,1 @@
+"""Ties sources and metrics together for a config. Returns result objects; never prints."""

@@ -1,0 +1,102 @@
+"""Helpers shared by the pipelines: per-batch group codes and problem tallies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cxroi.io import Batch
+
+BLANK_LABEL = "(blank)"
+MAX_ROWS_SHOWN = 5
+
+
+@dataclass
+class Tally:
+    """Rows that could not be used: how many, the first row numbers, a few example values."""
+
+    count: int = 0
+    rows: list[int] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, batch: Batch, mask: np.ndarray, values: Sequence[str] = ()) -> None:
+        hits = int(mask.sum())
+        if not hits:
+            return
+        self.count += hits
+        if len(self.rows) < MAX_ROWS_SHOWN:
+            self.rows.extend(int(r) for r in batch.row_numbers(mask)[: MAX_ROWS_SHOWN - len(self.rows)])
+        for v in values:
+            if len(self.examples) >= 3:
+                break
+            if v not in self.examples:
+                self.examples.append(v)
+
+    def merge(self, other: Tally) -> None:
+        self.count += other.count
+        self.rows = (self.rows + other.rows)[:MAX_ROWS_SHOWN]
+        self.examples = (self.examples + [e for e in other.examples if e not in self.examples])[:3]
+
+    def where(self) -> str:
+        rows = ", ".join(map(str, self.rows))
+        more = ", ..." if self.count > len(self.rows) else ""
+        ex = "; e.g. " + ", ".join(repr(e) for e in self.examples) if self.examples else ""
+        return f"row{'s' if self.count > 1 else ''} {rows}{more}{ex}"
+
+
+def label_of(value: object) -> str:
+    if value is None:
+        return BLANK_LABEL
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def category_codes(arr: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """Codes 0..k-1 per row and the k labels; blanks get the label ``(blank)``."""
+    if not pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_encode()
+    labels = [label_of(v) for v in arr.dictionary.to_pylist()]
+    trimmed = [lab.strip() or BLANK_LABEL for lab in labels]
+    indices = pc.fill_null(arr.indices, len(trimmed))
+    codes = np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes, [*trimmed, BLANK_LABEL]
+
+
+def combine_codes(parts: Sequence[tuple[np.ndarray, Sequence[object]]], n: int) -> tuple[np.ndarray, int]:
+    """Mixed-radix combination of several code arrays into one group code per row, and the radix total."""
+    combined = np.zeros(n, dtype=np.int64)
+    radix = 1
+    for codes, labels in parts:
+        combined = combined * len(labels) + codes
+        radix *= len(labels)
+    return combined, radix
+
+
+def decode_code(code: int, parts: Sequence[tuple[np.ndarray, Sequence[object]]]) -> tuple[object, ...]:
+    out: list[object] = []
+    for _codes, labels in reversed(parts):
+        code, idx = divmod(code, len(labels))
+        out.append(labels[idx])
+    return tuple(reversed(out))
+
+
+def grouped_histograms(
+    combined: np.ndarray, radix: int, positions: np.ndarray, width: int
+) -> list[tuple[int, np.ndarray]]:
+    """Histogram of ``positions`` (0..width-1) per group code: [(code, counts[width]), ...] for non-empty groups."""
+    key = combined * width + positions
+    if radix * width <= 1 << 22:
+        counts = np.bincount(key, minlength=radix * width).reshape(radix, width)
+        nonzero = np.flatnonzero(counts.any(axis=1))
+        return [(int(c), counts[c]) for c in nonzero]
+    uniq, cnt = np.unique(key, return_counts=True)
+    groups: dict[int, np.ndarray] = {}
+    for k, c in zip(uniq.tolist(), cnt.tolist(), strict=True):
+        g, pos = divmod(k, width)
+        groups.setdefault(g, np.zeros(width, dtype=np.int64))[pos] += c
+    return sorted(groups.items())

@@ -1,0 +1,354 @@
+"""``cxroi scores``: NPS, CSAT and CES per segment and period, from integer counts per group.
+
+Each input is streamed in batches; every batch is reduced to a histogram of scale positions per
+(period, segment...) group, and histograms from batches and files add up exactly. Every score is then
+computed from those counts (see ``cxroi.metrics``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+
+from cxroi.config import CesConfig, CsatConfig, NpsConfig, Period
+from cxroi.errors import DataError, UsageError
+from cxroi.io import Batch, ColumnKind, TableSource
+from cxroi.io.reader import scan
+from cxroi.metrics.answers import BLANK, INVALID, numeric_positions, parse_answer, scale_positions
+from cxroi.metrics.bands import band_lookup
+from cxroi.metrics.ces import CesResult, ces, ces_change_test
+from cxroi.metrics.csat import CsatResult, csat, csat_change_test
+from cxroi.metrics.nps import NpsResult, nps, nps_change_test
+from cxroi.metrics.periods import period_keys, period_label
+from cxroi.pipeline.common import Tally, category_codes, combine_codes, decode_code, grouped_histograms
+
+Metric = Literal["nps", "csat", "ces"]
+METRICS: tuple[Metric, ...] = ("nps", "csat", "ces")
+TITLES = {
+    "nps": "NPS (points, -100..100)",
+    "csat": "CSAT (% satisfied)",
+    "ces": "CES",
+}
+SCORE_FIELDS = (
+    "n",
+    "value",
+    "moe",
+    "ci_low",
+    "ci_high",
+    "promoters",
+    "passives",
+    "detractors",
+    "satisfied",
+    "agree",
+)
+
+
+@dataclass(frozen=True)
+class ScoresRequest:
+    """What to compute: a config per metric that has a column, plus date/segments/period."""
+
+    nps: NpsConfig | None = None
+    csat: CsatConfig | None = None
+    ces: CesConfig | None = None
+    date: str | None = None
+    by: tuple[str, ...] = ()
+    period: Period | None = None
+    strict: bool = False
+
+    def metrics(self) -> dict[Metric, NpsConfig | CsatConfig | CesConfig]:
+        found = {m: getattr(self, m) for m in METRICS}
+        return {m: c for m, c in found.items() if c is not None and c.column}
+
+
+@dataclass(frozen=True)
+class ScoresResult:
+    records: list[dict[str, Any]]
+    fields: list[str]
+    warnings: list[str]
+    by: tuple[str, ...]
+    period: Period | None
+    answers: dict[str, int]  # metric -> valid answers used
+
+
+@dataclass
+class _Acc:
+    counts: dict[str, dict[tuple[object, ...], np.ndarray]] = field(default_factory=dict)
+    invalid: dict[str, Tally] = field(default_factory=dict)
+    bad_dates: Tally = field(default_factory=Tally)
+    no_date: Tally = field(default_factory=Tally)
+    rows: int = 0
+
+
+def _positions(arr: pa.Array, low: int, high: int) -> tuple[np.ndarray, list[str] | None, np.ndarray | None]:
+    """Scale positions per row, plus (for text) the dictionary strings and per-entry positions for examples."""
+    if pa.types.is_dictionary(arr.type):
+        texts = arr.dictionary.to_pylist()
+        strings = [None if t is None else str(t) for t in texts]
+        lut = scale_positions([parse_answer(t) for t in strings], low, high)
+        lut = np.append(lut, BLANK)
+        idx = np.asarray(arr.indices.fill_null(len(strings)).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return lut[idx], [s or "" for s in strings], lut[:-1]
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
+        values = np.asarray(arr.cast(pa.float64()).fill_null(math.nan).to_numpy(zero_copy_only=False))
+        return numeric_positions(values, low, high), None, None
+    return _positions(arr.cast(pa.string()).dictionary_encode(), low, high)
+
+
+class _Scorer:
+    def __init__(self, request: ScoresRequest, resolved: dict[str, str]) -> None:
+        self.request = request
+        self.resolved = resolved  # role -> column name in this source
+        self.metrics = request.metrics()
+
+    def new(self) -> _Acc:
+        return _Acc(counts={m: {} for m in self.metrics}, invalid={m: Tally() for m in self.metrics})
+
+    def step(self, acc: _Acc, batch: Batch) -> None:
+        n = batch.num_rows
+        acc.rows += n
+        keep = np.ones(n, dtype=bool)
+        parts: list[tuple[np.ndarray, Sequence[object]]] = []
+        if self.request.period:
+            col = self.resolved["date"]
+            keys = period_keys(batch.columns[col], self.request.period)
+            missing = keys == -1
+            bad = batch.bad_dates.get(col)
+            if bad is not None and bad.any():
+                acc.bad_dates.add(batch, bad)
+                missing_blank = missing & ~bad
+            else:
+                missing_blank = missing
+            acc.no_date.add(batch, missing_blank)
+            keep &= ~missing
+            uniq, inverse = np.unique(keys, return_inverse=True)
+            parts.append((inverse.astype(np.int64), uniq.tolist()))
+        for i in range(len(self.request.by)):
+            parts.append(category_codes(batch.columns[self.resolved[f"by{i}"]]))
+        combined, radix = combine_codes(parts, n)
+        for metric, cfg in self.metrics.items():
+            low, high = cfg.scale
+            pos, strings, lut = _positions(batch.columns[self.resolved[metric]], low, high)
+            invalid = pos == INVALID
+            if invalid.any():
+                examples = [s for s, p in zip(strings or [], lut if lut is not None else [], strict=False) if p == INVALID]
+                if strings is None:
+                    raw = batch.columns[self.resolved[metric]].to_numpy(zero_copy_only=False)
+                    examples = [str(v) for v in raw[invalid][:3]]
+                acc.invalid[metric].add(batch, invalid, examples)
+            use = keep & (pos >= 0)
+            if not use.any():
+                continue
+            width = high - low + 1
+            target = acc.counts[metric]
+            for code, hist in grouped_histograms(combined[use], radix, pos[use], width):
+                key = decode_code(code, parts)
+                if key in target:
+                    target[key] = target[key] + hist
+                else:
+                    target[key] = hist.astype(np.int64)
+
+
+def _merge(total: _Acc, part: _Acc) -> None:
+    total.rows += part.rows
+    total.bad_dates.merge(part.bad_dates)
+    total.no_date.merge(part.no_date)
+    for metric, groups in part.counts.items():
+        dest = total.counts.setdefault(metric, {})
+        for key, hist in groups.items():
+            dest[key] = dest[key] + hist if key in dest else hist
+    for metric, tally in part.invalid.items():
+        total.invalid.setdefault(metric, Tally()).merge(tally)
+
+
+def _resolve(source: TableSource, request: ScoresRequest) -> tuple[dict[str, str], dict[str, ColumnKind]]:
+    resolved: dict[str, str] = {}
+    wanted: dict[str, ColumnKind] = {}
+    for metric, cfg in request.metrics().items():
+        assert cfg.column is not None
+        resolved[metric] = source.resolve(cfg.column)
+        wanted[resolved[metric]] = ColumnKind.CATEGORY
+    for i, col in enumerate(request.by):
+        resolved[f"by{i}"] = source.resolve(col)
+        wanted[resolved[f"by{i}"]] = ColumnKind.CATEGORY
+    if request.period:
+        assert request.date is not None
+        resolved["date"] = source.resolve(request.date)
+        wanted[resolved["date"]] = ColumnKind.DATE
+    return resolved, wanted
+
+
+def validate_request(request: ScoresRequest) -> None:
+    if not request.metrics():
+        raise UsageError(
+            "no score column given", "name at least one with --nps, --csat or --ces (or in the config's scores:)"
+        )
+    if request.period and not request.date:
+        raise UsageError("--period needs a date column", "give it with --date COL (or scores.date in the config)")
+    if len(set(request.by)) != len(request.by):
+        raise UsageError("the same --by column is given twice", "name each segment column once")
+
+
+def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> ScoresResult:
+    """Read every source and compute the requested scores per (period, segment...) group."""
+    validate_request(request)
+    metrics = request.metrics()
+    total = _Acc(counts={m: {} for m in metrics}, invalid={m: Tally() for m in metrics})
+    warnings: list[str] = []
+    for source in sources:
+        resolved, wanted = _resolve(source, request)
+        scorer = _Scorer(request, resolved)
+        part = scan(source, wanted, scorer.new, scorer.step)
+        _merge(total, part)
+        warnings.extend(_source_warnings(source, part, request, resolved))
+    if request.strict and warnings:
+        raise DataError(warnings[0], "fix the data, or drop --strict to leave such rows out with a warning")
+    for metric, cfg in metrics.items():
+        if not total.counts[metric]:
+            raise DataError(
+                f"no valid {metric.upper()} answers in column {cfg.column!r}",
+                f"check the column and its scale {list(cfg.scale)} (answers must be whole numbers on it)",
+            )
+    records = _records(total, request)
+    fields = ["metric"]
+    if request.period:
+        fields.append("period")
+    fields += [*request.by, *SCORE_FIELDS]
+    if request.period:
+        fields += ["delta", "p_value"]
+    answers = {m: int(sum(int(h.sum()) for h in total.counts[m].values())) for m in metrics}
+    return ScoresResult(records, fields, warnings, request.by, request.period, answers)
+
+
+def _source_warnings(
+    source: TableSource, acc: _Acc, request: ScoresRequest, resolved: dict[str, str]
+) -> list[str]:
+    out: list[str] = []
+    where = source.display
+    for metric, cfg in request.metrics().items():
+        tally = acc.invalid[metric]
+        if tally.count:
+            out.append(
+                f"{where}: {tally.count} {metric.upper()} answer{'s' if tally.count > 1 else ''} in column "
+                f"{resolved[metric]!r} {'are' if tally.count > 1 else 'is'} not a whole number on the scale "
+                f"{list(cfg.scale)} and left out ({tally.where()})"
+            )
+    if acc.bad_dates.count:
+        out.append(
+            f"{where}: {acc.bad_dates.count} date{'s' if acc.bad_dates.count > 1 else ''} in column "
+            f"{resolved['date']!r} could not be read; those answers are left out ({acc.bad_dates.where()})"
+        )
+    if acc.no_date.count:
+        out.append(
+            f"{where}: {acc.no_date.count} row{'s' if acc.no_date.count > 1 else ''} have no date in column "
+            f"{resolved['date']!r}; left out of the per-period figures ({acc.no_date.where()})"
+        )
+    skipped = source.skipped
+    if skipped.count - skipped.footer:
+        extra = f" ({'; '.join(skipped.examples)})" if skipped.examples else ""
+        out.append(f"{where}: skipped {skipped.count - skipped.footer} rows with the wrong number of fields{extra}")
+    return out
+
+
+def _score(metric: Metric, cfg: Any, hist: np.ndarray) -> NpsResult | CsatResult | CesResult:
+    positions = band_lookup(cfg.scale, _bands(metric, cfg))
+    def band(name: str) -> int:
+        return int(hist[positions[name]].sum()) if name in positions else 0
+
+    if metric == "nps":
+        return nps(band("promoters"), band("passives"), band("detractors"), interval=cfg.interval)
+    if metric == "csat":
+        return csat(band("satisfied"), int(hist.sum()))
+    values = list(range(cfg.scale[0], cfg.scale[1] + 1))
+    return ces(values, hist.tolist(), band("agree"), band("disagree"), cfg.value)
+
+
+def _bands(metric: Metric, cfg: Any) -> dict[str, tuple[int, int] | None]:
+    if metric == "nps":
+        return {"detractors": cfg.detractors, "passives": cfg.passives, "promoters": cfg.promoters}
+    if metric == "csat":
+        return {"satisfied": cfg.satisfied}
+    return {"disagree": cfg.disagree, "neutral": cfg.neutral, "agree": cfg.agree}
+
+
+def _change(metric: Metric, before: Any, after: Any) -> tuple[float, float]:
+    if metric == "nps":
+        return nps_change_test(before, after)
+    if metric == "csat":
+        return csat_change_test(before, after)
+    return ces_change_test(before, after)
+
+
+def _sort_key(label: object) -> tuple[int, str]:
+    return (1, "") if label == "(blank)" else (0, str(label))
+
+
+def _records(acc: _Acc, request: ScoresRequest) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    has_period = request.period is not None
+    for metric, cfg in request.metrics().items():
+        groups = acc.counts[metric]
+
+        def order(key: tuple[object, ...]) -> tuple[Any, ...]:
+            segs = key[1:] if has_period else key
+            return (*[_sort_key(s) for s in segs], key[0] if has_period else 0)
+
+        previous: dict[tuple[object, ...], Any] = {}
+        for key in sorted(groups, key=order):
+            result = _score(metric, cfg, groups[key])
+            segs = key[1:] if has_period else key
+            rec: dict[str, Any] = {"metric": metric}
+            if has_period:
+                assert request.period is not None
+                rec["period"] = period_label(int(key[0]), request.period)  # type: ignore[call-overload]
+            rec.update(dict(zip(request.by, segs, strict=True)))
+            rec.update({"n": result.n, "value": result.value, "moe": result.moe})
+            rec.update({"ci_low": result.ci_low, "ci_high": result.ci_high})
+            if isinstance(result, NpsResult):
+                rec.update(promoters=result.promoters, passives=result.passives, detractors=result.detractors)
+            elif isinstance(result, CsatResult):
+                rec["satisfied"] = result.satisfied
+            else:
+                rec["agree"] = result.agree
+            if has_period:
+                before = previous.get(segs)
+                if before is None:
+                    rec["delta"], rec["p_value"] = None, None
+                else:
+                    rec["delta"], rec["p_value"] = _change(metric, before, result)
+                previous[segs] = result
+            records.append(rec)
+    return records
+
+
+def build_request(
+    config: Any,
+    *,
+    nps_col: str | None = None,
+    csat_col: str | None = None,
+    ces_col: str | None = None,
+    date: str | None = None,
+    by: Sequence[str] | None = None,
+    period: Period | None = None,
+    strict: bool | None = None,
+    interval: str | None = None,
+    ces_value: str | None = None,
+) -> ScoresRequest:
+    """Merge command-line flags over the config's ``scores:`` section (flags win)."""
+    sc = config.scores
+    nps_cfg = sc.nps.model_copy(update={k: v for k, v in {"column": nps_col, "interval": interval}.items() if v})
+    csat_cfg = sc.csat.model_copy(update={"column": csat_col} if csat_col else {})
+    ces_cfg = sc.ces.model_copy(update={k: v for k, v in {"column": ces_col, "value": ces_value}.items() if v})
+    return ScoresRequest(
+        nps=nps_cfg,
+        csat=csat_cfg,
+        ces=ces_cfg,
+        date=date or sc.date,
+        by=tuple(by) if by else tuple(sc.by),
+        period=period or sc.period,
+        strict=sc.strict if strict is None else strict,
+    )

@@ -1,0 +1,183 @@
+"""Render a list of records as table (rich), CSV, JSON, NDJSON or Markdown.
+
+CSV and JSON keep full float precision (``repr``: the shortest text that reads back to the same double);
+only ``table`` and ``markdown`` round for display. NaN and missing values are empty in CSV, ``null`` in
+JSON, and ``-`` in tables. Text that a spreadsheet would run as a formula is neutralised in CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    ndjson = "ndjson"
+    markdown = "markdown"
+
+
+EXTENSIONS = {
+    ".csv": OutputFormat.csv,
+    ".json": OutputFormat.json,
+    ".ndjson": OutputFormat.ndjson,
+    ".jsonl": OutputFormat.ndjson,
+    ".md": OutputFormat.markdown,
+    ".markdown": OutputFormat.markdown,
+    ".txt": OutputFormat.table,
+}
+
+# How each field is shown in table/markdown: decimals (None = as is).
+DISPLAY_DECIMALS = {
+    "value": 1,
+    "moe": 1,
+    "ci_low": 1,
+    "ci_high": 1,
+    "delta": 1,
+    "p_value": 3,
+}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        return _clean(value.item())
+    return value
+
+
+def safe_cell(value: Any) -> str:
+    """CSV cell text: full-precision numbers; text that would start a spreadsheet formula gets a leading '."""
+    value = _clean(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def display_cell(field: str, value: Any) -> str:
+    value = _clean(value)
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        decimals = DISPLAY_DECIMALS.get(field, 2)
+        text = f"{value:,.{decimals}f}"
+        return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def render_csv(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(fields)
+    for rec in records:
+        writer.writerow([safe_cell(rec.get(f)) for f in fields])
+    return buf.getvalue()
+
+
+def render_json(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
+    rows = [{f: _clean(rec.get(f)) for f in fields if f in rec} for rec in records]
+    return json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def render_ndjson(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
+    return "".join(
+        json.dumps({f: _clean(rec.get(f)) for f in fields if f in rec}, ensure_ascii=False, allow_nan=False) + "\n"
+        for rec in records
+    )
+
+
+def _visible_fields(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> list[str]:
+    """Drop columns that are empty in every record (e.g. ``satisfied`` when only NPS was asked)."""
+    return [f for f in fields if any(_clean(r.get(f)) is not None for r in records)] or list(fields)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+
+
+def render_markdown(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
+    shown = _visible_fields(records, fields)
+    lines = ["| " + " | ".join(_md_escape(f) for f in shown) + " |"]
+    lines.append("| " + " | ".join("---:" if _numeric(records, f) else "---" for f in shown) + " |")
+    for rec in records:
+        lines.append("| " + " | ".join(_md_escape(display_cell(f, rec.get(f))) for f in shown) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _numeric(records: Sequence[dict[str, Any]], field: str) -> bool:
+    values = [_clean(r.get(field)) for r in records]
+    present = [v for v in values if v is not None]
+    return bool(present) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present)
+
+
+def render_table(
+    records: Sequence[dict[str, Any]],
+    fields: Sequence[str],
+    title: str | None = None,
+    width: int = 120,
+    color: bool = False,
+    group_by: str | None = "metric",
+    titles: dict[str, str] | None = None,
+) -> str:
+    """Rich table(s) rendered to text, one per ``group_by`` value (ANSI colours only when ``color``)."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    buf = io.StringIO()
+    console = Console(
+        file=buf, width=width, force_terminal=color, no_color=not color, color_system="auto" if color else None,
+        legacy_windows=False,
+    )
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    split = group_by is not None and group_by in fields
+    for rec in records:
+        groups.setdefault(rec.get(group_by) if split and group_by else None, []).append(rec)
+    for key, rows in groups.items():
+        shown = [f for f in _visible_fields(rows, fields) if not (split and f == group_by)]
+        heading = (titles or {}).get(str(key), str(key).upper()) if split else title
+        table = Table(title=heading, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+        for f in shown:
+            table.add_column(f, justify="right" if _numeric(rows, f) else "left", no_wrap=True)
+        for rec in rows:
+            table.add_row(*(display_cell(f, rec.get(f)) for f in shown))
+        console.print(table)
+    return buf.getvalue()
+
+
+def render_records(
+    fmt: OutputFormat,
+    records: Sequence[dict[str, Any]],
+    fields: Sequence[str],
+    *,
+    title: str | None = None,
+    width: int = 120,
+    color: bool = False,
+    titles: dict[str, str] | None = None,
+) -> str:
+    if fmt is OutputFormat.csv:
+        return render_csv(records, fields)
+    if fmt is OutputFormat.json:
+        return render_json(records, fields)
+    if fmt is OutputFormat.ndjson:
+        return render_ndjson(records, fields)
+    if fmt is OutputFormat.markdown:
+        return render_markdown(records, fields)
+    return render_table(records, fields, title=title, width=width, color=color, titles=titles)

@@ -1,0 +1,253 @@
+"""Regenerate the synthetic sample data in sample_data/ (seeded: same bytes every run).
+
+    python sample_data/generate.py [OUTPUT_DIR]
+
+Writes:
+  survey_qualtrics.csv  Qualtrics-shaped NPS/CSAT/CES export: UTF-8 BOM, three header rows (field IDs,
+                        question text, ImportId JSON), blanks, free-text comments with commas, quotes,
+                        newlines and Turkish/Hebrew/Portuguese text, customer key in ExternalReference.
+  customers.csv         CRM customers: id, company, region, plan, signup and churn dates, MRR.
+  transactions.csv      invoices per customer and month (refunds negative).
+  contracts.csv         contracts signed (value per contract).
+  tickets.csv           Zendesk-shaped support tickets with first reply time in minutes.
+
+The story is plausible on purpose: each customer has a latent attitude; detractors churn about four times
+as fast as promoters, open more tickets and wait longer for replies.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+SEED = 20261122
+REGIONS = ["North America", "EMEA", "APAC", "LATAM"]
+REGION_WEIGHTS = [0.4, 0.3, 0.2, 0.1]
+PLANS = ["Basic", "Pro", "Enterprise"]
+PLAN_WEIGHTS = [0.5, 0.35, 0.15]
+MRR = {"Basic": (49, 99), "Pro": (199, 499), "Enterprise": (1500, 5000)}
+MONTHLY_CHURN = {"detractor": 0.030, "passive": 0.014, "promoter": 0.007}
+ATTITUDE_WEIGHTS = {"detractor": 0.22, "passive": 0.33, "promoter": 0.45}
+NPS_SCORES = {
+    "detractor": ([0, 1, 2, 3, 4, 5, 6, 7], [2, 2, 3, 4, 6, 8, 10, 3]),
+    "passive": ([6, 7, 8, 9], [2, 9, 9, 2]),
+    "promoter": ([8, 9, 10], [2, 8, 10]),
+}
+CSAT_BY = {"detractor": [20, 30, 25, 15, 10], "passive": [5, 10, 30, 40, 15], "promoter": [1, 3, 10, 40, 46]}
+CES_BY = {
+    "detractor": [12, 18, 20, 18, 15, 10, 7],
+    "passive": [3, 7, 12, 20, 28, 20, 10],
+    "promoter": [1, 2, 5, 10, 22, 30, 30],
+}
+FIRST = ["Ana", "João", "Ayşe", "Mehmet", "Noa", "Yael", "Liam", "Emma", "Wei", "Priya", "Lucas", "Sofia"]
+LAST = ["Silva", "Yılmaz", "Şahin", "Cohen", "Levi", "Smith", "García", "Chen", "Patel", "Müller"]
+COMPANIES = [
+    "Acme Corp", "Globex, Inc.", "Işık Lojistik A.Ş.", "Ação Digital Ltda", "חברת אור בע\"מ", "Initech",
+    "Umbrella Health", "Stark Industries", "Wayne Enterprises", "Soylent Foods", "Öztürk Tekstil", "Ünal Yazılım",
+]
+COMMENTS = {
+    "detractor": [
+        "Support took days to answer, and the fix didn't work.",
+        'The "new" billing page is confusing; I was charged twice.',
+        "Çok yavaş destek, hâlâ cevap bekliyorum.",
+        "התמיכה איטית מאוד",
+        "Atendimento demorado,\nprecisei ligar três vezes.",
+        "=HYPERLINK(\"http://example.invalid\",\"click\") looks like a formula, shouldn't run",
+    ],
+    "passive": [
+        "Fine overall. Reports could be faster.",
+        "Good product, but pricing is high for small teams",
+        "İyi ama daha iyi olabilir.",
+        "Bom produto; poderia ter mais integrações.",
+        "",
+    ],
+    "promoter": [
+        "Great support team, always helpful!",
+        "Love it.\nThe new dashboard saves me hours every week.",
+        "Harika bir ürün, teşekkürler!",
+        "מוצר מצוין, ממליץ בחום",
+        "Excelente, recomendo a todos.",
+        "",
+    ],
+}
+
+DATA_START = date(2022, 1, 1)
+DATA_END = date(2025, 12, 31)
+SURVEY_START = date(2024, 1, 1)
+
+
+def _add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    return date(d.year + y, m + 1, min(d.day, 28))
+
+
+def make_customers(rng: random.Random, n: int = 1500) -> list[dict[str, object]]:
+    customers = []
+    span = (date(2025, 10, 31) - DATA_START).days
+    for i in range(n):
+        attitude = rng.choices(list(ATTITUDE_WEIGHTS), list(ATTITUDE_WEIGHTS.values()))[0]
+        plan = rng.choices(PLANS, PLAN_WEIGHTS)[0]
+        signup = DATA_START + timedelta(days=rng.randrange(span))
+        churn: date | None = None
+        month = 1
+        while True:
+            d = _add_months(signup, month)
+            if d > DATA_END:
+                break
+            if rng.random() < MONTHLY_CHURN[attitude] * (0.8 if plan == "Enterprise" else 1.0):
+                churn = d - timedelta(days=rng.randrange(0, 20))
+                break
+            month += 1
+        lo, hi = MRR[plan]
+        customers.append(
+            {
+                "id": f"C-{10001 + i}",
+                "company": f"{rng.choice(COMPANIES)} #{i + 1}",
+                "region": rng.choices(REGIONS, REGION_WEIGHTS)[0],
+                "plan": plan,
+                "signup": signup,
+                "churn": churn,
+                "mrr": round(rng.uniform(lo, hi), 2),
+                "attitude": attitude,
+            }
+        )
+    return customers
+
+
+def _active(c: dict[str, object], d: date) -> bool:
+    signup, churn = c["signup"], c["churn"]
+    assert isinstance(signup, date)
+    return signup <= d and (churn is None or (isinstance(churn, date) and d < churn))
+
+
+def write_survey(rng: random.Random, customers: list[dict[str, object]], path: Path, n: int = 3200) -> None:
+    header = [
+        "StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished",
+        "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
+        "ExternalReference", "LocationLatitude", "LocationLongitude", "DistributionChannel", "UserLanguage",
+        "Q1", "Q1_NPS_GROUP", "Q2", "Q3", "Q4", "Region", "Plan",
+    ]
+    questions = [
+        "Start Date", "End Date", "Response Type", "IP Address", "Progress", "Duration (in seconds)", "Finished",
+        "Recorded Date", "Response ID", "Recipient Last Name", "Recipient First Name", "Recipient Email",
+        "External Data Reference", "Location Latitude", "Location Longitude", "Distribution Channel",
+        "User Language",
+        "How likely are you to recommend us to a friend or colleague?",
+        "How likely are you to recommend us to a friend or colleague? - Group",
+        "Overall, how satisfied are you with our service?",
+        "The company made it easy for me to handle my issue.",
+        "What is the main reason for your score?",
+        "Region", "Plan",
+    ]
+    import_ids = [
+        "startDate", "endDate", "status", "ipAddress", "progress", "duration", "finished", "recordedDate",
+        "_recordId", "recipientLastName", "recipientFirstName", "recipientEmail", "externalDataReference",
+        "locationLatitude", "locationLongitude", "distributionChannel", "userLanguage", "QID1", "QID1_NPS_GROUP",
+        "QID2", "QID3", "QID4_TEXT", "Region", "Plan",
+    ]
+    rows = []
+    days = (DATA_END - SURVEY_START).days + 1
+    while len(rows) < n:
+        d = SURVEY_START + timedelta(days=rng.randrange(days))
+        c = rng.choice(customers)
+        if not _active(c, d):
+            continue
+        attitude = str(c["attitude"])
+        values, weights = NPS_SCORES[attitude]
+        score = rng.choices(values, weights)[0]
+        group = "Detractor" if score <= 6 else "Passive" if score <= 8 else "Promoter"
+        start = datetime(d.year, d.month, d.day, rng.randrange(7, 22), rng.randrange(60), rng.randrange(60))
+        duration = rng.randrange(25, 600)
+        end = start + timedelta(seconds=duration)
+        blank_nps = rng.random() < 0.04
+        csat = "" if rng.random() < 0.08 else str(rng.choices(range(1, 6), CSAT_BY[attitude])[0])
+        ces = "" if rng.random() < 0.15 else str(rng.choices(range(1, 8), CES_BY[attitude])[0])
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        lang = {"EMEA": rng.choice(["EN", "TR", "HE", "DE"]), "LATAM": "PT-BR"}.get(str(c["region"]), "EN")
+        rows.append(
+            [
+                start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S"), "0",
+                f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}", "100", str(duration), "1",
+                end.strftime("%Y-%m-%d %H:%M:%S"), f"R_{rng.getrandbits(60):015x}", last, first,
+                f"{first.lower()}.{last.lower()}@example.com", str(c["id"]),
+                f"{rng.uniform(-40, 60):.4f}", f"{rng.uniform(-120, 140):.4f}", rng.choice(["email", "anonymous"]),
+                lang, "" if blank_nps else str(score), "" if blank_nps else group, csat, ces,
+                rng.choice(COMMENTS[attitude]), str(c["region"]), str(c["plan"]),
+            ]
+        )
+    rows.sort(key=lambda r: r[7])
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerow(header)
+        w.writerow(questions)
+        w.writerow([json.dumps({"ImportId": i}, separators=(",", ":")) for i in import_ids])
+        w.writerows(rows)
+
+
+def write_crm(rng: random.Random, customers: list[dict[str, object]], folder: Path) -> None:
+    with (folder / "customers.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["Customer ID", "Company", "Region", "Plan", "Signup Date", "Churn Date", "MRR"])
+        for c in customers:
+            churn = c["churn"]
+            w.writerow([c["id"], c["company"], c["region"], c["plan"], c["signup"], churn or "", f"{c['mrr']:.2f}"])
+    with (folder / "transactions.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["Invoice ID", "Customer ID", "Invoice Date", "Amount", "Currency"])
+        k = 0
+        for c in customers:
+            signup = c["signup"]
+            assert isinstance(signup, date)
+            month = 0
+            while True:
+                d = _add_months(signup, month)
+                if d > DATA_END or not _active(c, d):
+                    break
+                k += 1
+                amount = float(c["mrr"]) * rng.uniform(0.95, 1.15)  # type: ignore[arg-type]
+                w.writerow([f"INV-{k:06d}", c["id"], d, f"{amount:.2f}", "USD"])
+                if rng.random() < 0.01:
+                    k += 1
+                    w.writerow([f"INV-{k:06d}", c["id"], d + timedelta(days=3), f"{-amount / 2:.2f}", "USD"])
+                month += 1
+    with (folder / "contracts.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["Contract ID", "Customer ID", "Signed Date", "Value"])
+        for i, c in enumerate(customers):
+            w.writerow([f"K-{i + 1:05d}", c["id"], c["signup"], f"{float(c['mrr']) * 12:.2f}"])  # type: ignore[arg-type]
+    with (folder / "tickets.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["Id", "Requester id", "Status", "Priority", "Created at", "First reply time in minutes",
+                    "Satisfaction Score"])
+        k = 0
+        rate = {"detractor": 0.35, "passive": 0.18, "promoter": 0.10}
+        for c in customers:
+            signup = c["signup"]
+            assert isinstance(signup, date)
+            d = signup
+            while d <= DATA_END and _active(c, d):
+                if rng.random() < rate[str(c["attitude"])]:
+                    k += 1
+                    created = datetime(d.year, d.month, d.day, rng.randrange(24), rng.randrange(60))
+                    wait = rng.expovariate(1 / (240 if c["attitude"] == "detractor" else 90))
+                    w.writerow([k + 4000, c["id"], rng.choice(["solved", "closed", "open"]),
+                                rng.choice(["low", "normal", "high", "urgent"]), created.strftime("%Y-%m-%d %H:%M"),
+                                int(wait) + 1, rng.choice(["Good", "Bad", "Offered", "Not Offered"])])
+                d = _add_months(d, 1)
+
+
+def main(folder: str = "sample_data") -> None:
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(SEED)
+    customers = make_customers(rng)
+    write_survey(rng, customers, out / "survey_qualtrics.csv")
+    write_crm(rng, customers, out)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:2])
