@@ -36,26 +36,42 @@ T = TypeVar("T")
 
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="YAML config file.", envvar="CXROI_CONFIG", show_default=False),
+    typer.Option(
+        "--config", "-c", metavar="FILE", help="YAML config file.", envvar="CXROI_CONFIG", show_default=False
+    ),
 ]
 FormatOpt = Annotated[
     OutputFormat | None,
     typer.Option(
-        "--format", "-f", help="Output format [default: table on a terminal, else csv or the -o extension]."
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="table|csv|json|ndjson|markdown [default: table on a terminal, else csv or the -o extension].",
     ),
 ]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
+    Path | None,
+    typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout."),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show details and tracebacks on errors.")]
-NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR=1).", envvar="NO_COLOR")]
-EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Input text encoding [default: sniffed].")]
-DelimiterOpt = Annotated[
-    str | None, typer.Option("--delimiter", "-d", help="Input delimiter: , ; tab | [default: sniffed].")
+NoColorOpt = Annotated[
+    bool, typer.Option("--no-color", help="No colour (also NO_COLOR=1).", envvar="NO_COLOR")
 ]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name [default: the first].")]
+EncodingOpt = Annotated[
+    str | None, typer.Option("--encoding", metavar="NAME", help="Input text encoding [default: sniffed].")
+]
+DelimiterOpt = Annotated[
+    str | None,
+    typer.Option("--delimiter", "-d", metavar="CHAR", help="Input delimiter: , ; tab | [default: sniffed]."),
+]
+SheetOpt = Annotated[
+    str | None, typer.Option("--sheet", metavar="NAME", help="XLSX sheet name [default: the first].")
+]
 DateFormatOpt = Annotated[
-    str | None, typer.Option("--date-format", help="strptime format of the date column [default: sniffed].")
+    str | None,
+    typer.Option(
+        "--date-format", metavar="FMT", help="strptime format of the date column [default: sniffed]."
+    ),
 ]
 
 
@@ -137,13 +153,22 @@ def _main(
 def scores(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(help="Survey export(s): CSV/TSV, XLSX, Parquet; - reads stdin. Several = one data set."),
+        typer.Argument(
+            metavar="PATH...",
+            help="Survey export(s): CSV/TSV, XLSX, Parquet; - reads stdin. Several = one data set.",
+        ),
     ] = None,
-    nps: Annotated[str | None, typer.Option("--nps", help="NPS column (header, ImportId or question).")] = None,
-    csat: Annotated[str | None, typer.Option("--csat", help="CSAT column.")] = None,
-    ces: Annotated[str | None, typer.Option("--ces", help="CES column.")] = None,
-    date: Annotated[str | None, typer.Option("--date", help="Date column (needed by --period).")] = None,
-    by: Annotated[list[str] | None, typer.Option("--by", help="Segment column; repeat for several.")] = None,
+    nps: Annotated[
+        str | None, typer.Option("--nps", metavar="COL", help="NPS column (header, ImportId or question).")
+    ] = None,
+    csat: Annotated[str | None, typer.Option("--csat", metavar="COL", help="CSAT column.")] = None,
+    ces: Annotated[str | None, typer.Option("--ces", metavar="COL", help="CES column.")] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", metavar="COL", help="Date column (needed by --period).")
+    ] = None,
+    by: Annotated[
+        list[str] | None, typer.Option("--by", metavar="COL", help="Segment column; repeat for several.")
+    ] = None,
     period: Annotated[
         str | None, typer.Option("--period", help="Group by week|month|quarter|year.", metavar="PERIOD")
     ] = None,
@@ -169,20 +194,30 @@ def scores(
     """NPS, CSAT and CES with margins of error, per segment and period."""
 
     def body() -> None:
-        from cxroi.pipeline.scores import TITLES, build_request, compute_scores
+        from cxroi.pipeline.scores import DECIMALS, build_request, compute_scores, titles
 
         _check_choice("--period", period, ("week", "month", "quarter", "year"))
         _check_choice("--interval", interval, ("wald", "adjusted-wald"))
         _check_choice("--ces-value", ces_value, ("mean", "agree", "net"))
         cfg = _load(config)
         request = build_request(
-            cfg, nps_col=nps, csat_col=csat, ces_col=ces, date=date, by=by, period=period,  # type: ignore[arg-type]
-            strict=strict, interval=interval, ces_value=ces_value,
+            cfg,
+            nps_col=nps,
+            csat_col=csat,
+            ces_col=ces,
+            date=date,
+            by=by,
+            period=period,  # type: ignore[arg-type]
+            strict=strict,
+            interval=interval,
+            ces_value=ces_value,
         )
         input_cfg = cfg.inputs.get(cfg.scores.input)
         files = list(paths or (input_cfg.path if input_cfg else []))
         if not files:
-            raise UsageError("no survey file given", "pass a path (or - for stdin), or name inputs.survey in -c")
+            raise UsageError(
+                "no survey file given", "pass a path (or - for stdin), or name inputs.survey in -c"
+            )
         opts = ReadOptions(
             encoding=encoding or (input_cfg.encoding if input_cfg else None),
             delimiter=delimiter or (input_cfg.delimiter if input_cfg else None),
@@ -193,13 +228,22 @@ def scores(
         sources = open_sources(files, opts)
         if verbose:
             for s in sources:
-                _err(f"{s.display}: {s.kind}, {s.layout.kind} layout, delimiter {s.delimiter!r}, {s.encoding}")
+                _err(
+                    f"{s.display}: {s.kind}, {s.layout.kind} layout, delimiter {s.delimiter!r}, {s.encoding}"
+                )
         result = compute_scores(sources, request)
         for w in result.warnings:
             _err(f"Warning: {w}")
         color = out_fmt is OutputFormat.table and output is None and _stdout_is_tty() and not no_color
         text = render_records(
-            out_fmt, result.records, result.fields, title="Scores", width=_width(), color=color, titles=TITLES
+            out_fmt,
+            result.records,
+            result.fields,
+            title="Scores",
+            width=_width(),
+            color=color,
+            titles=titles(request),
+            group_decimals=DECIMALS,
         )
         _emit(text, output)
 
@@ -232,9 +276,12 @@ def check(
 
 @app.command()
 def init(
-    path: Annotated[str, typer.Argument(help="An export to look at (CSV/TSV, XLSX, Parquet).")],
+    path: Annotated[
+        str, typer.Argument(metavar="PATH", help="An export to look at (CSV/TSV, XLSX, Parquet).")
+    ],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the config here instead of stdout.")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the config here instead of stdout."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing -o file.")] = False,
     encoding: EncodingOpt = None,

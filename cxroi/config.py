@@ -7,6 +7,7 @@ against the config file's own folder, so a config works from any working directo
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -79,7 +80,7 @@ class CesConfig(_Model):
         return self
 
 
-def _raise_band_problems(scale: Range, bands: dict[str, Range | None], partition: bool) -> None:
+def _raise_band_problems(scale: Range, bands: Mapping[str, Range | None], partition: bool) -> None:
     problems = band_problems(scale, bands, partition=partition)
     if problems:
         raise ValueError("; ".join(problems))
@@ -152,7 +153,11 @@ def load_config(path: str | Path) -> Config:
     base = p.resolve().parent
     inputs = {
         name: spec.model_copy(
-            update={"path": [q if q == "-" or Path(q).is_absolute() else os.path.relpath(base / q) for q in spec.path]}
+            update={
+                "path": [
+                    q if q == "-" or Path(q).is_absolute() else os.path.relpath(base / q) for q in spec.path
+                ]
+            }
         )
         for name, spec in config.inputs.items()
     }

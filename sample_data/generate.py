@@ -46,8 +46,18 @@ CES_BY = {
 FIRST = ["Ana", "João", "Ayşe", "Mehmet", "Noa", "Yael", "Liam", "Emma", "Wei", "Priya", "Lucas", "Sofia"]
 LAST = ["Silva", "Yılmaz", "Şahin", "Cohen", "Levi", "Smith", "García", "Chen", "Patel", "Müller"]
 COMPANIES = [
-    "Acme Corp", "Globex, Inc.", "Işık Lojistik A.Ş.", "Ação Digital Ltda", "חברת אור בע\"מ", "Initech",
-    "Umbrella Health", "Stark Industries", "Wayne Enterprises", "Soylent Foods", "Öztürk Tekstil", "Ünal Yazılım",
+    "Acme Corp",
+    "Globex, Inc.",
+    "Işık Lojistik A.Ş.",
+    "Ação Digital Ltda",
+    'חברת אור בע"מ',
+    "Initech",
+    "Umbrella Health",
+    "Stark Industries",
+    "Wayne Enterprises",
+    "Soylent Foods",
+    "Öztürk Tekstil",
+    "Ünal Yazılım",
 ]
 COMMENTS = {
     "detractor": [
@@ -56,7 +66,7 @@ COMMENTS = {
         "Çok yavaş destek, hâlâ cevap bekliyorum.",
         "התמיכה איטית מאוד",
         "Atendimento demorado,\nprecisei ligar três vezes.",
-        "=HYPERLINK(\"http://example.invalid\",\"click\") looks like a formula, shouldn't run",
+        '=HYPERLINK("http://example.invalid","click") looks like a formula, shouldn\'t run',
     ],
     "passive": [
         "Fine overall. Reports could be faster.",
@@ -126,28 +136,82 @@ def _active(c: dict[str, object], d: date) -> bool:
 
 def write_survey(rng: random.Random, customers: list[dict[str, object]], path: Path, n: int = 3200) -> None:
     header = [
-        "StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished",
-        "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
-        "ExternalReference", "LocationLatitude", "LocationLongitude", "DistributionChannel", "UserLanguage",
-        "Q1", "Q1_NPS_GROUP", "Q2", "Q3", "Q4", "Region", "Plan",
+        "StartDate",
+        "EndDate",
+        "Status",
+        "IPAddress",
+        "Progress",
+        "Duration (in seconds)",
+        "Finished",
+        "RecordedDate",
+        "ResponseId",
+        "RecipientLastName",
+        "RecipientFirstName",
+        "RecipientEmail",
+        "ExternalReference",
+        "LocationLatitude",
+        "LocationLongitude",
+        "DistributionChannel",
+        "UserLanguage",
+        "Q1",
+        "Q1_NPS_GROUP",
+        "Q2",
+        "Q3",
+        "Q4",
+        "Region",
+        "Plan",
     ]
     questions = [
-        "Start Date", "End Date", "Response Type", "IP Address", "Progress", "Duration (in seconds)", "Finished",
-        "Recorded Date", "Response ID", "Recipient Last Name", "Recipient First Name", "Recipient Email",
-        "External Data Reference", "Location Latitude", "Location Longitude", "Distribution Channel",
+        "Start Date",
+        "End Date",
+        "Response Type",
+        "IP Address",
+        "Progress",
+        "Duration (in seconds)",
+        "Finished",
+        "Recorded Date",
+        "Response ID",
+        "Recipient Last Name",
+        "Recipient First Name",
+        "Recipient Email",
+        "External Data Reference",
+        "Location Latitude",
+        "Location Longitude",
+        "Distribution Channel",
         "User Language",
         "How likely are you to recommend us to a friend or colleague?",
         "How likely are you to recommend us to a friend or colleague? - Group",
         "Overall, how satisfied are you with our service?",
         "The company made it easy for me to handle my issue.",
         "What is the main reason for your score?",
-        "Region", "Plan",
+        "Region",
+        "Plan",
     ]
     import_ids = [
-        "startDate", "endDate", "status", "ipAddress", "progress", "duration", "finished", "recordedDate",
-        "_recordId", "recipientLastName", "recipientFirstName", "recipientEmail", "externalDataReference",
-        "locationLatitude", "locationLongitude", "distributionChannel", "userLanguage", "QID1", "QID1_NPS_GROUP",
-        "QID2", "QID3", "QID4_TEXT", "Region", "Plan",
+        "startDate",
+        "endDate",
+        "status",
+        "ipAddress",
+        "progress",
+        "duration",
+        "finished",
+        "recordedDate",
+        "_recordId",
+        "recipientLastName",
+        "recipientFirstName",
+        "recipientEmail",
+        "externalDataReference",
+        "locationLatitude",
+        "locationLongitude",
+        "distributionChannel",
+        "userLanguage",
+        "QID1",
+        "QID1_NPS_GROUP",
+        "QID2",
+        "QID3",
+        "QID4_TEXT",
+        "Region",
+        "Plan",
     ]
     rows = []
     days = (DATA_END - SURVEY_START).days + 1
@@ -170,13 +234,30 @@ def write_survey(rng: random.Random, customers: list[dict[str, object]], path: P
         lang = {"EMEA": rng.choice(["EN", "TR", "HE", "DE"]), "LATAM": "PT-BR"}.get(str(c["region"]), "EN")
         rows.append(
             [
-                start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S"), "0",
-                f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}", "100", str(duration), "1",
-                end.strftime("%Y-%m-%d %H:%M:%S"), f"R_{rng.getrandbits(60):015x}", last, first,
-                f"{first.lower()}.{last.lower()}@example.com", str(c["id"]),
-                f"{rng.uniform(-40, 60):.4f}", f"{rng.uniform(-120, 140):.4f}", rng.choice(["email", "anonymous"]),
-                lang, "" if blank_nps else str(score), "" if blank_nps else group, csat, ces,
-                rng.choice(COMMENTS[attitude]), str(c["region"]), str(c["plan"]),
+                start.strftime("%Y-%m-%d %H:%M:%S"),
+                end.strftime("%Y-%m-%d %H:%M:%S"),
+                "0",
+                f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+                "100",
+                str(duration),
+                "1",
+                end.strftime("%Y-%m-%d %H:%M:%S"),
+                f"R_{rng.getrandbits(60):015x}",
+                last,
+                first,
+                f"{first.lower()}.{last.lower()}@example.com",
+                str(c["id"]),
+                f"{rng.uniform(-40, 60):.4f}",
+                f"{rng.uniform(-120, 140):.4f}",
+                rng.choice(["email", "anonymous"]),
+                lang,
+                "" if blank_nps else str(score),
+                "" if blank_nps else group,
+                csat,
+                ces,
+                rng.choice(COMMENTS[attitude]),
+                str(c["region"]),
+                str(c["plan"]),
             ]
         )
     rows.sort(key=lambda r: r[7])
@@ -194,7 +275,9 @@ def write_crm(rng: random.Random, customers: list[dict[str, object]], folder: Pa
         w.writerow(["Customer ID", "Company", "Region", "Plan", "Signup Date", "Churn Date", "MRR"])
         for c in customers:
             churn = c["churn"]
-            w.writerow([c["id"], c["company"], c["region"], c["plan"], c["signup"], churn or "", f"{c['mrr']:.2f}"])
+            w.writerow(
+                [c["id"], c["company"], c["region"], c["plan"], c["signup"], churn or "", f"{c['mrr']:.2f}"]
+            )
     with (folder / "transactions.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["Invoice ID", "Customer ID", "Invoice Date", "Amount", "Currency"])
@@ -221,8 +304,17 @@ def write_crm(rng: random.Random, customers: list[dict[str, object]], folder: Pa
             w.writerow([f"K-{i + 1:05d}", c["id"], c["signup"], f"{float(c['mrr']) * 12:.2f}"])  # type: ignore[arg-type]
     with (folder / "tickets.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["Id", "Requester id", "Status", "Priority", "Created at", "First reply time in minutes",
-                    "Satisfaction Score"])
+        w.writerow(
+            [
+                "Id",
+                "Requester id",
+                "Status",
+                "Priority",
+                "Created at",
+                "First reply time in minutes",
+                "Satisfaction Score",
+            ]
+        )
         k = 0
         rate = {"detractor": 0.35, "passive": 0.18, "promoter": 0.10}
         for c in customers:
@@ -234,9 +326,17 @@ def write_crm(rng: random.Random, customers: list[dict[str, object]], folder: Pa
                     k += 1
                     created = datetime(d.year, d.month, d.day, rng.randrange(24), rng.randrange(60))
                     wait = rng.expovariate(1 / (240 if c["attitude"] == "detractor" else 90))
-                    w.writerow([k + 4000, c["id"], rng.choice(["solved", "closed", "open"]),
-                                rng.choice(["low", "normal", "high", "urgent"]), created.strftime("%Y-%m-%d %H:%M"),
-                                int(wait) + 1, rng.choice(["Good", "Bad", "Offered", "Not Offered"])])
+                    w.writerow(
+                        [
+                            k + 4000,
+                            c["id"],
+                            rng.choice(["solved", "closed", "open"]),
+                            rng.choice(["low", "normal", "high", "urgent"]),
+                            created.strftime("%Y-%m-%d %H:%M"),
+                            int(wait) + 1,
+                            rng.choice(["Good", "Bad", "Offered", "Not Offered"]),
+                        ]
+                    )
                 d = _add_months(d, 1)
 
 

@@ -3,7 +3,8 @@
 Layouts (see ../shared/formats.md):
 
 * ``qualtrics`` - three header rows: field IDs, question text, ImportId JSON (``{"ImportId":"QID1"}``, or the
-  older single-quoted ``{'ImportId': 'QID1'}``). A column can be named ``Q1``, ``QID1`` or by its question text.
+  older single-quoted ``{'ImportId': 'QID1'}``). A column can be named ``Q1``, ``QID1`` or by its
+  question text.
 * ``qualtrics-legacy`` - two header rows: ``V1,V2,...`` then ``ResponseID,ResponseSet,...`` / question text.
 * ``surveymonkey`` - two header rows: metadata names then question texts (blank after the first column of a
   multi-column question); row two blank under the metadata, then ``Response``, ``Open-Ended Response`` or a

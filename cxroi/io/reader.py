@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,7 +49,7 @@ _DICT = pa.dictionary(pa.int32(), pa.string())
 _TS = pa.timestamp("us")
 
 
-class ColumnKind(str, Enum):
+class ColumnKind(StrEnum):
     CATEGORY = "category"
     TEXT = "text"
     DATE = "date"
@@ -128,7 +128,9 @@ class TableSource:
                 head = fh.read(HEAD_BYTES)
             self.size = self.path.stat().st_size
         except OSError as exc:
-            raise InputError(f"{self.display}: cannot read ({exc.strerror})", "check the file's permissions") from exc
+            raise InputError(
+                f"{self.display}: cannot read ({exc.strerror})", "check the file's permissions"
+            ) from exc
         if not head.strip():
             raise InputError(f"{self.display}: the file is empty", "export the data again")
         self.kind: FileKind = detect_kind(self.path, head)
@@ -149,7 +151,9 @@ class TableSource:
         elif self.kind == "xlsx":
             self._xlsx_rows = _read_xlsx(self.path, self.options.sheet, self.display)
             self.layout = detect_layout([[_cell_text(c) for c in r] for r in self._xlsx_rows[:4]])
-            self._sample = [[_cell_text(c) for c in r] for r in self._xlsx_rows[self.layout.header_rows :][:400]]
+            self._sample = [
+                [_cell_text(c) for c in r] for r in self._xlsx_rows[self.layout.header_rows :][:400]
+            ]
         else:
             import pyarrow.parquet as pq
 
@@ -259,7 +263,9 @@ class TableSource:
                     f"{self.display}: the bytes are not valid {self.encoding} further into the file",
                     "try --encoding latin-1 (or cp1252, utf-16)",
                 ) from exc
-            raise InputError(f"{self.display}: cannot parse as delimited text: {msg.splitlines()[0]}") from exc
+            raise InputError(
+                f"{self.display}: cannot parse as delimited text: {msg.splitlines()[0]}"
+            ) from exc
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"{self.display}: the bytes do not decode as {self.encoding}",
@@ -288,8 +294,12 @@ class TableSource:
                 raw = [r[idx[col]] if idx[col] < len(r) else None for r in chunk]
                 if kind is ColumnKind.DATE:
                     cols[col], bad[col] = self._xlsx_dates(col, raw)
-                elif kind is ColumnKind.CATEGORY and raw and all(
-                    isinstance(v, int | float) and not isinstance(v, bool) or v is None for v in raw
+                elif (
+                    kind is ColumnKind.CATEGORY
+                    and raw
+                    and all(
+                        (isinstance(v, int | float) and not isinstance(v, bool)) or v is None for v in raw
+                    )
                 ):
                     cols[col] = pa.array(raw, type=pa.float64())
                 else:
@@ -320,8 +330,10 @@ class TableSource:
                     else:
                         cols[col], bad[col] = _parse_dates(arr.cast(pa.string()), self.date_format(col))
                 elif kind is ColumnKind.CATEGORY:
-                    if pa.types.is_dictionary(arr.type) or pa.types.is_integer(arr.type) or pa.types.is_floating(
-                        arr.type
+                    if (
+                        pa.types.is_dictionary(arr.type)
+                        or pa.types.is_integer(arr.type)
+                        or pa.types.is_floating(arr.type)
                     ):
                         cols[col] = arr
                     else:
@@ -426,4 +438,3 @@ def scan(
         for batch in source.batches(wanted, text_dates=True):
             step(acc, batch)
         return acc
-

@@ -30,7 +30,9 @@ def detect_kind(path: Path, head: bytes) -> FileKind:
             raise InputError(f"{path}: legacy .xls files are not supported", "save it as .xlsx or CSV")
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(f"{path}: this is a legacy Excel (.xls) file", "save it as .xlsx or CSV and try again")
+        raise InputError(
+            f"{path}: this is a legacy Excel (.xls) file", "save it as .xlsx or CSV and try again"
+        )
     return "csv"
 
 

@@ -37,7 +37,9 @@ def band_problems(scale: Range, bands: Mapping[str, Range | None], *, partition:
     if partition and not problems:
         gaps = [v for v in range(low, high + 1) if v not in owner]
         if gaps:
-            problems.append(f"bands leave a gap at {', '.join(map(str, gaps[:5]))} on the scale [{low}, {high}]")
+            problems.append(
+                f"bands leave a gap at {', '.join(map(str, gaps[:5]))} on the scale [{low}, {high}]"
+            )
     return problems
 
 

@@ -3,7 +3,8 @@
 Three ways to report it (``value`` mode):
 
 * ``mean`` (default): the mean answer, on the scale's own units. Margin ``1.959964 * s / sqrt(n)`` with
-  ``s`` the sample standard deviation (n - 1); undefined (NaN) for n < 2. Changes: Welch's t-test.
+  ``s`` the sample standard deviation (n - 1); undefined (NaN) for n < 2. The interval is clipped to the
+  scale (``values`` must list the whole scale). Changes: Welch's t-test.
 * ``agree``: % of answers in the agree band (5-7 on 1-7), Wald margin like CSAT; changes: two-proportion test.
 * ``net``: % agree - % disagree in points (-100..100), variance and margin as NPS (agree = +1, disagree = -1).
 
@@ -58,7 +59,7 @@ def ces(
     mode: CesMode = "mean",
     z: float = Z95,
 ) -> CesResult:
-    """CES from a histogram (``values[i]`` answered ``counts[i]`` times) and the agree/disagree band counts."""
+    """CES from a histogram (``values[i]`` answered ``counts[i]`` times) and the agree/disagree counts."""
     n, mean, sd = mean_sd(values, counts)
     neutral = n - agree - disagree
     if n == 0:
@@ -66,12 +67,35 @@ def ces(
         return CesResult(0, 0, 0, 0, nan, nan, mode, nan, nan, nan, nan)
     if mode == "mean":
         moe = z * sd / math.sqrt(n) if n >= 2 else math.nan
-        return CesResult(n, agree, neutral, disagree, mean, sd, mode, mean, moe, mean - moe, mean + moe)
+        low, high = min(values), max(values)
+        return CesResult(
+            n,
+            agree,
+            neutral,
+            disagree,
+            mean,
+            sd,
+            mode,
+            mean,
+            moe,
+            max(mean - moe, low),
+            min(mean + moe, high),
+        )
     if mode == "agree":
         p, m = wald_proportion(agree, n, z)
         value, moe = p * 100.0, m * 100.0
         return CesResult(
-            n, agree, neutral, disagree, mean, sd, mode, value, moe, max(value - moe, 0.0), min(value + moe, 100.0)
+            n,
+            agree,
+            neutral,
+            disagree,
+            mean,
+            sd,
+            mode,
+            value,
+            moe,
+            max(value - moe, 0.0),
+            min(value + moe, 100.0),
         )
     r = nps(agree, neutral, disagree, z=z)
     return CesResult(n, agree, neutral, disagree, mean, sd, mode, r.value, r.moe, r.ci_low, r.ci_high)

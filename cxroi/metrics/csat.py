@@ -34,4 +34,6 @@ def csat(satisfied: int, n: int, z: float = Z95) -> CsatResult:
 
 def csat_change_test(before: CsatResult, after: CsatResult) -> tuple[float, float]:
     """Change in points (after - before) and the pooled two-proportion test p-value."""
-    return after.value - before.value, two_proportion_test(before.satisfied, before.n, after.satisfied, after.n)
+    return after.value - before.value, two_proportion_test(
+        before.satisfied, before.n, after.satisfied, after.n
+    )

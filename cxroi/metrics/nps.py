@@ -60,8 +60,8 @@ def nps(
     if n == 0:
         nan = math.nan
         return NpsResult(0, 0, 0, 0, nan, nan, nan, nan, nan, nan)
-    score, var, se = _wald(promoters, passives, detractors, z)
-    value = score * 100.0
+    _score, var, se = _wald(promoters, passives, detractors, z)
+    value = (promoters - detractors) * 100.0 / n  # exact for whole counts: 10/100 -> 10.0, not 10.000...04
     if interval == "adjusted-wald":
         centre, _avar, ase = _wald(promoters + 0.75, passives + 1.5, detractors + 0.75, z)
         moe = z * ase * 100.0
@@ -69,7 +69,9 @@ def nps(
     else:
         moe = z * se * 100.0
         low, high = value - moe, value + moe
-    return NpsResult(n, promoters, passives, detractors, value, var, se, moe, max(low, -100.0), min(high, 100.0))
+    return NpsResult(
+        n, promoters, passives, detractors, value, var, se, moe, max(low, -100.0), min(high, 100.0)
+    )
 
 
 def nps_change_test(before: NpsResult, after: NpsResult) -> tuple[float, float]:

@@ -44,5 +44,7 @@ def check_config(config: Config) -> list[str]:
                 shown = col if actual == col else f"{col} -> {actual}"
                 lines.append(f"  scores.{role}: {shown} found in {source.display}")
             if request.date and request.period:
-                lines.append(f"  dates in {request.date!r} read as {source.date_format(source.resolve(request.date))}")
+                lines.append(
+                    f"  dates in {request.date!r} read as {source.date_format(source.resolve(request.date))}"
+                )
     return lines

@@ -88,7 +88,9 @@ def decode_code(code: int, parts: Sequence[tuple[np.ndarray, Sequence[object]]])
 def grouped_histograms(
     combined: np.ndarray, radix: int, positions: np.ndarray, width: int
 ) -> list[tuple[int, np.ndarray]]:
-    """Histogram of ``positions`` (0..width-1) per group code: [(code, counts[width]), ...] for non-empty groups."""
+    """Histogram of ``positions`` (0..width-1) per group code, as [(code, counts[width]), ...].
+
+    Only non-empty groups are returned."""
     key = combined * width + positions
     if radix * width <= 1 << 22:
         counts = np.bincount(key, minlength=radix * width).reshape(radix, width)

@@ -11,13 +11,41 @@ from cxroi.io.dates import guess_date_format
 from cxroi.metrics.answers import parse_answer
 
 _META = {
-    "startdate", "enddate", "status", "ipaddress", "progress", "duration (in seconds)", "finished",
-    "recordeddate", "responseid", "recipientlastname", "recipientfirstname", "recipientemail",
-    "externalreference", "locationlatitude", "locationlongitude", "distributionchannel", "userlanguage",
-    "respondent id", "collector id", "start date", "end date", "ip address", "email address", "first name",
+    "startdate",
+    "enddate",
+    "status",
+    "ipaddress",
+    "progress",
+    "duration (in seconds)",
+    "finished",
+    "recordeddate",
+    "responseid",
+    "recipientlastname",
+    "recipientfirstname",
+    "recipientemail",
+    "externalreference",
+    "locationlatitude",
+    "locationlongitude",
+    "distributionchannel",
+    "userlanguage",
+    "respondent id",
+    "collector id",
+    "start date",
+    "end date",
+    "ip address",
+    "email address",
+    "first name",
     "last name",
 }
-_DATE_PREFERENCE = ("recordeddate", "enddate", "submit date (utc)", "end date", "timestamp", "startdate", "date")
+_DATE_PREFERENCE = (
+    "recordeddate",
+    "enddate",
+    "submit date (utc)",
+    "end date",
+    "timestamp",
+    "startdate",
+    "date",
+)
 _ID_PREFERENCE = ("externalreference", "customer id", "customer_id", "customerid", "account id", "record id")
 
 
@@ -39,8 +67,10 @@ def _find(source: TableSource, pattern: str, low: float, high: float) -> str | N
         text = _labels(source, col)
         if not re.search(pattern, text) or "nps_group" in text or col.casefold().endswith("_text"):
             continue
-        rng = _numeric_range(source.sample_values(col))
-        if rng is not None and low <= rng[0] and rng[1] <= high:
+        values = [parse_answer(v) for v in source.sample_values(col)]
+        nums = [v for v in values if v is not None]
+        inside = [v for v in nums if v == v and low <= v <= high]
+        if nums and len(inside) >= 0.8 * len(nums):
             return col
     return None
 
@@ -53,11 +83,13 @@ def starter_config(path: str, options: ReadOptions, base: Path) -> tuple[str, li
     csat = _find(source, r"satisf|csat", 1, 10)
     ces = _find(source, r"\beas(y|ier|e)\b|effort|\bces\b", 1, 7)
     lowered = {c.casefold(): c for c in source.columns}
-    date = next((lowered[d] for d in _DATE_PREFERENCE if d in lowered), None)
+    date: str | None = next((lowered[d] for d in _DATE_PREFERENCE if d in lowered), None)
     if date is None:
         for col in source.columns:
+            if "date" not in col.casefold() and "time" not in col.casefold():
+                continue
             fmt, share = guess_date_format(source.sample_values(col))
-            if fmt and share >= 0.9 and "date" in col.casefold() or "time" in col.casefold():
+            if fmt and share >= 0.9:
                 date = col
                 break
     customer = next((lowered[c] for c in _ID_PREFERENCE if c in lowered), None)
@@ -69,8 +101,8 @@ def starter_config(path: str, options: ReadOptions, base: Path) -> tuple[str, li
         distinct = set(values)
         if 2 <= len(distinct) <= 12 and len(values) >= 10 and _numeric_range(values) is None:
             segments.append(col)
-    for role, col in (("NPS", nps), ("CSAT", csat), ("CES", ces), ("date", date), ("customer id", customer)):
-        found.append(f"  {role}: {col if col else 'not found'}")
+    roles = (("NPS", nps), ("CSAT", csat), ("CES", ces), ("date", date), ("customer id", customer))
+    found.extend(f"  {role}: {name or 'not found'}" for role, name in roles)
     if segments:
         found.append(f"  possible segments: {', '.join(segments)}")
     rel = os.path.relpath(Path(source.display).resolve(), base) if path != "-" else "-"

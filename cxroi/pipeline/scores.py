@@ -29,23 +29,14 @@ from cxroi.pipeline.common import Tally, category_codes, combine_codes, decode_c
 
 Metric = Literal["nps", "csat", "ces"]
 METRICS: tuple[Metric, ...] = ("nps", "csat", "ces")
-TITLES = {
-    "nps": "NPS (points, -100..100)",
-    "csat": "CSAT (% satisfied)",
-    "ces": "CES",
+
+# CES means live on a 1-7 scale: show two decimals in tables.
+DECIMALS = {"ces": {"value": 2, "moe": 2, "ci_low": 2, "ci_high": 2, "delta": 2}}
+METRIC_FIELDS: dict[str, tuple[str, ...]] = {
+    "nps": ("promoters", "passives", "detractors"),
+    "csat": ("satisfied",),
+    "ces": ("agree",),
 }
-SCORE_FIELDS = (
-    "n",
-    "value",
-    "moe",
-    "ci_low",
-    "ci_high",
-    "promoters",
-    "passives",
-    "detractors",
-    "satisfied",
-    "agree",
-)
 
 
 @dataclass(frozen=True)
@@ -72,7 +63,7 @@ class ScoresResult:
     warnings: list[str]
     by: tuple[str, ...]
     period: Period | None
-    answers: dict[str, int]  # metric -> valid answers used
+    answers: dict[Metric, int]  # metric -> valid answers used
 
 
 @dataclass
@@ -85,7 +76,7 @@ class _Acc:
 
 
 def _positions(arr: pa.Array, low: int, high: int) -> tuple[np.ndarray, list[str] | None, np.ndarray | None]:
-    """Scale positions per row, plus (for text) the dictionary strings and per-entry positions for examples."""
+    """Scale positions per row, plus (for text) the dictionary strings and their positions (for examples)."""
     if pa.types.is_dictionary(arr.type):
         texts = arr.dictionary.to_pylist()
         strings = [None if t is None else str(t) for t in texts]
@@ -135,7 +126,11 @@ class _Scorer:
             pos, strings, lut = _positions(batch.columns[self.resolved[metric]], low, high)
             invalid = pos == INVALID
             if invalid.any():
-                examples = [s for s, p in zip(strings or [], lut if lut is not None else [], strict=False) if p == INVALID]
+                examples = [
+                    s
+                    for s, p in zip(strings or [], lut if lut is not None else [], strict=False)
+                    if p == INVALID
+                ]
                 if strings is None:
                     raw = batch.columns[self.resolved[metric]].to_numpy(zero_copy_only=False)
                     examples = [str(v) for v in raw[invalid][:3]]
@@ -185,10 +180,13 @@ def _resolve(source: TableSource, request: ScoresRequest) -> tuple[dict[str, str
 def validate_request(request: ScoresRequest) -> None:
     if not request.metrics():
         raise UsageError(
-            "no score column given", "name at least one with --nps, --csat or --ces (or in the config's scores:)"
+            "no score column given",
+            "name at least one with --nps, --csat or --ces (or in the config's scores:)",
         )
     if request.period and not request.date:
-        raise UsageError("--period needs a date column", "give it with --date COL (or scores.date in the config)")
+        raise UsageError(
+            "--period needs a date column", "give it with --date COL (or scores.date in the config)"
+        )
     if len(set(request.by)) != len(request.by):
         raise UsageError("the same --by column is given twice", "name each segment column once")
 
@@ -217,7 +215,8 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
     fields = ["metric"]
     if request.period:
         fields.append("period")
-    fields += [*request.by, *SCORE_FIELDS]
+    fields += [*request.by, "n", "value", "moe", "ci_low", "ci_high"]
+    fields += [f for m in metrics for f in METRIC_FIELDS[m]]
     if request.period:
         fields += ["delta", "p_value"]
     answers = {m: int(sum(int(h.sum()) for h in total.counts[m].values())) for m in metrics}
@@ -250,12 +249,15 @@ def _source_warnings(
     skipped = source.skipped
     if skipped.count - skipped.footer:
         extra = f" ({'; '.join(skipped.examples)})" if skipped.examples else ""
-        out.append(f"{where}: skipped {skipped.count - skipped.footer} rows with the wrong number of fields{extra}")
+        out.append(
+            f"{where}: skipped {skipped.count - skipped.footer} rows with the wrong number of fields{extra}"
+        )
     return out
 
 
 def _score(metric: Metric, cfg: Any, hist: np.ndarray) -> NpsResult | CsatResult | CesResult:
     positions = band_lookup(cfg.scale, _bands(metric, cfg))
+
     def band(name: str) -> int:
         return int(hist[positions[name]].sum()) if name in positions else 0
 
@@ -340,9 +342,13 @@ def build_request(
 ) -> ScoresRequest:
     """Merge command-line flags over the config's ``scores:`` section (flags win)."""
     sc = config.scores
-    nps_cfg = sc.nps.model_copy(update={k: v for k, v in {"column": nps_col, "interval": interval}.items() if v})
+    nps_cfg = sc.nps.model_copy(
+        update={k: v for k, v in {"column": nps_col, "interval": interval}.items() if v}
+    )
     csat_cfg = sc.csat.model_copy(update={"column": csat_col} if csat_col else {})
-    ces_cfg = sc.ces.model_copy(update={k: v for k, v in {"column": ces_col, "value": ces_value}.items() if v})
+    ces_cfg = sc.ces.model_copy(
+        update={k: v for k, v in {"column": ces_col, "value": ces_value}.items() if v}
+    )
     return ScoresRequest(
         nps=nps_cfg,
         csat=csat_cfg,
@@ -352,3 +358,15 @@ def build_request(
         period=period or sc.period,
         strict=sc.strict if strict is None else strict,
     )
+
+
+def titles(request: ScoresRequest) -> dict[str, str]:
+    """Table titles that say each metric's unit."""
+    ces_cfg = request.ces
+    lo, hi = ces_cfg.scale if ces_cfg else (1, 7)
+    ces_unit = {
+        "mean": f"mean on {lo}-{hi}",
+        "agree": "% agree",
+        "net": "% agree - % disagree",
+    }[ces_cfg.value if ces_cfg else "mean"]
+    return {"nps": "NPS (points, -100..100)", "csat": "CSAT (% satisfied)", "ces": f"CES ({ces_unit})"}

@@ -12,11 +12,11 @@ import io
 import json
 import math
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -42,6 +42,18 @@ DISPLAY_DECIMALS = {
     "ci_high": 1,
     "delta": 1,
     "p_value": 3,
+}
+# Short column headings for the terminal table (CSV/JSON keep the field names).
+HEADINGS = {
+    "moe": "±moe",
+    "ci_low": "CI low",
+    "ci_high": "CI high",
+    "promoters": "prom",
+    "passives": "pass",
+    "detractors": "detr",
+    "satisfied": "sat",
+    "p_value": "p",
+    "delta": "Δ",
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -69,12 +81,12 @@ def safe_cell(value: Any) -> str:
     return text
 
 
-def display_cell(field: str, value: Any) -> str:
+def display_cell(field: str, value: Any, decimals_override: dict[str, int] | None = None) -> str:
     value = _clean(value)
     if value is None:
         return "-"
     if isinstance(value, float):
-        decimals = DISPLAY_DECIMALS.get(field, 2)
+        decimals = (decimals_override or {}).get(field, DISPLAY_DECIMALS.get(field, 2))
         text = f"{value:,.{decimals}f}"
         return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
     if isinstance(value, int) and not isinstance(value, bool):
@@ -98,7 +110,8 @@ def render_json(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str
 
 def render_ndjson(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
     return "".join(
-        json.dumps({f: _clean(rec.get(f)) for f in fields if f in rec}, ensure_ascii=False, allow_nan=False) + "\n"
+        json.dumps({f: _clean(rec.get(f)) for f in fields if f in rec}, ensure_ascii=False, allow_nan=False)
+        + "\n"
         for rec in records
     )
 
@@ -135,6 +148,7 @@ def render_table(
     color: bool = False,
     group_by: str | None = "metric",
     titles: dict[str, str] | None = None,
+    group_decimals: dict[str, dict[str, int]] | None = None,
 ) -> str:
     """Rich table(s) rendered to text, one per ``group_by`` value (ANSI colours only when ``color``)."""
     from rich import box
@@ -143,7 +157,11 @@ def render_table(
 
     buf = io.StringIO()
     console = Console(
-        file=buf, width=width, force_terminal=color, no_color=not color, color_system="auto" if color else None,
+        file=buf,
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="auto" if color else None,
         legacy_windows=False,
     )
     groups: dict[Any, list[dict[str, Any]]] = {}
@@ -155,11 +173,14 @@ def render_table(
         heading = (titles or {}).get(str(key), str(key).upper()) if split else title
         table = Table(title=heading, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
         for f in shown:
-            table.add_column(f, justify="right" if _numeric(rows, f) else "left", no_wrap=True)
+            table.add_column(
+                HEADINGS.get(f, f), justify="right" if _numeric(rows, f) else "left", no_wrap=True
+            )
+        decimals = (group_decimals or {}).get(str(key))
         for rec in rows:
-            table.add_row(*(display_cell(f, rec.get(f)) for f in shown))
+            table.add_row(*(display_cell(f, rec.get(f), decimals) for f in shown))
         console.print(table)
-    return buf.getvalue()
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
 
 
 def render_records(
@@ -171,6 +192,7 @@ def render_records(
     width: int = 120,
     color: bool = False,
     titles: dict[str, str] | None = None,
+    group_decimals: dict[str, dict[str, int]] | None = None,
 ) -> str:
     if fmt is OutputFormat.csv:
         return render_csv(records, fields)
@@ -180,4 +202,6 @@ def render_records(
         return render_ndjson(records, fields)
     if fmt is OutputFormat.markdown:
         return render_markdown(records, fields)
-    return render_table(records, fields, title=title, width=width, color=color, titles=titles)
+    return render_table(
+        records, fields, title=title, width=width, color=color, titles=titles, group_decimals=group_decimals
+    )

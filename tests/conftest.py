@@ -1,0 +1,32 @@
+"""Shared fixtures: paths to real-shape export fixtures and a CLI runner with separate stdout/stderr."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from cxroi.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+os.environ["_TYPER_FORCE_DISABLE_TERMINAL"] = "1"
+os.environ["COLUMNS"] = "120"
+os.environ.pop("CXROI_CONFIG", None)
+os.environ.pop("NO_COLOR", None)
+
+
+def run(args: Sequence[str], input: str | bytes | None = None, ok: bool = True) -> Result:
+    """Invoke the CLI in-process. ``ok=True`` re-raises unexpected exceptions (success paths)."""
+    runner = CliRunner()
+    return runner.invoke(app, list(args), input=input, catch_exceptions=not ok)
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES
