@@ -25,7 +25,7 @@ demo: $(STAMP)
 	$(BIN)/cxroi scores -c configs/default.yaml --format table
 
 test: $(TSTAMP)
-	$(BIN)/ruff check cxroi tests benchmarks sample_data
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import atexit
 import os
+import queue
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,7 +46,7 @@ from cxroi.io.sniff import (
 )
 
 HEAD_BYTES = 1 << 20
-DEFAULT_BLOCK_SIZE = 16 << 20
+DEFAULT_BLOCK_SIZE = 2 << 20
 _DICT = pa.dictionary(pa.int32(), pa.string())
 _TS = pa.timestamp("us")
 
@@ -93,6 +95,14 @@ class DateConversionFailed(Exception):
     """Internal: the fast timestamp parse hit a value that does not fit; re-read the date as text."""
 
 
+class MultilineNeeded(Exception):
+    """Internal: a quoted cell spans lines across a block boundary; re-read with multi-line parsing."""
+
+
+# Formats pyarrow's fast ISO-8601 parser reads exactly (much faster than a strptime format).
+_ISO_COMPATIBLE = {"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"}
+
+
 _stdin_copy: Path | None = None
 
 
@@ -135,6 +145,7 @@ class TableSource:
             raise InputError(f"{self.display}: the file is empty", "export the data again")
         self.kind: FileKind = detect_kind(self.path, head)
         self.skipped = SkippedRows()
+        self.multiline = False
         self.encoding: str | None = None
         self.delimiter: str | None = None
         self._sample: list[list[str]] = []
@@ -199,10 +210,14 @@ class TableSource:
 
     # -- streaming ----------------------------------------------------------------------------------
     def batches(self, wanted: dict[str, ColumnKind], *, text_dates: bool = False) -> Iterator[Batch]:
-        """Stream the ``wanted`` columns (already resolved names) in order."""
+        """Stream the ``wanted`` columns (already resolved names) in order.
+
+        CSV batches are parsed one block ahead in a background thread, so parsing the next block overlaps
+        with the caller's work on this one (pyarrow and numpy release the GIL).
+        """
         self.skipped = SkippedRows()
         if self.kind == "csv":
-            yield from self._csv_batches(wanted, text_dates)
+            yield from _prefetch(self._csv_batches(wanted, text_dates))
         elif self.kind == "xlsx":
             yield from self._xlsx_batches(wanted)
         else:
@@ -221,32 +236,34 @@ class TableSource:
             else:
                 types[col] = _TS
                 fmt = date_formats[col]
-                parsers.append(pacsv.ISO8601 if fmt == ISO8601 else fmt)
-        encoding = {"utf-8": "utf8", "utf-8-sig": "utf8"}.get(self.encoding, self.encoding)
-        read_opts = pacsv.ReadOptions(
-            column_names=list(self.layout.names),
-            skip_rows_after_names=self.layout.header_rows,
-            encoding=encoding,
-            block_size=self.options.block_size,
-            use_threads=True,
-        )
+                parsers.append(pacsv.ISO8601 if fmt == ISO8601 or fmt in _ISO_COMPATIBLE else fmt)
+        # Quoted cells with newlines are parsed correctly either way; newlines_in_values only makes the
+        # block splitter quote-aware, at a cost. Try without; pyarrow says so if a cell spans a block edge.
         parse_opts = pacsv.ParseOptions(
-            delimiter=self.delimiter, newlines_in_values=True, invalid_row_handler=self._invalid_row
+            delimiter=self.delimiter, newlines_in_values=self.multiline, invalid_row_handler=self._invalid_row
         )
         convert_opts = pacsv.ConvertOptions(
             include_columns=list(wanted),
             column_types=types,
-            timestamp_parsers=sorted(set(parsers), key=str) or None,
+            timestamp_parsers=list({str(p): p for p in parsers}.values()) or None,
             strings_can_be_null=True,
             null_values=[""],
             quoted_strings_can_be_null=True,
         )
         row = self.layout.header_rows + 1
         try:
-            reader = pacsv.open_csv(
-                self.path, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts
+            record_batches = pacsv.open_csv(
+                self.path,
+                read_options=pacsv.ReadOptions(
+                    column_names=list(self.layout.names),
+                    skip_rows_after_names=self.layout.header_rows,
+                    encoding={"utf-8": "utf8", "utf-8-sig": "utf8"}.get(self.encoding, self.encoding),
+                    block_size=self.options.block_size,
+                ),
+                parse_options=parse_opts,
+                convert_options=convert_opts,
             )
-            for rb in reader:
+            for rb in record_batches:
                 cols = {c: rb.column(c) for c in wanted}
                 bad: dict[str, np.ndarray] = {}
                 if text_dates:
@@ -258,6 +275,9 @@ class TableSource:
             msg = str(exc)
             if not text_dates and "timestamp" in msg and "conversion error" in msg.lower():
                 raise DateConversionFailed(msg) from exc
+            if "out of sync with chunker" in msg and not self.multiline:
+                self.multiline = True
+                raise MultilineNeeded(msg) from exc
             if "utf8" in msg.lower() or "utf-8" in msg.lower():
                 raise InputError(
                     f"{self.display}: the bytes are not valid {self.encoding} further into the file",
@@ -344,6 +364,44 @@ class TableSource:
             row += rb.num_rows
 
 
+_DONE = object()
+
+
+def _prefetch(source: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """Run ``source`` in a worker thread, ``depth`` items ahead; re-raise its exceptions here, in order."""
+    items: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in source:
+                while not stop.is_set():
+                    try:
+                        items.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            items.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            items.put(exc)
+
+    worker = threading.Thread(target=work, name="cxroi-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = items.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+
+
 def _parse_dates(texts: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
     """Parse text dates with ``fmt``; unparseable non-blank values become null and are flagged."""
     texts = texts.cast(pa.string()) if not pa.types.is_string(texts.type) else texts
@@ -425,16 +483,20 @@ def scan(
 ) -> A:
     """Fold every batch of ``source`` into an accumulator made by ``new``.
 
-    The fast path lets pyarrow parse dates while reading; if a date does not fit the guessed format the
-    whole file is folded again with dates read as text (so the bad ones can be counted, not fatal).
+    The fast path lets pyarrow parse dates while reading and split blocks at any newline. If a date does
+    not fit the guessed format, or a quoted cell spans a block edge, the file is folded again from a fresh
+    accumulator with dates read as text (so bad ones are counted, not fatal) or multi-line parsing.
     """
-    acc = new()
-    try:
-        for batch in source.batches(wanted):
-            step(acc, batch)
-        return acc
-    except DateConversionFailed:
+    text_dates = False
+    while True:
         acc = new()
-        for batch in source.batches(wanted, text_dates=True):
-            step(acc, batch)
-        return acc
+        try:
+            for batch in source.batches(wanted, text_dates=text_dates):
+                step(acc, batch)
+            return acc
+        except DateConversionFailed:
+            if text_dates:
+                raise
+            text_dates = True
+        except MultilineNeeded:
+            continue

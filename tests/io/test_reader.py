@@ -185,3 +185,22 @@ def test_bad_dates_are_flagged_not_fatal(tmp_path: Path) -> None:
     src = open_source(str(path))
     batches = list(src.batches({"when": ColumnKind.DATE}, text_dates=True))
     assert batches[0].bad_dates["when"].tolist() == [False, True, False, False]
+
+
+def test_quoted_newlines_across_block_edges_are_reparsed(tmp_path: Path) -> None:
+    from cxroi.io.reader import scan
+
+    path = tmp_path / "multi.csv"
+    rows = ["id,comment,score"] + [f'{i},"line one\nline two, with comma",{i % 11}' for i in range(3000)]
+    path.write_text("\n".join(rows) + "\n")
+    src = open_source(str(path), ReadOptions(block_size=1 << 10))
+    wanted = {"comment": ColumnKind.TEXT, "score": ColumnKind.TEXT}
+
+    def step(acc: list[tuple[str, str]], b: object) -> None:
+        cols = b.columns  # type: ignore[attr-defined]
+        acc.extend(zip(cols["comment"].to_pylist(), cols["score"].to_pylist(), strict=True))
+
+    result = scan(src, wanted, list, step)
+    assert src.multiline  # the fast path hit a block edge inside a quoted cell and re-read the file
+    assert len(result) == 3000 and result[0] == ("line one\nline two, with comma", "0")
+    assert src.skipped.count == 0

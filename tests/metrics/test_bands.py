@@ -54,3 +54,34 @@ def test_positions_reject_half_points_and_out_of_scale() -> None:
     assert pos.tolist() == [0, INVALID, INVALID, 10, INVALID, BLANK, INVALID]
     arr = numeric_positions(np.array([1.0, 7.0, 7.5, np.nan, 0.0]), 1, 7)
     assert arr.tolist() == [0, 6, INVALID, BLANK, INVALID]
+
+
+def test_period_keys_and_labels() -> None:
+    from datetime import datetime
+
+    import pyarrow as pa
+
+    from cxroi.metrics.periods import period_bounds, period_keys, period_label
+
+    ts = pa.array(
+        [
+            datetime(2025, 1, 1, 0, 0),
+            datetime(2024, 12, 31, 23, 59, 59),
+            None,
+            datetime(2025, 3, 31, 12),
+            datetime(1969, 12, 31, 23),
+        ],
+        type=pa.timestamp("us"),
+    )
+    assert [period_label(int(k), "month") for k in period_keys(ts, "month") if k >= 0] == [
+        "2025-01",
+        "2024-12",
+        "2025-03",
+        "1969-12",
+    ]
+    assert period_keys(ts, "quarter").tolist() == [20251, 20244, -1, 20251, 19694]
+    # ISO weeks: 2024-12-31 is in 2025-W01; 2025-01-01 too
+    assert [period_label(int(k), "week") for k in period_keys(ts, "week")[:2]] == ["2025-W01", "2025-W01"]
+    assert period_keys(ts, "year").tolist()[:2] == [2025, 2024]
+    assert period_bounds(20254, "quarter") == (datetime(2025, 10, 1).date(), datetime(2026, 1, 1).date())
+    assert period_bounds(202512, "month")[1] == datetime(2026, 1, 1).date()
