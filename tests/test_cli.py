@@ -244,3 +244,38 @@ def test_python_dash_m_and_sigpipe() -> None:
         check=True,
     )
     assert proc.stdout.startswith("metric,") and "Traceback" not in proc.stderr
+
+
+def test_table_is_default_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cxroi.cli as cli
+
+    monkeypatch.setattr(cli, "_stdout_is_tty", lambda: True)
+    r = run(["scores", LEGACY, "--nps", "Q5", "--no-color"])
+    assert r.stdout.startswith("NPS (points") and "\x1b[" not in r.stdout
+
+
+def test_undecodable_input_exits_3_with_encoding_hint(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("Name;NPS\nJosé;9\nInês;3\n".encode("latin-1"))
+    r = run(["scores", str(path), "--nps", "NPS"], ok=False)
+    assert r.exit_code == 3 and "not UTF-8" in r.stderr and "--encoding latin-1" in r.stderr
+    r = run(["scores", str(path), "--nps", "NPS", "--encoding", "latin-1", "-f", "json"])
+    assert json.loads(r.stdout)[0]["value"] == 0.0
+
+
+def test_xlsx_and_parquet_inputs(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["NPS", "Plan"])
+    for score, plan in [(10, "Pro"), (9, "Pro"), (3, "Basic"), (7, "Basic")]:
+        ws.append([score, plan])
+    wb.save(tmp_path / "e.xlsx")
+    r = run(["scores", str(tmp_path / "e.xlsx"), "--nps", "NPS", "--by", "Plan", "-f", "json"])
+    assert [(x["Plan"], x["value"]) for x in json.loads(r.stdout)] == [("Basic", -50.0), ("Pro", 100.0)]
+    pq.write_table(pa.table({"NPS": [10, 9, 3, 7, None]}), tmp_path / "e.parquet")
+    r = run(["scores", str(tmp_path / "e.parquet"), "--nps", "NPS", "-f", "json"])
+    assert json.loads(r.stdout)[0]["value"] == 25.0 and json.loads(r.stdout)[0]["n"] == 4
