@@ -11,6 +11,8 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -232,22 +234,59 @@ def scores(
                     f"{s.display}: {s.kind}, {s.layout.kind} layout, delimiter {s.delimiter!r}, {s.encoding}"
                 )
         result = compute_scores(sources, request)
-        for w in result.warnings:
-            _err(f"Warning: {w}")
-        color = out_fmt is OutputFormat.table and output is None and _stdout_is_tty() and not no_color
-        text = render_records(
-            out_fmt,
+        _publish(
             result.records,
             result.fields,
-            title="Scores",
-            width=_width(),
-            color=color,
-            titles=titles(request),
-            group_decimals=DECIMALS,
+            result.warnings,
+            out_fmt,
+            output,
+            no_color,
+            "Scores",
+            titles(request),
+            DECIMALS,
         )
-        _emit(text, output)
 
     _guard(verbose, body)
+
+
+def _publish(
+    records: list[dict[str, object]],
+    fields: list[str],
+    warnings: list[str],
+    fmt: OutputFormat | None,
+    output: Path | None,
+    no_color: bool,
+    title: str,
+    titles: dict[str, str] | None = None,
+    decimals: dict[str, dict[str, int]] | None = None,
+    headings: dict[str, str] | None = None,
+) -> None:
+    """Warnings to stderr, then the records rendered to stdout or written atomically to ``output``."""
+    for w in warnings:
+        _err(f"Warning: {w}")
+    out_fmt = _resolve_format(fmt, output)
+    color = out_fmt is OutputFormat.table and output is None and _stdout_is_tty() and not no_color
+    text = render_records(
+        out_fmt,
+        records,
+        fields,
+        title=title,
+        width=_width(),
+        color=color,
+        titles=titles,
+        group_decimals=decimals,
+        headings=headings,
+    )
+    _emit(text, output)
+
+
+def _date(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} must be a date like 2025-12-31, not {value!r}") from None
 
 
 def _check_choice(option: str, value: str | None, choices: tuple[str, ...]) -> None:
@@ -315,3 +354,281 @@ def main() -> NoReturn:
         _err("Error: interrupted")
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(0)
+
+
+# --- CRM economics -------------------------------------------------------------------------------------
+CustomersArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="CUSTOMERS...",
+        help="Customer export(s) (id, start, end dates, segments); default: the config's.",
+    ),
+]
+PeriodOpt = Annotated[
+    str | None, typer.Option("--period", metavar="PERIOD", help="month|quarter|year|week [default: quarter].")
+]
+ByOpt = Annotated[list[str] | None, typer.Option("--by", metavar="COL", help="Segment column; repeatable.")]
+StartOpt = Annotated[str | None, typer.Option("--start", metavar="COL", help="Customer start date column.")]
+EndOpt = Annotated[str | None, typer.Option("--end", metavar="COL", help="Customer end (churn) date column.")]
+IdOpt = Annotated[str | None, typer.Option("--id", metavar="COL", help="Customer id column.")]
+FromOpt = Annotated[
+    str | None, typer.Option("--from", metavar="DATE", help="First period: the one holding DATE.")
+]
+ToOpt = Annotated[str | None, typer.Option("--to", metavar="DATE", help="Last period [default: --as-of's].")]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", metavar="DATE", help="'Now' [default: the latest date in the data].")
+]
+PresetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--preset",
+        metavar="NAME",
+        help="Customer export preset: salesforce|hubspot|stripe-subscriptions.",
+    ),
+]
+TransactionsOpt = Annotated[
+    list[str] | None, typer.Option("--transactions", metavar="FILE", help="Orders/invoices/payments export.")
+]
+ContractsOpt = Annotated[
+    list[str] | None, typer.Option("--contracts", metavar="FILE", help="Contracts/deals export.")
+]
+TicketsOpt = Annotated[
+    list[str] | None, typer.Option("--tickets", metavar="FILE", help="Support tickets export.")
+]
+CostPerTicketOpt = Annotated[
+    float | None, typer.Option("--cost-per-ticket", metavar="AMOUNT", help="Support cost of one ticket.")
+]
+StrictOpt = Annotated[
+    bool | None, typer.Option("--strict/--no-strict", help="Fail on rows that cannot be used.")
+]
+GrossMarginOpt = Annotated[
+    float | None, typer.Option("--gross-margin", metavar="FRACTION", help="Gross margin, 0-1 [default: 1].")
+]
+DiscountOpt = Annotated[
+    float | None,
+    typer.Option("--discount-rate", metavar="RATE", help="Annual discount rate [default: 0.10]."),
+]
+HorizonOpt = Annotated[
+    int | None, typer.Option("--horizon", metavar="YEARS", help="Finite CLV horizon [default: infinite].")
+]
+
+
+@dataclass(frozen=True)
+class _ReadFlags:
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    date_format: str | None
+
+
+def _clv_config(cfg: Config, **overrides: float | int | None) -> object:
+    from cxroi.config import ClvConfig
+
+    values = {**cfg.clv.model_dump(), **{k: v for k, v in overrides.items() if v is not None}}
+    try:
+        return ClvConfig.model_validate(values)
+    except Exception as exc:
+        raise UsageError(f"invalid CLV assumption: {str(exc).splitlines()[-1].strip()}") from None
+
+
+@app.command()
+def churn(
+    customers: CustomersArg = None,
+    period: PeriodOpt = None,
+    by: ByOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    id_col: IdOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    as_of: AsOfOpt = None,
+    preset: PresetOpt = None,
+    strict: StrictOpt = None,
+    config: ConfigOpt = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    sheet: SheetOpt = None,
+    date_format: DateFormatOpt = None,
+    no_color: NoColorOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Churn, retention and new customers per period and segment."""
+
+    def body() -> None:
+        from cxroi.pipeline import crm
+
+        _check_choice("--period", period, ("week", "month", "quarter", "year"))
+        cfg = _load(config)
+        request = crm.build_crm_request(
+            cfg,
+            _ReadFlags(encoding, delimiter, sheet, date_format),
+            customers=customers,
+            preset=preset,
+            period=period,
+            by=by,
+            start=start,
+            end=end,
+            id_col=id_col,
+            from_=_date("--from", from_),
+            to=_date("--to", to),
+            as_of=_date("--as-of", as_of),
+            strict=strict,
+        )
+        data = crm.load(request)
+        records = crm.churn_records(data, request)
+        fields = ["period", *request.by, *crm.CHURN_FIELDS]
+        _publish(
+            records,
+            fields,
+            data.warnings,
+            fmt,
+            output,
+            no_color,
+            f"Churn per {request.period}",
+            headings={"value": "churn %"},
+        )
+
+    _guard(verbose, body)
+
+
+@app.command()
+def clv(
+    customers: CustomersArg = None,
+    transactions: TransactionsOpt = None,
+    tickets: TicketsOpt = None,
+    by: ByOpt = None,
+    as_of: AsOfOpt = None,
+    annual_margin: Annotated[
+        float | None,
+        typer.Option("--annual-margin", metavar="AMOUNT", help="Override: margin per customer-year."),
+    ] = None,
+    annual_revenue: Annotated[
+        float | None,
+        typer.Option("--annual-revenue", metavar="AMOUNT", help="Override: revenue per customer-year."),
+    ] = None,
+    retention: Annotated[
+        float | None, typer.Option("--retention", metavar="FRACTION", help="Override: annual retention, 0-1.")
+    ] = None,
+    gross_margin: GrossMarginOpt = None,
+    discount_rate: DiscountOpt = None,
+    horizon: HorizonOpt = None,
+    cost_per_ticket: CostPerTicketOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    id_col: IdOpt = None,
+    preset: PresetOpt = None,
+    strict: StrictOpt = None,
+    config: ConfigOpt = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    sheet: SheetOpt = None,
+    date_format: DateFormatOpt = None,
+    no_color: NoColorOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Customer lifetime value (simple and discounted) from the 12 months ending --as-of."""
+
+    def body() -> None:
+        from cxroi.pipeline import crm
+
+        cfg = _load(config)
+        clv_cfg = _clv_config(
+            cfg,
+            annual_margin=annual_margin,
+            annual_revenue=annual_revenue,
+            retention=retention,
+            gross_margin=gross_margin,
+            discount_rate=discount_rate,
+            horizon=horizon,
+        )
+        request = crm.build_crm_request(
+            cfg,
+            _ReadFlags(encoding, delimiter, sheet, date_format),
+            customers=customers,
+            transactions=transactions,
+            tickets=tickets,
+            preset=preset,
+            by=by,
+            start=start,
+            end=end,
+            id_col=id_col,
+            as_of=_date("--as-of", as_of),
+            strict=strict,
+            cost_per_ticket=cost_per_ticket,
+            need=("customers", "transactions", "tickets"),
+        )
+        data = crm.load(request)
+        records = crm.clv_records(data, request, clv_cfg)  # type: ignore[arg-type]
+        _publish(records, [*request.by, *crm.CLV_FIELDS], data.warnings, fmt, output, no_color, "CLV")
+
+    _guard(verbose, body)
+
+
+@app.command()
+def economics(
+    customers: CustomersArg = None,
+    transactions: TransactionsOpt = None,
+    contracts: ContractsOpt = None,
+    tickets: TicketsOpt = None,
+    period: PeriodOpt = None,
+    by: ByOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    as_of: AsOfOpt = None,
+    gross_margin: GrossMarginOpt = None,
+    discount_rate: DiscountOpt = None,
+    horizon: HorizonOpt = None,
+    cost_per_ticket: CostPerTicketOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    id_col: IdOpt = None,
+    preset: PresetOpt = None,
+    strict: StrictOpt = None,
+    config: ConfigOpt = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    sheet: SheetOpt = None,
+    date_format: DateFormatOpt = None,
+    no_color: NoColorOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Segment profile per period: churn, CLV, transaction and contract value, support cost, response time."""
+
+    def body() -> None:
+        from cxroi.pipeline import crm
+
+        _check_choice("--period", period, ("week", "month", "quarter", "year"))
+        cfg = _load(config)
+        clv_cfg = _clv_config(cfg, gross_margin=gross_margin, discount_rate=discount_rate, horizon=horizon)
+        request = crm.build_crm_request(
+            cfg,
+            _ReadFlags(encoding, delimiter, sheet, date_format),
+            customers=customers,
+            transactions=transactions,
+            contracts=contracts,
+            tickets=tickets,
+            preset=preset,
+            period=period,
+            by=by,
+            start=start,
+            end=end,
+            id_col=id_col,
+            from_=_date("--from", from_),
+            to=_date("--to", to),
+            as_of=_date("--as-of", as_of),
+            strict=strict,
+            cost_per_ticket=cost_per_ticket,
+            need=("customers", "transactions", "contracts", "tickets"),
+        )
+        data = crm.load(request)
+        records = crm.economics_records(data, request, clv_cfg)  # type: ignore[arg-type]
+        fields = crm.fields_for(records, ["period", *request.by], crm.ECONOMICS_FIELDS)
+        _publish(records, fields, data.warnings, fmt, output, no_color, f"Economics per {request.period}")
+
+    _guard(verbose, body)

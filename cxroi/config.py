@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +19,15 @@ from cxroi.errors import ConfigError
 from cxroi.metrics.bands import Range, band_problems
 
 Period = Literal["week", "month", "quarter", "year"]
+Preset = Literal[
+    "salesforce",
+    "hubspot",
+    "hubspot-deals",
+    "stripe-payments",
+    "stripe-subscriptions",
+    "zendesk",
+    "freshdesk",
+]
 
 
 class _Model(BaseModel):
@@ -28,6 +38,7 @@ class InputConfig(_Model):
     """One input file (or several read as one data set) and how to read it."""
 
     path: list[str] = Field(min_length=1)
+    preset: Preset | None = None
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
@@ -99,10 +110,80 @@ class ScoresConfig(_Model):
     strict: bool = False
 
 
+class CustomersMap(_Model):
+    """Columns of the customer file; ``None`` = recognise them (preset or common names)."""
+
+    input: str = "customers"
+    id: str | None = None
+    start: str | None = None
+    end: str | None = None
+    mrr: str | None = None
+
+
+class TransactionsMap(_Model):
+    input: str = "transactions"
+    customer: str | None = None
+    date: str | None = None
+    amount: str | None = None
+    cost: str | None = None
+    decimal: Literal[".", ","] | None = None
+
+
+class ContractsMap(_Model):
+    input: str = "contracts"
+    customer: str | None = None
+    date: str | None = None
+    value: str | None = None
+    decimal: Literal[".", ","] | None = None
+
+
+class TicketsMap(_Model):
+    input: str = "tickets"
+    customer: str | None = None
+    created: str | None = None
+    first_response_at: str | None = None
+    first_response: str | None = None
+    first_response_unit: Literal["minutes", "hours", "seconds"] = "minutes"
+    cost: str | None = None
+    cost_per_ticket: float | None = Field(default=None, ge=0)
+    decimal: Literal[".", ","] | None = None
+
+
+class CrmConfig(_Model):
+    """CRM inputs and how economics are grouped."""
+
+    customers: CustomersMap = CustomersMap()
+    transactions: TransactionsMap = TransactionsMap()
+    contracts: ContractsMap = ContractsMap()
+    tickets: TicketsMap = TicketsMap()
+    period: Period = "quarter"
+    by: list[str] = []
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+    as_of: date | None = None
+    strict: bool = False
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ClvConfig(_Model):
+    """CLV assumptions. ``None`` = derive from the data over the 12 months ending ``as_of``."""
+
+    gross_margin: float = Field(default=1.0, gt=0, le=1)
+    discount_rate: float = Field(default=0.10, ge=0, lt=10)
+    horizon: int | None = Field(default=None, ge=1, le=100)
+    annual_margin: float | None = None
+    retention: float | None = Field(default=None, ge=0, le=1)
+    annual_revenue: float | None = None
+    annual_cost_to_serve: float | None = Field(default=None, ge=0)
+
+
 class Config(_Model):
     version: Literal[1] = 1
     inputs: dict[str, InputConfig] = {}
     scores: ScoresConfig = ScoresConfig()
+    crm: CrmConfig = CrmConfig()
+    clv: ClvConfig = ClvConfig()
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

@@ -97,3 +97,23 @@ def period_bounds(key: int, period: Period) -> tuple[date, date]:
         start = date.fromisocalendar(y, w, 1)
         end = start + timedelta(days=7)
     return start, end
+
+
+def period_of_day(day: int, period: Period) -> int:
+    """Period key of a day number (days since 1970-01-01)."""
+    return _key_of_day(date(1970, 1, 1) + timedelta(days=day), period)
+
+
+def period_range(first_day: int, last_day: int, period: Period) -> list[tuple[int, int, int]]:
+    """Every period from the one holding ``first_day`` to the one holding ``last_day``:
+    (key, first day, first day of the next period), days since 1970-01-01."""
+    epoch = date(1970, 1, 1)
+    out: list[tuple[int, int, int]] = []
+    key = period_of_day(first_day, period)
+    last_key = period_of_day(last_day, period)
+    while True:
+        start, end = period_bounds(key, period)
+        out.append((key, (start - epoch).days, (end - epoch).days))
+        if key >= last_key:
+            return out
+        key = _key_of_day(end, period)

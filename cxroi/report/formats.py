@@ -42,6 +42,11 @@ DISPLAY_DECIMALS = {
     "ci_high": 1,
     "delta": 1,
     "p_value": 3,
+    "retention": 1,
+    "annualized": 1,
+    "churn": 1,
+    "annualized_churn": 1,
+    "annual_churn": 1,
 }
 # Short column headings for the terminal table (CSV/JSON keep the field names).
 HEADINGS = {
@@ -54,6 +59,33 @@ HEADINGS = {
     "satisfied": "sat",
     "p_value": "p",
     "delta": "Δ",
+    "customers_start": "start",
+    "customers_end": "end",
+    "annualized": "annual %",
+    "annualized_churn": "annual %",
+    "retention": "retention %",
+    "highest_churn": "top churn",
+    "support_cost_per_customer": "support/cust",
+    "support_cost_per_ticket": "support/ticket",
+    "avg_transaction": "avg txn",
+    "avg_contract_value": "avg contract",
+    "frt_mean_hours": "FRT mean h",
+    "frt_median_hours": "FRT median h",
+    "annual_cost_to_serve": "cost to serve",
+    "customer_years": "cust-years",
+    "window_start": "from",
+    "window_end": "to",
+    "annual_revenue": "revenue/yr",
+    "gross_margin": "GM",
+    "annual_margin": "margin/yr",
+    "annual_churn": "churn %/yr",
+    "discount_rate": "disc.",
+    "horizon_years": "horizon",
+    "lifespan_years": "life yrs",
+    "clv_simple": "CLV simple",
+    "clv": "CLV",
+    "contract_value": "contracts",
+    "support_cost": "support",
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -85,6 +117,8 @@ def display_cell(field: str, value: Any, decimals_override: dict[str, int] | Non
     value = _clean(value)
     if value is None:
         return "-"
+    if isinstance(value, bool):
+        return "yes" if value else ""
     if isinstance(value, float):
         decimals = (decimals_override or {}).get(field, DISPLAY_DECIMALS.get(field, 2))
         text = f"{value:,.{decimals}f}"
@@ -149,6 +183,7 @@ def render_table(
     group_by: str | None = "metric",
     titles: dict[str, str] | None = None,
     group_decimals: dict[str, dict[str, int]] | None = None,
+    headings: dict[str, str] | None = None,
 ) -> str:
     """Rich table(s) rendered to text, one per ``group_by`` value (ANSI colours only when ``color``)."""
     from rich import box
@@ -174,7 +209,9 @@ def render_table(
         table = Table(title=heading, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
         for f in shown:
             table.add_column(
-                HEADINGS.get(f, f), justify="right" if _numeric(rows, f) else "left", no_wrap=True
+                (headings or {}).get(f, HEADINGS.get(f, f)),
+                justify="right" if _numeric(rows, f) else "left",
+                no_wrap=True,
             )
         decimals = (group_decimals or {}).get(str(key))
         for rec in rows:
@@ -193,6 +230,7 @@ def render_records(
     color: bool = False,
     titles: dict[str, str] | None = None,
     group_decimals: dict[str, dict[str, int]] | None = None,
+    headings: dict[str, str] | None = None,
 ) -> str:
     if fmt is OutputFormat.csv:
         return render_csv(records, fields)
@@ -203,5 +241,12 @@ def render_records(
     if fmt is OutputFormat.markdown:
         return render_markdown(records, fields)
     return render_table(
-        records, fields, title=title, width=width, color=color, titles=titles, group_decimals=group_decimals
+        records,
+        fields,
+        title=title,
+        width=width,
+        color=color,
+        titles=titles,
+        group_decimals=group_decimals,
+        headings=headings,
     )

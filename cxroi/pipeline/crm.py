@@ -1,0 +1,944 @@
+"""CRM economics: churn, retention, CLV, transaction and contract value, support cost and response time.
+
+Customers are loaded whole (only the needed columns: id, start, end, MRR, segments) as numpy arrays, since
+every churn figure needs the joint (start, end) of each customer. Transactions, contracts and tickets are
+streamed and reduced to sums per (day, segment); response times are kept per ticket for exact medians.
+Every metric is then computed from those arrays (see ``cxroi.metrics.churn`` and ``cxroi.metrics.clv``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cxroi.config import ClvConfig, ContractsMap, CustomersMap, Period, TicketsMap, TransactionsMap
+from cxroi.errors import DataError, UsageError
+from cxroi.io import Batch, ColumnKind, TableSource
+from cxroi.io.presets import PRESET_UNITS, find_column
+from cxroi.io.reader import scan
+from cxroi.metrics.amounts import guess_decimal, parse_amounts, parse_durations
+from cxroi.metrics.churn import NO_END, active_days, annualize, churn_counts, churn_rate
+from cxroi.metrics.clv import clv_discounted, clv_simple, margin_per_year
+from cxroi.metrics.periods import PERIODS_PER_YEAR, period_label, period_range
+from cxroi.pipeline.common import BLANK_LABEL, Tally, category_codes, combine_codes
+
+EPOCH = date(1970, 1, 1)
+_US_PER_DAY = 86_400_000_000
+DAYS_PER_YEAR = 365.25
+
+
+def day_number(d: date) -> int:
+    return (d - EPOCH).days
+
+
+def day_date(n: int) -> date:
+    return EPOCH + timedelta(days=int(n))
+
+
+@dataclass
+class Source:
+    """An input file and the preset that names its columns."""
+
+    table: TableSource
+    preset: str | None = None
+
+
+@dataclass(frozen=True)
+class CrmRequest:
+    customers: Sequence[Source]
+    customers_map: CustomersMap = CustomersMap()
+    transactions: Sequence[Source] = ()
+    transactions_map: TransactionsMap = TransactionsMap()
+    contracts: Sequence[Source] = ()
+    contracts_map: ContractsMap = ContractsMap()
+    tickets: Sequence[Source] = ()
+    tickets_map: TicketsMap = TicketsMap()
+    period: Period = "quarter"
+    by: tuple[str, ...] = ()
+    from_: date | None = None
+    to: date | None = None
+    as_of: date | None = None
+    strict: bool = False
+
+
+@dataclass
+class Customers:
+    ids: pd.Index  # unique ids, first occurrence
+    positions: np.ndarray  # row of each unique id
+    start: np.ndarray  # days
+    end: np.ndarray  # days, NO_END when active
+    mrr: np.ndarray | None
+    group: np.ndarray
+    labels: list[tuple[str, ...]]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def k(self) -> int:
+        return max(len(self.labels), 1)
+
+    def lookup(self, ids: pa.Array) -> np.ndarray:
+        """Row of each customer id (-1 when not in the customer file); ids compared as trimmed text."""
+        text = pc.utf8_trim_whitespace(ids.cast(pa.string()))
+        idx = self.ids.get_indexer(pd.Index(text.to_numpy(zero_copy_only=False)))
+        out = np.full(len(idx), -1, dtype=np.int64)
+        hit = idx >= 0
+        out[hit] = self.positions[idx[hit]]
+        return out
+
+
+def _days(arr: pa.Array) -> np.ndarray:
+    """Day numbers of timestamps; ``NO_END`` where null."""
+    micros = pc.fill_null(arr.cast(pa.timestamp("us")).cast(pa.int64()), np.iinfo(np.int64).min)
+    values = np.asarray(micros.to_numpy(zero_copy_only=False))
+    out = np.floor_divide(values, _US_PER_DAY)
+    out[values == np.iinfo(np.int64).min] = NO_END
+    return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+class _GroupCodes:
+    """Global codes for segment-value combinations, built batch by batch."""
+
+    def __init__(self) -> None:
+        self.codes: dict[tuple[str, ...], int] = {}
+
+    def encode(self, batch: Batch, columns: Sequence[str]) -> np.ndarray:
+        if not columns:
+            self.codes.setdefault((), 0)
+            return np.zeros(batch.num_rows, dtype=np.int64)
+        parts = [category_codes(batch.columns[c]) for c in columns]
+        combined, _radix = combine_codes(parts, batch.num_rows)
+        uniq, inverse = np.unique(combined, return_inverse=True)
+        mapping = np.empty(len(uniq), dtype=np.int64)
+        for i, code in enumerate(uniq.tolist()):
+            labels: list[str] = []
+            rest = code
+            for codes_labels in reversed(parts):
+                rest, j = divmod(rest, len(codes_labels[1]))
+                labels.append(str(codes_labels[1][j]))
+            key = tuple(reversed(labels))
+            mapping[i] = self.codes.setdefault(key, len(self.codes))
+        return mapping[inverse]
+
+    def labels(self) -> list[tuple[str, ...]]:
+        return [k for k, _ in sorted(self.codes.items(), key=lambda kv: kv[1])]
+
+
+def load_customers(request: CrmRequest) -> Customers:
+    """Read the customer file(s): id, start, end, optional MRR and the segment columns."""
+    if not request.customers:
+        raise UsageError(
+            "no customer file given", "pass it as CUSTOMERS, or name inputs.customers in the config"
+        )
+    m = request.customers_map
+    groups = _GroupCodes()
+    ids: list[np.ndarray] = []
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
+    mrrs: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
+    warnings: list[str] = []
+    use_mrr = False
+    for src in request.customers:
+        t = src.table
+        col_id = find_column(t, "customers.id", m.id, src.preset, required=True, key="crm.customers.id")
+        col_start = find_column(
+            t, "customers.start", m.start, src.preset, required=True, key="crm.customers.start"
+        )
+        col_end = find_column(t, "customers.end", m.end, src.preset, required=True, key="crm.customers.end")
+        col_mrr = find_column(t, "customers.mrr", m.mrr, src.preset, required=False, key="crm.customers.mrr")
+        by_cols = [t.resolve(b) for b in request.by]
+        assert col_id and col_start and col_end
+        wanted = {col_id: ColumnKind.TEXT, col_start: ColumnKind.DATE, col_end: ColumnKind.DATE}
+        wanted.update({b: ColumnKind.CATEGORY for b in by_cols})
+        if col_mrr:
+            wanted[col_mrr] = ColumnKind.TEXT
+            use_mrr = True
+        decimal = guess_decimal(t.sample_values(col_mrr)) if col_mrr else "."
+        tallies = {k: Tally() for k in ("no_id", "no_start", "bad_end", "end_before_start", "bad_mrr")}
+
+        def step(acc: list[Any], batch: Batch) -> None:
+            idt = pc.utf8_trim_whitespace(batch.columns[col_id].cast(pa.string()))
+            no_id = np.asarray(
+                pc.fill_null(pc.equal(idt, ""), True).to_numpy(zero_copy_only=False), dtype=bool
+            )
+            start = _days(batch.columns[col_start])
+            end = _days(batch.columns[col_end])
+            no_start = start == NO_END
+            bad_end = batch.bad_dates.get(col_end, np.zeros(batch.num_rows, dtype=bool))
+            backwards = (end < start) & ~no_start
+            tallies["no_id"].add(batch, no_id)
+            tallies["no_start"].add(batch, no_start & ~no_id)
+            tallies["bad_end"].add(batch, bad_end & ~no_id & ~no_start)
+            tallies["end_before_start"].add(batch, backwards & ~no_id & ~bad_end)
+            keep = ~(no_id | no_start | bad_end | backwards)
+            mrr = np.full(batch.num_rows, math.nan)
+            if col_mrr:
+                values, bad = parse_amounts(batch.columns[col_mrr], decimal)
+                tallies["bad_mrr"].add(batch, bad & keep)
+                mrr = np.asarray(
+                    pc.fill_null(values, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64
+                )
+            group = groups.encode(batch, by_cols)
+            acc.append(
+                (idt.to_numpy(zero_copy_only=False)[keep], start[keep], end[keep], mrr[keep], group[keep])
+            )
+
+        parts: list[Any] = scan(t, wanted, list, step)
+        for p in parts:
+            ids.append(p[0])
+            starts.append(p[1])
+            ends.append(p[2])
+            mrrs.append(p[3])
+            codes.append(p[4])
+        messages = {
+            "no_id": "have no customer id",
+            "no_start": f"have no readable start date in {col_start!r}",
+            "bad_end": f"have an end date in {col_end!r} that cannot be read",
+            "end_before_start": "end before they start",
+            "bad_mrr": f"have an MRR in {col_mrr!r} that is not an amount (MRR left blank)",
+        }
+        for key, tally in tallies.items():
+            if tally.count:
+                left = "" if key == "bad_mrr" else "; left out"
+                warnings.append(
+                    f"{t.display}: {_plural(tally.count, 'customer row')} {messages[key]}{left} ({tally.where()})"
+                )
+    all_ids = np.concatenate(ids) if ids else np.array([], dtype=object)
+    if len(all_ids) == 0:
+        raise DataError("no usable customers in the customer file", "check the id and start date columns")
+    index = pd.Index(all_ids)
+    dup = index.duplicated()
+    if dup.any():
+        warnings.append(
+            f"{_plural(int(dup.sum()), 'customer id')} appear more than once; each row counts as a customer, "
+            "and transactions, contracts and tickets go to the first"
+        )
+    if request.strict and warnings:
+        raise DataError(warnings[0], "fix the data, or drop --strict to leave such rows out with a warning")
+    labels = groups.labels()
+    order = sorted(range(len(labels)), key=lambda i: [(s == BLANK_LABEL, s) for s in labels[i]])
+    remap = np.empty(len(labels), dtype=np.int64)
+    remap[order] = np.arange(len(labels))
+    return Customers(
+        ids=index[~dup],
+        positions=np.flatnonzero(~dup),
+        start=np.concatenate(starts),
+        end=np.concatenate(ends),
+        mrr=np.concatenate(mrrs) if use_mrr else None,
+        group=remap[np.concatenate(codes)],
+        labels=[labels[i] for i in order],
+        warnings=warnings,
+    )
+
+
+@dataclass
+class Daily:
+    """Sums per (day, group) of a streamed input, plus per-row values where medians are needed."""
+
+    frame: pd.DataFrame  # columns: day, group, and one per measure
+    rows: pd.DataFrame | None = None  # per-row values (tickets: day, group, hours)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _reduce(
+    day: np.ndarray, group: np.ndarray, measures: dict[str, np.ndarray], k: int
+) -> dict[tuple[int, int], np.ndarray]:
+    key = day * k + group
+    uniq, inverse = np.unique(key, return_inverse=True)
+    sums = np.stack([np.bincount(inverse, weights=v, minlength=len(uniq)) for v in measures.values()], axis=1)
+    return {(int(u) // k, int(u) % k): sums[i] for i, u in enumerate(uniq.tolist())}
+
+
+def _daily_frame(parts: list[dict[tuple[int, int], np.ndarray]], names: list[str]) -> pd.DataFrame:
+    total: dict[tuple[int, int], np.ndarray] = {}
+    for part in parts:
+        for key, values in part.items():
+            total[key] = total[key] + values if key in total else values
+    rows = [(d, g, *v.tolist()) for (d, g), v in sorted(total.items())]
+    return pd.DataFrame(rows, columns=["day", "group", *names])
+
+
+class _Linker:
+    """Per batch: customer row, segment group and day of each row; tallies of what cannot be linked."""
+
+    def __init__(self, customers: Customers, id_col: str, date_col: str) -> None:
+        self.customers = customers
+        self.id_col = id_col
+        self.date_col = date_col
+        self.unmatched = Tally()
+        self.no_id = Tally()
+        self.no_date = Tally()
+
+    def link(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        raw = batch.columns[self.id_col]
+        text = pc.utf8_trim_whitespace(raw.cast(pa.string()))
+        blank = np.asarray(pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False), dtype=bool)
+        row = self.customers.lookup(raw)
+        day = _days(batch.columns[self.date_col])
+        no_date = day == NO_END
+        unmatched = (row < 0) & ~blank
+        self.no_id.add(batch, blank)
+        examples = pc.filter(text, pa.array(unmatched)).slice(0, 3).to_pylist() if unmatched.any() else []
+        self.unmatched.add(batch, unmatched, [str(e) for e in examples])
+        self.no_date.add(batch, no_date & ~blank & ~unmatched)
+        keep = ~(blank | unmatched | no_date)
+        group = np.zeros(batch.num_rows, dtype=np.int64)
+        group[row >= 0] = self.customers.group[row[row >= 0]]
+        return keep, group, day
+
+    def warnings(self, display: str, what: str) -> list[str]:
+        out = []
+        if self.unmatched.count:
+            out.append(
+                f"{display}: {_plural(self.unmatched.count, what)} for customers not in the customer file; "
+                f"left out ({self.unmatched.where()})"
+            )
+        if self.no_id.count:
+            out.append(f"{display}: {_plural(self.no_id.count, what)} without a customer id; left out")
+        if self.no_date.count:
+            out.append(
+                f"{display}: {_plural(self.no_date.count, what)} without a readable date; left out "
+                f"({self.no_date.where()})"
+            )
+        return out
+
+
+def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None:
+    """Revenue (refunds negative), number of sales (amount > 0) and cost per (day, segment)."""
+    if not request.transactions:
+        return None
+    m = request.transactions_map
+    parts: list[dict[tuple[int, int], np.ndarray]] = []
+    warnings: list[str] = []
+    for src in request.transactions:
+        t = src.table
+
+        def col(
+            role: str, configured: str | None, required: bool, t: TableSource = t, src: Source = src
+        ) -> str | None:
+            return find_column(
+                t,
+                f"transactions.{role}",
+                configured,
+                src.preset,
+                required=required,
+                key=f"crm.transactions.{role}",
+            )
+
+        id_col, date_col, amount_col = (
+            col("customer", m.customer, True),
+            col("date", m.date, True),
+            col("amount", m.amount, True),
+        )
+        cost_col = col("cost", m.cost, False)
+        refunded_col = col("refunded", None, False) if src.preset == "stripe-payments" else None
+        status_col = col("status", None, False) if src.preset == "stripe-payments" else None
+        assert id_col and date_col and amount_col
+        wanted = {id_col: ColumnKind.TEXT, date_col: ColumnKind.DATE, amount_col: ColumnKind.TEXT}
+        for extra in (cost_col, refunded_col):
+            if extra:
+                wanted[extra] = ColumnKind.TEXT
+        if status_col:
+            wanted[status_col] = ColumnKind.CATEGORY
+        decimal = m.decimal or guess_decimal(t.sample_values(amount_col))
+        linker = _Linker(customers, id_col, date_col)
+        bad_amount = Tally()
+        not_paid = Tally()
+
+        def step(acc: list[Any], batch: Batch) -> None:
+            keep, group, day = linker.link(batch)
+            amount, bad = parse_amounts(batch.columns[amount_col], decimal)
+            values = np.asarray(
+                pc.fill_null(amount, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64
+            )
+            bad_amount.add(batch, bad & keep)
+            keep = keep & ~np.isnan(values)
+            if refunded_col:
+                refunded, _ = parse_amounts(batch.columns[refunded_col], decimal)
+                values = values - np.nan_to_num(
+                    np.asarray(refunded.to_numpy(zero_copy_only=False), dtype=float)
+                )
+            if status_col:
+                status = pc.utf8_lower(batch.columns[status_col].cast(pa.string()))
+                paid = np.asarray(
+                    pc.fill_null(
+                        pc.is_in(status, pa.array(["paid", "succeeded", "refunded"])), False
+                    ).to_numpy(zero_copy_only=False),
+                    dtype=bool,
+                )
+                not_paid.add(batch, keep & ~paid)
+                keep = keep & paid
+            cost = np.zeros(batch.num_rows)
+            if cost_col:
+                c, _bad = parse_amounts(batch.columns[cost_col], decimal)
+                cost = np.nan_to_num(np.asarray(c.to_numpy(zero_copy_only=False), dtype=float))
+            measures = {
+                "revenue": values[keep],
+                "sales": (values[keep] > 0).astype(float),
+                "refunds": (values[keep] < 0).astype(float),
+                "cost": cost[keep],
+            }
+            acc.append(_reduce(day[keep], group[keep], measures, customers.k))
+
+        parts.extend(scan(t, wanted, list, step))
+        warnings += linker.warnings(t.display, "transaction")
+        if bad_amount.count:
+            warnings.append(
+                f"{t.display}: {_plural(bad_amount.count, 'amount')} in {amount_col!r} "
+                f"{'is' if bad_amount.count == 1 else 'are'} not a number; left out ({bad_amount.where()})"
+            )
+        if not_paid.count:
+            warnings.append(f"{t.display}: {_plural(not_paid.count, 'payment')} not paid (status); left out")
+    return Daily(_daily_frame(parts, ["revenue", "sales", "refunds", "cost"]), warnings=warnings)
+
+
+def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
+    """Value and number of contracts signed per (day, segment)."""
+    if not request.contracts:
+        return None
+    m = request.contracts_map
+    parts: list[dict[tuple[int, int], np.ndarray]] = []
+    warnings: list[str] = []
+    for src in request.contracts:
+        t = src.table
+        id_col = find_column(
+            t, "contracts.customer", m.customer, src.preset, required=True, key="crm.contracts.customer"
+        )
+        date_col = find_column(
+            t, "contracts.date", m.date, src.preset, required=True, key="crm.contracts.date"
+        )
+        value_col = find_column(
+            t, "contracts.value", m.value, src.preset, required=True, key="crm.contracts.value"
+        )
+        assert id_col and date_col and value_col
+        decimal = m.decimal or guess_decimal(t.sample_values(value_col))
+        linker = _Linker(customers, id_col, date_col)
+        bad_value = Tally()
+
+        def step(acc: list[Any], batch: Batch) -> None:
+            keep, group, day = linker.link(batch)
+            value, bad = parse_amounts(batch.columns[value_col], decimal)
+            values = np.asarray(
+                pc.fill_null(value, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64
+            )
+            bad_value.add(batch, bad & keep)
+            keep = keep & ~np.isnan(values)
+            acc.append(
+                _reduce(
+                    day[keep],
+                    group[keep],
+                    {"value": values[keep], "contracts": np.ones(int(keep.sum()))},
+                    customers.k,
+                )
+            )
+
+        wanted = {id_col: ColumnKind.TEXT, date_col: ColumnKind.DATE, value_col: ColumnKind.TEXT}
+        parts.extend(scan(t, wanted, list, step))
+        warnings += linker.warnings(t.display, "contract")
+        if bad_value.count:
+            warnings.append(
+                f"{t.display}: {_plural(bad_value.count, 'contract value')} not a number; left out "
+                f"({bad_value.where()})"
+            )
+    return Daily(_daily_frame(parts, ["value", "contracts"]), warnings=warnings)
+
+
+def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
+    """Tickets and support cost per (day, segment); first response time (hours) per ticket."""
+    if not request.tickets:
+        return None
+    m = request.tickets_map
+    parts: list[dict[tuple[int, int], np.ndarray]] = []
+    rows: list[pd.DataFrame] = []
+    warnings: list[str] = []
+    for src in request.tickets:
+        t = src.table
+
+        def col(
+            role: str, configured: str | None, required: bool, t: TableSource = t, src: Source = src
+        ) -> str | None:
+            return find_column(
+                t, f"tickets.{role}", configured, src.preset, required=required, key=f"crm.tickets.{role}"
+            )
+
+        id_col, created_col = col("customer", m.customer, True), col("created", m.created, True)
+        at_col = col("first_response_at", m.first_response_at, False)
+        dur_col = None if m.first_response_at else col("first_response", m.first_response, False)
+        cost_col = col("cost", m.cost, False)
+        assert id_col and created_col
+        unit = m.first_response_unit
+        if not m.first_response and src.preset in PRESET_UNITS:
+            unit = PRESET_UNITS[src.preset]  # type: ignore[assignment]
+        wanted: dict[str, ColumnKind] = {id_col: ColumnKind.TEXT, created_col: ColumnKind.DATE}
+        if dur_col:
+            wanted[dur_col] = ColumnKind.TEXT
+        if at_col:
+            wanted[at_col] = ColumnKind.DATE
+        if cost_col:
+            wanted[cost_col] = ColumnKind.TEXT
+        linker = _Linker(customers, id_col, created_col)
+        bad_frt = Tally()
+
+        def step(acc: list[Any], batch: Batch) -> None:
+            keep, group, day = linker.link(batch)
+            hours = np.full(batch.num_rows, math.nan)
+            if dur_col:
+                h, bad = parse_durations(batch.columns[dur_col], unit)
+                hours = np.asarray(pc.fill_null(h, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
+                bad_frt.add(batch, bad & keep)
+            if at_col and (not dur_col or np.isnan(hours).any()):
+                created = batch.columns[created_col].cast(pa.timestamp("us")).cast(pa.int64())
+                first = batch.columns[at_col].cast(pa.timestamp("us")).cast(pa.int64())
+                diff = pc.divide(pc.subtract(first, created).cast(pa.float64()), 3_600_000_000.0)
+                from_ts = np.asarray(
+                    pc.fill_null(diff, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64
+                )
+                negative = from_ts < 0
+                bad_frt.add(batch, negative & keep)
+                from_ts[negative] = math.nan
+                hours = np.where(np.isnan(hours), from_ts, hours)
+            cost = np.full(batch.num_rows, m.cost_per_ticket if m.cost_per_ticket is not None else 0.0)
+            if cost_col:
+                c, _bad = parse_amounts(batch.columns[cost_col], m.decimal or ".")
+                given = np.asarray(pc.fill_null(c, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
+                cost = np.where(np.isnan(given), cost, given)
+            acc.append(
+                (
+                    _reduce(
+                        day[keep],
+                        group[keep],
+                        {"tickets": np.ones(int(keep.sum())), "cost": cost[keep]},
+                        customers.k,
+                    ),
+                    pd.DataFrame({"day": day[keep], "group": group[keep], "hours": hours[keep]}),
+                )
+            )
+
+        for reduced, frame in scan(t, wanted, list, step):
+            parts.append(reduced)
+            rows.append(frame)
+        warnings += linker.warnings(t.display, "ticket")
+        if bad_frt.count:
+            warnings.append(
+                f"{t.display}: {_plural(bad_frt.count, 'first response time')} could not be read or "
+                f"come before the ticket; left out of response times ({bad_frt.where()})"
+            )
+        if not cost_col and m.cost_per_ticket is None:
+            warnings.append(
+                f"{t.display}: no ticket cost column and no crm.tickets.cost_per_ticket; support cost is 0"
+            )
+    return Daily(
+        _daily_frame(parts, ["tickets", "cost"]),
+        rows=pd.concat(rows, ignore_index=True) if rows else None,
+        warnings=warnings,
+    )
+
+
+@dataclass
+class CrmData:
+    customers: Customers
+    transactions: Daily | None
+    contracts: Daily | None
+    tickets: Daily | None
+    as_of: date
+    warnings: list[str]
+
+
+def load(request: CrmRequest) -> CrmData:
+    customers = load_customers(request)
+    transactions = load_transactions(request, customers)
+    contracts = load_contracts(request, customers)
+    tickets = load_tickets(request, customers)
+    warnings = list(customers.warnings)
+    for daily in (transactions, contracts, tickets):
+        if daily is not None:
+            warnings += daily.warnings
+    if request.strict and warnings:
+        raise DataError(warnings[0], "fix the data, or drop --strict to leave such rows out with a warning")
+    if request.as_of is not None:
+        as_of = request.as_of
+    else:
+        last = int(customers.start.max())
+        ended = customers.end[customers.end != NO_END]
+        if len(ended):
+            last = max(last, int(ended.max()))
+        for daily in (transactions, contracts, tickets):
+            if daily is not None and len(daily.frame):
+                last = max(last, int(daily.frame["day"].max()))
+        as_of = day_date(last)
+    return CrmData(customers, transactions, contracts, tickets, as_of, warnings)
+
+
+def _segment_fields(by: Sequence[str], labels: tuple[str, ...]) -> dict[str, str]:
+    return dict(zip(by, labels, strict=True))
+
+
+def _sum_in(daily: Daily | None, column: str, ws: int, we: int, k: int) -> np.ndarray:
+    """Per-group sum of ``column`` over days in [ws, we)."""
+    if daily is None or daily.frame.empty:
+        return np.zeros(k)
+    f = daily.frame
+    sel = f[(f["day"] >= ws) & (f["day"] < we)]
+    return np.bincount(
+        sel["group"].to_numpy(dtype=np.int64), weights=sel[column].to_numpy(dtype=float), minlength=k
+    )
+
+
+def _periods(data: CrmData, request: CrmRequest) -> list[tuple[int, int, int]]:
+    first = request.from_ or day_date(int(data.customers.start.min()))
+    last = request.to or data.as_of
+    if last < first:
+        raise UsageError(f"--to {last} is before --from {first}", "swap them")
+    return period_range(day_number(first), day_number(last), request.period)
+
+
+def _pct(x: float) -> float:
+    return x * 100.0 if not math.isnan(x) else math.nan
+
+
+def _div(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+def churn_records(data: CrmData, request: CrmRequest) -> list[dict[str, Any]]:
+    """One record per (period, segment): customers at start, churned, new, at end, churn %, retention %,
+    annualised churn % (see ``cxroi.metrics.churn`` for the exact definitions)."""
+    c = data.customers
+    per_year = PERIODS_PER_YEAR[request.period]
+    as_of_day = day_number(data.as_of)
+    records: list[dict[str, Any]] = []
+    for key, ps, pe in _periods(data, request):
+        counts = churn_counts(c.start, c.end, ps, pe, c.group, c.k)
+        for g, labels in enumerate(c.labels):
+            rate = churn_rate(int(counts.churned[g]), int(counts.customers_start[g]))
+            rec: dict[str, Any] = {"period": period_label(key, request.period)}
+            rec.update(_segment_fields(request.by, labels))
+            rec.update(
+                customers_start=int(counts.customers_start[g]),
+                churned=int(counts.churned[g]),
+                new=int(counts.new[g]),
+                customers_end=int(counts.customers_end[g]),
+                value=_pct(rate),
+                retention=_pct(1.0 - rate),
+                annualized=_pct(annualize(rate, per_year)),
+                partial=pe - 1 > as_of_day,
+                note="no customers at the start" if counts.customers_start[g] == 0 else None,
+            )
+            records.append(rec)
+    return records
+
+
+CHURN_FIELDS = [
+    "customers_start",
+    "churned",
+    "new",
+    "customers_end",
+    "value",
+    "retention",
+    "annualized",
+    "partial",
+    "note",
+]
+
+
+@dataclass(frozen=True)
+class ClvInputs:
+    """Per segment, the inputs a CLV is computed from (annual, per customer)."""
+
+    customers: np.ndarray  # active at the end of the window
+    customer_years: np.ndarray
+    annual_revenue: np.ndarray
+    annual_cost_to_serve: np.ndarray
+    annual_churn: np.ndarray  # fraction
+
+
+def clv_inputs(data: CrmData, ws: int, we: int, years: float) -> ClvInputs:
+    """Derive CLV inputs over [ws, we) (``years`` long): revenue and support cost per customer-year,
+    and the churn of the customers there at the start of the window."""
+    c = data.customers
+    exposure = active_days(c.start, c.end, ws, we, c.group, c.k) / DAYS_PER_YEAR
+    counts = churn_counts(c.start, c.end, ws, we, c.group, c.k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        churn = np.where(counts.customers_start > 0, counts.churned / counts.customers_start, np.nan)
+        churn = 1.0 - (1.0 - churn) ** (1.0 / years)  # window churn -> per year
+        if data.transactions is not None:
+            revenue = _sum_in(data.transactions, "revenue", ws, we, c.k) / exposure
+        elif c.mrr is not None:
+            active = (c.start < we) & (c.end >= we) & ~np.isnan(c.mrr)
+            total = np.bincount(c.group[active], weights=c.mrr[active], minlength=c.k)
+            revenue = 12.0 * total / np.bincount(c.group[active], minlength=c.k)
+        else:
+            revenue = np.full(c.k, np.nan)
+        cost = _sum_in(data.tickets, "cost", ws, we, c.k) / exposure
+    return ClvInputs(counts.customers_end, exposure, revenue, np.nan_to_num(cost), churn)
+
+
+def _clv_fields(cfg: ClvConfig, revenue: float, cost: float, churn: float) -> dict[str, Any]:
+    revenue = cfg.annual_revenue if cfg.annual_revenue is not None else revenue
+    cost = cfg.annual_cost_to_serve if cfg.annual_cost_to_serve is not None else cost
+    retention = cfg.retention if cfg.retention is not None else 1.0 - churn
+    churn = 1.0 - retention
+    margin = (
+        cfg.annual_margin
+        if cfg.annual_margin is not None
+        else margin_per_year(revenue, cfg.gross_margin, cost)
+    )
+    return {
+        "annual_revenue": revenue,
+        "gross_margin": cfg.gross_margin,
+        "annual_cost_to_serve": cost,
+        "annual_margin": margin,
+        "annual_churn": _pct(churn),
+        "retention": _pct(retention),
+        "discount_rate": cfg.discount_rate,
+        "horizon_years": cfg.horizon,
+        "lifespan_years": _div(1.0, churn) if churn > 0 else math.nan,
+        "clv_simple": clv_simple(margin, churn),
+        "clv": clv_discounted(margin, retention, cfg.discount_rate, cfg.horizon),
+    }
+
+
+def clv_records(data: CrmData, request: CrmRequest, cfg: ClvConfig) -> list[dict[str, Any]]:
+    """CLV per segment from the 12 months ending ``as_of`` (inputs overridable in ``cfg``)."""
+    we = day_number(data.as_of) + 1
+    ws = day_number(_year_before(data.as_of)) + 1
+    inputs = clv_inputs(data, ws, we, 1.0)
+    if cfg.annual_margin is None and cfg.annual_revenue is None and np.isnan(inputs.annual_revenue).all():
+        raise DataError(
+            "CLV needs revenue: give a transactions file, an MRR column, or clv.annual_revenue/annual_margin",
+            "e.g. --transactions invoices.csv, or --annual-margin 1200",
+        )
+    records: list[dict[str, Any]] = []
+    for g, labels in enumerate(data.customers.labels):
+        rec: dict[str, Any] = _segment_fields(request.by, labels)
+        rec.update(
+            window_start=day_date(ws).isoformat(),
+            window_end=data.as_of.isoformat(),
+            customers=int(inputs.customers[g]),
+            customer_years=float(inputs.customer_years[g]),
+        )
+        rec.update(
+            _clv_fields(
+                cfg,
+                float(inputs.annual_revenue[g]),
+                float(inputs.annual_cost_to_serve[g]),
+                float(inputs.annual_churn[g]),
+            )
+        )
+        records.append(rec)
+    return records
+
+
+CLV_FIELDS = [
+    "window_start",
+    "window_end",
+    "customers",
+    "customer_years",
+    "annual_revenue",
+    "gross_margin",
+    "annual_cost_to_serve",
+    "annual_margin",
+    "annual_churn",
+    "retention",
+    "discount_rate",
+    "horizon_years",
+    "lifespan_years",
+    "clv_simple",
+    "clv",
+]
+
+
+def _year_before(d: date) -> date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)
+
+
+def economics_records(data: CrmData, request: CrmRequest, cfg: ClvConfig) -> list[dict[str, Any]]:
+    """The segment profile per (period, segment): churn, CLV, transaction and contract value, support
+    cost and first response time. The segment with the highest churn in each period is flagged."""
+    c = data.customers
+    per_year = PERIODS_PER_YEAR[request.period]
+    records: list[dict[str, Any]] = []
+    tickets_rows = data.tickets.rows if data.tickets is not None else None
+    for key, ps, pe in _periods(data, request):
+        counts = churn_counts(c.start, c.end, ps, pe, c.group, c.k)
+        years = (pe - ps) / DAYS_PER_YEAR
+        inputs = clv_inputs(data, ps, pe, years)
+        revenue = _sum_in(data.transactions, "revenue", ps, pe, c.k)
+        sales = _sum_in(data.transactions, "sales", ps, pe, c.k)
+        signed = _sum_in(data.contracts, "value", ps, pe, c.k)
+        tickets = _sum_in(data.tickets, "tickets", ps, pe, c.k)
+        support = _sum_in(data.tickets, "cost", ps, pe, c.k)
+        avg_customers = inputs.customer_years / years
+        period_records = []
+        for g, labels in enumerate(c.labels):
+            rate = churn_rate(int(counts.churned[g]), int(counts.customers_start[g]))
+            rec: dict[str, Any] = {"period": period_label(key, request.period)}
+            rec.update(_segment_fields(request.by, labels))
+            rec.update(
+                customers_start=int(counts.customers_start[g]),
+                customers_end=int(counts.customers_end[g]),
+                new=int(counts.new[g]),
+                churned=int(counts.churned[g]),
+                churn=_pct(rate),
+                retention=_pct(1.0 - rate),
+                annualized_churn=_pct(annualize(rate, per_year)),
+            )
+            if data.transactions is not None or c.mrr is not None or cfg.annual_margin is not None:
+                fields = _clv_fields(
+                    cfg,
+                    float(inputs.annual_revenue[g]),
+                    float(inputs.annual_cost_to_serve[g]),
+                    annualize(rate, per_year),
+                )
+                rec["clv"] = fields["clv"]
+                rec["annual_margin"] = fields["annual_margin"]
+            if data.transactions is not None:
+                rec.update(
+                    revenue=float(revenue[g]),
+                    transactions=int(sales[g]),
+                    avg_transaction=_div(float(revenue[g]), float(sales[g])),
+                )
+            if data.contracts is not None:
+                rec.update(
+                    contract_value=float(signed[g]),
+                    avg_contract_value=_div(float(signed[g]), float(counts.new[g])),
+                )
+            if data.tickets is not None:
+                frt = _frt(tickets_rows, ps, pe, g)
+                rec.update(
+                    tickets=int(tickets[g]),
+                    support_cost=float(support[g]),
+                    support_cost_per_customer=_div(float(support[g]), float(avg_customers[g])),
+                    support_cost_per_ticket=_div(float(support[g]), float(tickets[g])),
+                    frt_mean_hours=float(np.mean(frt)) if len(frt) else math.nan,
+                    frt_median_hours=float(np.median(frt)) if len(frt) else math.nan,
+                )
+            period_records.append(rec)
+        churns = [r["churn"] for r in period_records if not math.isnan(r["churn"])]
+        top = max(churns) if churns and len(period_records) > 1 else None
+        for rec in period_records:
+            rec["highest_churn"] = top is not None and rec["churn"] == top
+        records.extend(period_records)
+    return records
+
+
+def _frt(rows: pd.DataFrame | None, ps: int, pe: int, group: int) -> np.ndarray:
+    if rows is None or rows.empty:
+        return np.array([])
+    sel = rows[(rows["day"] >= ps) & (rows["day"] < pe) & (rows["group"] == group)]["hours"].to_numpy()
+    return sel[~np.isnan(sel)]
+
+
+ECONOMICS_FIELDS = [
+    "customers_start",
+    "customers_end",
+    "new",
+    "churned",
+    "churn",
+    "retention",
+    "annualized_churn",
+    "clv",
+    "annual_margin",
+    "revenue",
+    "transactions",
+    "avg_transaction",
+    "contract_value",
+    "avg_contract_value",
+    "tickets",
+    "support_cost",
+    "support_cost_per_customer",
+    "support_cost_per_ticket",
+    "frt_mean_hours",
+    "frt_median_hours",
+    "highest_churn",
+]
+
+
+def fields_for(records: list[dict[str, Any]], lead: list[str], rest: list[str]) -> list[str]:
+    present = {k for r in records for k in r}
+    return [f for f in lead if f in present or not records] + [f for f in rest if f in present]
+
+
+def _sources(
+    config: Any, name: str, paths: Sequence[str] | None, options: Any, preset: str | None
+) -> list[Source]:
+    """Open the files for one CRM input: command-line paths win over ``inputs.NAME`` in the config."""
+    from cxroi.io import ReadOptions, open_source
+
+    spec = config.inputs.get(name)
+    files = list(paths) if paths else (list(spec.path) if spec else [])
+    opts = ReadOptions(
+        encoding=options.encoding or (spec.encoding if spec else None),
+        delimiter=options.delimiter or (spec.delimiter if spec else None),
+        sheet=options.sheet or (spec.sheet if spec else None),
+        date_format=options.date_format or (spec.date_format if spec else None),
+    )
+    chosen = preset or (spec.preset if spec else None)
+    return [Source(open_source(f, opts), chosen) for f in files]
+
+
+def build_crm_request(
+    config: Any,
+    options: Any,
+    *,
+    customers: Sequence[str] | None = None,
+    transactions: Sequence[str] | None = None,
+    contracts: Sequence[str] | None = None,
+    tickets: Sequence[str] | None = None,
+    preset: str | None = None,
+    period: str | None = None,
+    by: Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    id_col: str | None = None,
+    from_: date | None = None,
+    to: date | None = None,
+    as_of: date | None = None,
+    strict: bool | None = None,
+    cost_per_ticket: float | None = None,
+    need: tuple[str, ...] = ("customers",),
+) -> CrmRequest:
+    """Merge flags over the config's ``crm:`` section and open the inputs (flags win)."""
+    crm = config.crm
+    cmap = crm.customers.model_copy(
+        update={k: v for k, v in {"id": id_col, "start": start, "end": end}.items() if v is not None}
+    )
+    tmap = crm.tickets
+    if cost_per_ticket is not None:
+        tmap = tmap.model_copy(update={"cost_per_ticket": cost_per_ticket})
+    wanted = set(need)
+    return CrmRequest(
+        customers=_sources(config, cmap.input, customers, options, preset),
+        customers_map=cmap,
+        transactions=_sources(config, crm.transactions.input, transactions, options, None)
+        if "transactions" in wanted
+        else (),
+        transactions_map=crm.transactions,
+        contracts=_sources(config, crm.contracts.input, contracts, options, None)
+        if "contracts" in wanted
+        else (),
+        contracts_map=crm.contracts,
+        tickets=_sources(config, tmap.input, tickets, options, None) if "tickets" in wanted else (),
+        tickets_map=tmap,
+        period=period or crm.period,  # type: ignore[arg-type]
+        by=tuple(by) if by else tuple(crm.by),
+        from_=from_ or crm.from_,
+        to=to or crm.to,
+        as_of=as_of or crm.as_of,
+        strict=crm.strict if strict is None else strict,
+    )
