@@ -23,6 +23,8 @@ $(TSTAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)
 	$(BIN)/cxroi scores -c configs/default.yaml --format table
+	$(BIN)/cxroi economics -c configs/default.yaml --period year --format table
+	$(BIN)/cxroi clv -c configs/default.yaml --format table
 
 test: $(TSTAMP)
 	$(BIN)/ruff check .

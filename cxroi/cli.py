@@ -260,6 +260,7 @@ def _publish(
     titles: dict[str, str] | None = None,
     decimals: dict[str, dict[str, int]] | None = None,
     headings: dict[str, str] | None = None,
+    pivot: tuple[str | None, list[str]] | None = None,
 ) -> None:
     """Warnings to stderr, then the records rendered to stdout or written atomically to ``output``."""
     for w in warnings:
@@ -276,6 +277,7 @@ def _publish(
         titles=titles,
         group_decimals=decimals,
         headings=headings,
+        pivot=pivot,
     )
     _emit(text, output)
 
@@ -563,7 +565,16 @@ def clv(
         )
         data = crm.load(request)
         records = crm.clv_records(data, request, clv_cfg)  # type: ignore[arg-type]
-        _publish(records, [*request.by, *crm.CLV_FIELDS], data.warnings, fmt, output, no_color, "CLV")
+        _publish(
+            records,
+            [*request.by, *crm.CLV_FIELDS],
+            data.warnings,
+            fmt,
+            output,
+            no_color,
+            "CLV",
+            pivot=(None, list(request.by)),
+        )
 
     _guard(verbose, body)
 
@@ -629,6 +640,15 @@ def economics(
         data = crm.load(request)
         records = crm.economics_records(data, request, clv_cfg)  # type: ignore[arg-type]
         fields = crm.fields_for(records, ["period", *request.by], crm.ECONOMICS_FIELDS)
-        _publish(records, fields, data.warnings, fmt, output, no_color, f"Economics per {request.period}")
+        _publish(
+            records,
+            fields,
+            data.warnings,
+            fmt,
+            output,
+            no_color,
+            "Economics",
+            pivot=("period", list(request.by)),
+        )
 
     _guard(verbose, body)

@@ -143,7 +143,9 @@ class TicketsMap(_Model):
     created: str | None = None
     first_response_at: str | None = None
     first_response: str | None = None
-    first_response_unit: Literal["minutes", "hours", "seconds"] = "minutes"
+    first_response_unit: Literal["minutes", "hours", "seconds"] | None = (
+        None  # None: the preset's, else minutes
+    )
     cost: str | None = None
     cost_per_ticket: float | None = Field(default=None, ge=0)
     decimal: Literal[".", ","] | None = None

@@ -198,12 +198,15 @@ class TableSource:
         if self.options.date_format:
             return self.options.date_format
         values = self.sample_values(column)
+        if not any(v.strip() for v in values):
+            return (
+                ISO8601  # nothing to go by (e.g. no churn yet): ISO; other shapes are reported as bad dates
+            )
         fmt, share = guess_date_format(values)
         if fmt is None or share < 0.5:
             example = next((v for v in values if v.strip()), "")
             raise DataError(
-                f"{self.display}: cannot recognise the date format of column {column!r}"
-                + (f" (e.g. {example!r})" if example else " (no values)"),
+                f"{self.display}: cannot recognise the date format of column {column!r} (e.g. {example!r})",
                 "give it with --date-format, e.g. --date-format '%d/%m/%Y %H:%M'",
             )
         return fmt

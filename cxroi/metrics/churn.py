@@ -59,7 +59,7 @@ def annualize(rate: float, periods_per_year: float) -> float:
     """Yearly churn from a per-period churn rate (fraction): 1 - (1 - c)^periods_per_year."""
     if math.isnan(rate):
         return math.nan
-    return 1.0 - (1.0 - rate) ** periods_per_year
+    return float(1.0 - (1.0 - rate) ** periods_per_year)
 
 
 def active_days(

@@ -47,4 +47,47 @@ def check_config(config: Config) -> list[str]:
                 lines.append(
                     f"  dates in {request.date!r} read as {source.date_format(source.resolve(request.date))}"
                 )
+    lines += _check_crm(config, opened)
+    return lines
+
+
+_ROLES = {
+    "customers": (("id", True), ("start", True), ("end", True), ("mrr", False)),
+    "transactions": (("customer", True), ("date", True), ("amount", True), ("cost", False)),
+    "contracts": (("customer", True), ("date", True), ("value", True)),
+    "tickets": (
+        ("customer", True),
+        ("created", True),
+        ("first_response", False),
+        ("first_response_at", False),
+        ("cost", False),
+    ),
+}
+
+
+def _check_crm(config: Config, opened: dict[str, list[TableSource]]) -> list[str]:
+    """Find every CRM role's column in the inputs the ``crm:`` section points at."""
+    from cxroi.io.presets import find_column, recognise_preset
+
+    lines: list[str] = []
+    for section, roles in _ROLES.items():
+        mapping = getattr(config.crm, section)
+        if mapping.input not in opened:
+            continue
+        spec = config.inputs[mapping.input]
+        for source in opened[mapping.input]:
+            preset = spec.preset or recognise_preset(source.columns)
+            for role, required in roles:
+                col = find_column(
+                    source,
+                    f"{section}.{role}",
+                    getattr(mapping, role),
+                    preset,
+                    required=required,
+                    key=f"crm.{section}.{role}",
+                )
+                if col:
+                    lines.append(f"  crm.{section}.{role}: {col} found in {source.display}")
+            for col in config.crm.by if section == "customers" else []:
+                lines.append(f"  crm.by: {source.resolve(col)} found in {source.display}")
     return lines

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from cxroi.config import ClvConfig, ContractsMap, CustomersMap, Period, TicketsMap, TransactionsMap
 from cxroi.errors import DataError, UsageError
 from cxroi.io import Batch, ColumnKind, TableSource
-from cxroi.io.presets import PRESET_UNITS, find_column
+from cxroi.io.presets import PRESET_UNITS, find_column, recognise_preset
 from cxroi.io.reader import scan
 from cxroi.metrics.amounts import guess_decimal, parse_amounts, parse_durations
 from cxroi.metrics.churn import NO_END, active_days, annualize, churn_counts, churn_rate
@@ -54,13 +54,13 @@ class Source:
 @dataclass(frozen=True)
 class CrmRequest:
     customers: Sequence[Source]
-    customers_map: CustomersMap = CustomersMap()
+    customers_map: CustomersMap = field(default_factory=CustomersMap)
     transactions: Sequence[Source] = ()
-    transactions_map: TransactionsMap = TransactionsMap()
+    transactions_map: TransactionsMap = field(default_factory=TransactionsMap)
     contracts: Sequence[Source] = ()
-    contracts_map: ContractsMap = ContractsMap()
+    contracts_map: ContractsMap = field(default_factory=ContractsMap)
     tickets: Sequence[Source] = ()
-    tickets_map: TicketsMap = TicketsMap()
+    tickets_map: TicketsMap = field(default_factory=TicketsMap)
     period: Period = "quarter"
     by: tuple[str, ...] = ()
     from_: date | None = None
@@ -98,9 +98,13 @@ def _days(arr: pa.Array) -> np.ndarray:
     """Day numbers of timestamps; ``NO_END`` where null."""
     micros = pc.fill_null(arr.cast(pa.timestamp("us")).cast(pa.int64()), np.iinfo(np.int64).min)
     values = np.asarray(micros.to_numpy(zero_copy_only=False))
-    out = np.floor_divide(values, _US_PER_DAY)
+    out: np.ndarray = np.floor_divide(values, _US_PER_DAY)
     out[values == np.iinfo(np.int64).min] = NO_END
     return out
+
+
+def _new_list() -> list[Any]:
+    return []
 
 
 def _plural(n: int, word: str) -> str:
@@ -150,7 +154,9 @@ def load_customers(request: CrmRequest) -> Customers:
     codes: list[np.ndarray] = []
     warnings: list[str] = []
     use_mrr = False
-    for src in request.customers:
+
+    def one(src: Source) -> None:
+        nonlocal use_mrr
         t = src.table
         col_id = find_column(t, "customers.id", m.id, src.preset, required=True, key="crm.customers.id")
         col_start = find_column(
@@ -212,9 +218,11 @@ def load_customers(request: CrmRequest) -> Customers:
         for key, tally in tallies.items():
             if tally.count:
                 left = "" if key == "bad_mrr" else "; left out"
-                warnings.append(
-                    f"{t.display}: {_plural(tally.count, 'customer row')} {messages[key]}{left} ({tally.where()})"
-                )
+                what = _plural(tally.count, "customer row")
+                warnings.append(f"{t.display}: {what} {messages[key]}{left} ({tally.where()})")
+
+    for src in request.customers:
+        one(src)
     all_ids = np.concatenate(ids) if ids else np.array([], dtype=object)
     if len(all_ids) == 0:
         raise DataError("no usable customers in the customer file", "check the id and start date columns")
@@ -322,7 +330,8 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
     m = request.transactions_map
     parts: list[dict[tuple[int, int], np.ndarray]] = []
     warnings: list[str] = []
-    for src in request.transactions:
+
+    def one(src: Source) -> None:
         t = src.table
 
         def col(
@@ -392,8 +401,9 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
             }
             acc.append(_reduce(day[keep], group[keep], measures, customers.k))
 
-        parts.extend(scan(t, wanted, list, step))
-        warnings += linker.warnings(t.display, "transaction")
+        found: list[Any] = scan(t, wanted, _new_list, step)
+        parts.extend(found)
+        warnings.extend(linker.warnings(t.display, "transaction"))
         if bad_amount.count:
             warnings.append(
                 f"{t.display}: {_plural(bad_amount.count, 'amount')} in {amount_col!r} "
@@ -401,6 +411,9 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
             )
         if not_paid.count:
             warnings.append(f"{t.display}: {_plural(not_paid.count, 'payment')} not paid (status); left out")
+
+    for src in request.transactions:
+        one(src)
     return Daily(_daily_frame(parts, ["revenue", "sales", "refunds", "cost"]), warnings=warnings)
 
 
@@ -411,7 +424,8 @@ def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
     m = request.contracts_map
     parts: list[dict[tuple[int, int], np.ndarray]] = []
     warnings: list[str] = []
-    for src in request.contracts:
+
+    def one(src: Source) -> None:
         t = src.table
         id_col = find_column(
             t, "contracts.customer", m.customer, src.preset, required=True, key="crm.contracts.customer"
@@ -445,13 +459,17 @@ def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
             )
 
         wanted = {id_col: ColumnKind.TEXT, date_col: ColumnKind.DATE, value_col: ColumnKind.TEXT}
-        parts.extend(scan(t, wanted, list, step))
-        warnings += linker.warnings(t.display, "contract")
+        found: list[Any] = scan(t, wanted, _new_list, step)
+        parts.extend(found)
+        warnings.extend(linker.warnings(t.display, "contract"))
         if bad_value.count:
             warnings.append(
                 f"{t.display}: {_plural(bad_value.count, 'contract value')} not a number; left out "
                 f"({bad_value.where()})"
             )
+
+    for src in request.contracts:
+        one(src)
     return Daily(_daily_frame(parts, ["value", "contracts"]), warnings=warnings)
 
 
@@ -463,7 +481,8 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
     parts: list[dict[tuple[int, int], np.ndarray]] = []
     rows: list[pd.DataFrame] = []
     warnings: list[str] = []
-    for src in request.tickets:
+
+    def one(src: Source) -> None:
         t = src.table
 
         def col(
@@ -475,12 +494,10 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
 
         id_col, created_col = col("customer", m.customer, True), col("created", m.created, True)
         at_col = col("first_response_at", m.first_response_at, False)
-        dur_col = None if m.first_response_at else col("first_response", m.first_response, False)
+        dur_col = col("first_response", m.first_response, False)
         cost_col = col("cost", m.cost, False)
         assert id_col and created_col
-        unit = m.first_response_unit
-        if not m.first_response and src.preset in PRESET_UNITS:
-            unit = PRESET_UNITS[src.preset]  # type: ignore[assignment]
+        unit = m.first_response_unit or PRESET_UNITS.get(src.preset or "", "minutes")
         wanted: dict[str, ColumnKind] = {id_col: ColumnKind.TEXT, created_col: ColumnKind.DATE}
         if dur_col:
             wanted[dur_col] = ColumnKind.TEXT
@@ -502,7 +519,7 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
                 created = batch.columns[created_col].cast(pa.timestamp("us")).cast(pa.int64())
                 first = batch.columns[at_col].cast(pa.timestamp("us")).cast(pa.int64())
                 diff = pc.divide(pc.subtract(first, created).cast(pa.float64()), 3_600_000_000.0)
-                from_ts = np.asarray(
+                from_ts = np.array(
                     pc.fill_null(diff, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64
                 )
                 negative = from_ts < 0
@@ -529,7 +546,7 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
         for reduced, frame in scan(t, wanted, list, step):
             parts.append(reduced)
             rows.append(frame)
-        warnings += linker.warnings(t.display, "ticket")
+        warnings.extend(linker.warnings(t.display, "ticket"))
         if bad_frt.count:
             warnings.append(
                 f"{t.display}: {_plural(bad_frt.count, 'first response time')} could not be read or "
@@ -539,6 +556,9 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
             warnings.append(
                 f"{t.display}: no ticket cost column and no crm.tickets.cost_per_ticket; support cost is 0"
             )
+
+    for src in request.tickets:
+        one(src)
     return Daily(
         _daily_frame(parts, ["tickets", "cost"]),
         rows=pd.concat(rows, ignore_index=True) if rows else None,
@@ -840,8 +860,10 @@ def economics_records(data: CrmData, request: CrmRequest, cfg: ClvConfig) -> lis
 def _frt(rows: pd.DataFrame | None, ps: int, pe: int, group: int) -> np.ndarray:
     if rows is None or rows.empty:
         return np.array([])
-    sel = rows[(rows["day"] >= ps) & (rows["day"] < pe) & (rows["group"] == group)]["hours"].to_numpy()
-    return sel[~np.isnan(sel)]
+    chosen = rows[(rows["day"] >= ps) & (rows["day"] < pe) & (rows["group"] == group)]
+    sel = np.asarray(chosen["hours"].to_numpy(), dtype=np.float64)
+    out: np.ndarray = sel[~np.isnan(sel)]
+    return out
 
 
 ECONOMICS_FIELDS = [
@@ -889,7 +911,11 @@ def _sources(
         date_format=options.date_format or (spec.date_format if spec else None),
     )
     chosen = preset or (spec.preset if spec else None)
-    return [Source(open_source(f, opts), chosen) for f in files]
+    out = []
+    for f in files:
+        table = open_source(f, opts)
+        out.append(Source(table, chosen or recognise_preset(table.columns)))
+    return out
 
 
 def build_crm_request(

@@ -75,10 +75,77 @@ def _find(source: TableSource, pattern: str, low: float, high: float) -> str | N
     return None
 
 
+_CRM_KINDS = {
+    "tickets": ("customer", "created"),
+    "customers": ("id", "start", "end"),
+    "transactions": ("customer", "date", "amount"),
+    "contracts": ("customer", "date", "value"),
+}
+_CRM_OPTIONAL = {
+    "tickets": ("first_response", "first_response_at", "cost"),
+    "customers": ("mrr",),
+    "transactions": ("cost",),
+    "contracts": (),
+}
+
+
+def _q(v: str | None) -> str:
+    return "null" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _crm_kind(source: TableSource) -> tuple[str, str | None, dict[str, str | None]] | None:
+    """Which CRM export this is (and its preset and role columns), or None for a survey."""
+    from cxroi.io.presets import find_column, recognise_preset
+
+    preset = recognise_preset(source.columns)
+    for kind, required in _CRM_KINDS.items():
+        cols = {r: find_column(source, f"{kind}.{r}", None, preset, required=False, key="") for r in required}
+        if all(cols.values()):
+            if kind == "tickets" and not any(
+                find_column(source, f"tickets.{r}", None, preset, required=False, key="")
+                for r in ("first_response", "first_response_at")
+            ):
+                continue
+            for r in _CRM_OPTIONAL[kind]:
+                cols[r] = find_column(source, f"{kind}.{r}", None, preset, required=False, key="")
+            return kind, preset, cols
+    return None
+
+
+def _crm_starter(
+    source: TableSource,
+    rel: str,
+    kind: str,
+    preset: str | None,
+    cols: dict[str, str | None],
+    found: list[str],
+) -> str:
+    found.append(f"  recognised as {kind}" + (f" ({preset} export)" if preset else ""))
+    found.extend(f"  {role}: {col or 'not found'}" for role, col in cols.items())
+    lines = [
+        f"# cxroi starter config, written by `cxroi init` from {source.display}",
+        f"# recognised: {kind}" + (f", {preset} export" if preset else "") + ". Check each column.",
+        "version: 1",
+        "inputs:",
+        f"  {kind}:",
+        f"    path: {_q(rel)}",
+    ]
+    if preset:
+        lines.append(f"    preset: {preset}")
+    lines += ["crm:", f"  {kind}:", f"    input: {kind}"]
+    lines += [f"    {role}: {_q(col)}" for role, col in cols.items()]
+    lines += ["  period: quarter          # week | month | quarter | year", "  by: []"]
+    return "\n".join(lines) + "\n"
+
+
 def starter_config(path: str, options: ReadOptions, base: Path) -> tuple[str, list[str]]:
     """Return the YAML text of a starter config and lines describing what was recognised."""
     source = open_source(path, options)
     found = [f"{source.display}: {source.layout.kind} export ({source.kind}), {len(source.columns)} columns"]
+    rel = os.path.relpath(Path(source.display).resolve(), base) if path != "-" else "-"
+    crm = _crm_kind(source) if source.layout.kind in ("plain", "parquet") else None
+    if crm is not None:
+        return _crm_starter(source, rel, *crm, found), found
     nps = _find(source, r"recommend|\bnps\b|\bltr\b", 0, 10)
     csat = _find(source, r"satisf|csat", 1, 10)
     ces = _find(source, r"\beas(y|ier|e)\b|effort|\bces\b", 1, 7)
@@ -105,10 +172,7 @@ def starter_config(path: str, options: ReadOptions, base: Path) -> tuple[str, li
     found.extend(f"  {role}: {name or 'not found'}" for role, name in roles)
     if segments:
         found.append(f"  possible segments: {', '.join(segments)}")
-    rel = os.path.relpath(Path(source.display).resolve(), base) if path != "-" else "-"
-
-    def q(v: str | None) -> str:
-        return "null" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    q = _q
 
     lines = [
         f"# cxroi starter config, written by `cxroi init` from {source.display}",

@@ -63,6 +63,7 @@ HEADINGS = {
     "customers_end": "end",
     "annualized": "annual %",
     "annualized_churn": "annual %",
+    "churn": "churn %",
     "retention": "retention %",
     "highest_churn": "top churn",
     "support_cost_per_customer": "support/cust",
@@ -220,6 +221,49 @@ def render_table(
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
 
 
+def render_pivot(
+    records: Sequence[dict[str, Any]],
+    fields: Sequence[str],
+    group_field: str | None,
+    column_fields: Sequence[str],
+    title: str | None = None,
+    width: int = 120,
+    color: bool = False,
+    headings: dict[str, str] | None = None,
+) -> str:
+    """Tables with one column per segment and one row per measure (for wide records such as economics);
+    one table per value of ``group_field`` (e.g. each period)."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="auto" if color else None,
+    )
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for rec in records:
+        groups.setdefault(rec.get(group_field) if group_field else None, []).append(rec)
+    measures = [f for f in _visible_fields(records, fields) if f != group_field and f not in column_fields]
+    for key, rows in groups.items():
+        heading = f"{title} — {key}" if title and key is not None else title or (str(key) if key else None)
+        table = Table(title=heading, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+        table.add_column("")
+        for rec in rows:
+            label = " / ".join(str(rec.get(f)) for f in column_fields) or "all"
+            table.add_column(label, justify="right", no_wrap=True)
+        for f in measures:
+            table.add_row(
+                (headings or {}).get(f, HEADINGS.get(f, f)), *(display_cell(f, r.get(f)) for r in rows)
+            )
+        console.print(table)
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
 def render_records(
     fmt: OutputFormat,
     records: Sequence[dict[str, Any]],
@@ -231,7 +275,10 @@ def render_records(
     titles: dict[str, str] | None = None,
     group_decimals: dict[str, dict[str, int]] | None = None,
     headings: dict[str, str] | None = None,
+    pivot: tuple[str | None, Sequence[str]] | None = None,
 ) -> str:
+    """Render ``records`` in ``fmt``; ``pivot=(group_field, column_fields)`` turns the terminal table
+    around (segments as columns, measures as rows), for records too wide to read across."""
     if fmt is OutputFormat.csv:
         return render_csv(records, fields)
     if fmt is OutputFormat.json:
@@ -240,6 +287,8 @@ def render_records(
         return render_ndjson(records, fields)
     if fmt is OutputFormat.markdown:
         return render_markdown(records, fields)
+    if pivot is not None:
+        return render_pivot(records, fields, pivot[0], pivot[1], title, width, color, headings)
     return render_table(
         records,
         fields,

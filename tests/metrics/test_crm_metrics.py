@@ -26,7 +26,7 @@ def test_gupta_lehmann(horizon: int | None, expected: float) -> None:
 
 def test_infinite_clv_exact() -> None:
     assert clv_discounted(100, 0.8, 0.10) == pytest.approx(80 / 0.3, rel=1e-15)
-    # margin at the start of each period instead: m (1 + d) / (1 + d - r) = 366.67 = m + the end-of-period value
+    # margin at the start of each period instead: m (1 + d) / (1 + d - r) = 366.67 = m + end-of-period CLV
     assert 100 + clv_discounted(100, 0.8, 0.10) == pytest.approx(366.67, abs=0.005)
     assert math.isnan(clv_discounted(100, 1.0, 0.0))
 
