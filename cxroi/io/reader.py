@@ -212,19 +212,24 @@ class TableSource:
         return fmt
 
     # -- streaming ----------------------------------------------------------------------------------
-    def batches(self, wanted: dict[str, ColumnKind], *, text_dates: bool = False) -> Iterator[Batch]:
+    def batches(
+        self, wanted: dict[str, ColumnKind], *, text_dates: bool = False, min_rows: int = 0
+    ) -> Iterator[Batch]:
         """Stream the ``wanted`` columns (already resolved names) in order.
 
         CSV batches are parsed one block ahead in a background thread, so parsing the next block overlaps
-        with the caller's work on this one (pyarrow and numpy release the GIL).
+        with the caller's work on this one (pyarrow and numpy release the GIL). ``min_rows`` merges
+        consecutive batches until they hold that many rows (for work with a high fixed cost per call),
+        while the file is still read in small blocks.
         """
         self.skipped = SkippedRows()
         if self.kind == "csv":
-            yield from _prefetch(self._csv_batches(wanted, text_dates))
+            stream = _prefetch(self._csv_batches(wanted, text_dates))
         elif self.kind == "xlsx":
-            yield from self._xlsx_batches(wanted)
+            stream = self._xlsx_batches(wanted)
         else:
-            yield from self._parquet_batches(wanted)
+            stream = self._parquet_batches(wanted)
+        yield from (_rebatch(stream, min_rows) if min_rows else stream)
 
     def _csv_batches(self, wanted: dict[str, ColumnKind], text_dates: bool) -> Iterator[Batch]:
         assert self.delimiter is not None and self.encoding is not None
@@ -367,6 +372,31 @@ class TableSource:
             row += rb.num_rows
 
 
+def _merge(batches: list[Batch]) -> Batch:
+    if len(batches) == 1:
+        return batches[0]
+    first = batches[0]
+    columns = {
+        name: pa.chunked_array([b.columns[name] for b in batches]).combine_chunks() for name in first.columns
+    }
+    bad = {name: np.concatenate([b.bad_dates[name] for b in batches]) for name in first.bad_dates}
+    return Batch(first.source, columns, first.first_row, sum(b.num_rows for b in batches), bad)
+
+
+def _rebatch(stream: Iterator[Batch], min_rows: int) -> Iterator[Batch]:
+    """Merge consecutive batches until each holds at least ``min_rows`` rows (the last may hold fewer)."""
+    pending: list[Batch] = []
+    rows = 0
+    for batch in stream:
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= min_rows:
+            yield _merge(pending)
+            pending, rows = [], 0
+    if pending:
+        yield _merge(pending)
+
+
 _DONE = object()
 
 
@@ -482,7 +512,11 @@ A = TypeVar("A")
 
 
 def scan(
-    source: TableSource, wanted: dict[str, ColumnKind], new: Callable[[], A], step: Callable[[A, Batch], None]
+    source: TableSource,
+    wanted: dict[str, ColumnKind],
+    new: Callable[[], A],
+    step: Callable[[A, Batch], None],
+    min_rows: int = 0,
 ) -> A:
     """Fold every batch of ``source`` into an accumulator made by ``new``.
 
@@ -494,7 +528,7 @@ def scan(
     while True:
         acc = new()
         try:
-            for batch in source.batches(wanted, text_dates=text_dates):
+            for batch in source.batches(wanted, text_dates=text_dates, min_rows=min_rows):
                 step(acc, batch)
             return acc
         except DateConversionFailed:

@@ -71,7 +71,7 @@ class CrmRequest:
 
 @dataclass
 class Customers:
-    ids: pd.Index  # unique ids, first occurrence
+    ids: pa.Array  # unique customer ids (trimmed text), first occurrence
     positions: np.ndarray  # row of each unique id
     start: np.ndarray  # days
     end: np.ndarray  # days, NO_END when active
@@ -85,12 +85,16 @@ class Customers:
         return max(len(self.labels), 1)
 
     def lookup(self, ids: pa.Array) -> np.ndarray:
-        """Row of each customer id (-1 when not in the customer file); ids compared as trimmed text."""
+        """Row of each customer id (-1 when not in the customer file); ids compared as trimmed text.
+
+        pyarrow's ``index_in`` hashes the customer ids on every call, so callers pass large batches.
+        """
         text = pc.utf8_trim_whitespace(ids.cast(pa.string()))
-        idx = self.ids.get_indexer(pd.Index(text.to_numpy(zero_copy_only=False)))
-        out = np.full(len(idx), -1, dtype=np.int64)
-        hit = idx >= 0
-        out[hit] = self.positions[idx[hit]]
+        idx = pc.fill_null(pc.index_in(text, value_set=self.ids), -1)
+        found = np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int64)
+        out = np.full(len(found), -1, dtype=np.int64)
+        hit = found >= 0
+        out[hit] = self.positions[found[hit]]
         return out
 
 
@@ -226,8 +230,7 @@ def load_customers(request: CrmRequest) -> Customers:
     all_ids = np.concatenate(ids) if ids else np.array([], dtype=object)
     if len(all_ids) == 0:
         raise DataError("no usable customers in the customer file", "check the id and start date columns")
-    index = pd.Index(all_ids)
-    dup = index.duplicated()
+    dup = pd.Index(all_ids).duplicated()
     if dup.any():
         warnings.append(
             f"{_plural(int(dup.sum()), 'customer id')} appear more than once; each row counts as a customer, "
@@ -240,7 +243,7 @@ def load_customers(request: CrmRequest) -> Customers:
     remap = np.empty(len(labels), dtype=np.int64)
     remap[order] = np.arange(len(labels))
     return Customers(
-        ids=index[~dup],
+        ids=pa.array(all_ids[~dup], type=pa.string()),
         positions=np.flatnonzero(~dup),
         start=np.concatenate(starts),
         end=np.concatenate(ends),
@@ -249,6 +252,11 @@ def load_customers(request: CrmRequest) -> Customers:
         labels=[labels[i] for i in order],
         warnings=warnings,
     )
+
+
+# Transactions, contracts and tickets are linked to customers a million rows at a time: pyarrow's
+# ``index_in`` hashes every customer id on each call, which costs about as much as a 1M-row lookup.
+LINKED_ROWS = 1_000_000
 
 
 @dataclass
@@ -267,6 +275,16 @@ def _reduce(
     uniq, inverse = np.unique(key, return_inverse=True)
     sums = np.stack([np.bincount(inverse, weights=v, minlength=len(uniq)) for v in measures.values()], axis=1)
     return {(int(u) // k, int(u) % k): sums[i] for i, u in enumerate(uniq.tolist())}
+
+
+# Money is summed in whole units of 1/10,000: every partial sum is an integer below 2**53, so float64 adds
+# it exactly and the totals do not depend on block size or row order. Divided back once, in ``_sum_in``.
+MONEY_SCALE = 10_000.0
+MONEY = {"revenue", "cost", "value"}
+
+
+def _units(amounts: np.ndarray) -> np.ndarray:
+    return np.round(amounts * MONEY_SCALE)
 
 
 def _daily_frame(parts: list[dict[tuple[int, int], np.ndarray]], names: list[str]) -> pd.DataFrame:
@@ -394,14 +412,14 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
                 c, _bad = parse_amounts(batch.columns[cost_col], decimal)
                 cost = np.nan_to_num(np.asarray(c.to_numpy(zero_copy_only=False), dtype=float))
             measures = {
-                "revenue": values[keep],
+                "revenue": _units(values[keep]),
                 "sales": (values[keep] > 0).astype(float),
                 "refunds": (values[keep] < 0).astype(float),
-                "cost": cost[keep],
+                "cost": _units(cost[keep]),
             }
             acc.append(_reduce(day[keep], group[keep], measures, customers.k))
 
-        found: list[Any] = scan(t, wanted, _new_list, step)
+        found: list[Any] = scan(t, wanted, _new_list, step, LINKED_ROWS)
         parts.extend(found)
         warnings.extend(linker.warnings(t.display, "transaction"))
         if bad_amount.count:
@@ -453,13 +471,13 @@ def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
                 _reduce(
                     day[keep],
                     group[keep],
-                    {"value": values[keep], "contracts": np.ones(int(keep.sum()))},
+                    {"value": _units(values[keep]), "contracts": np.ones(int(keep.sum()))},
                     customers.k,
                 )
             )
 
         wanted = {id_col: ColumnKind.TEXT, date_col: ColumnKind.DATE, value_col: ColumnKind.TEXT}
-        found: list[Any] = scan(t, wanted, _new_list, step)
+        found: list[Any] = scan(t, wanted, _new_list, step, LINKED_ROWS)
         parts.extend(found)
         warnings.extend(linker.warnings(t.display, "contract"))
         if bad_value.count:
@@ -536,14 +554,14 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
                     _reduce(
                         day[keep],
                         group[keep],
-                        {"tickets": np.ones(int(keep.sum())), "cost": cost[keep]},
+                        {"tickets": np.ones(int(keep.sum())), "cost": _units(cost[keep])},
                         customers.k,
                     ),
                     pd.DataFrame({"day": day[keep], "group": group[keep], "hours": hours[keep]}),
                 )
             )
 
-        for reduced, frame in scan(t, wanted, list, step):
+        for reduced, frame in scan(t, wanted, list, step, LINKED_ROWS):
             parts.append(reduced)
             rows.append(frame)
         warnings.extend(linker.warnings(t.display, "ticket"))
@@ -606,14 +624,15 @@ def _segment_fields(by: Sequence[str], labels: tuple[str, ...]) -> dict[str, str
 
 
 def _sum_in(daily: Daily | None, column: str, ws: int, we: int, k: int) -> np.ndarray:
-    """Per-group sum of ``column`` over days in [ws, we)."""
+    """Per-group sum of ``column`` over days in [ws, we) (money back in currency units)."""
     if daily is None or daily.frame.empty:
         return np.zeros(k)
     f = daily.frame
     sel = f[(f["day"] >= ws) & (f["day"] < we)]
-    return np.bincount(
+    total = np.bincount(
         sel["group"].to_numpy(dtype=np.int64), weights=sel[column].to_numpy(dtype=float), minlength=k
     )
+    return total / MONEY_SCALE if column in MONEY else total
 
 
 def _periods(data: CrmData, request: CrmRequest) -> list[tuple[int, int, int]]:
@@ -897,7 +916,11 @@ def fields_for(records: list[dict[str, Any]], lead: list[str], rest: list[str]) 
 
 
 def _sources(
-    config: Any, name: str, paths: Sequence[str] | None, options: Any, preset: str | None
+    config: Any,
+    name: str,
+    paths: Sequence[str] | None,
+    options: Any,
+    preset: str | None,
 ) -> list[Source]:
     """Open the files for one CRM input: command-line paths win over ``inputs.NAME`` in the config."""
     from cxroi.io import ReadOptions, open_source

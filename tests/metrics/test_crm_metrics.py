@@ -93,3 +93,5 @@ def test_amounts_and_durations() -> None:
     assert hours.to_pylist() == [1.5, 1.5, 2.25, None, None, None]
     assert bad.tolist() == [False, False, False, True, True, False]
     assert parse_durations(pa.array([3.0]), "hours")[0].to_pylist() == [3.0]
+    values, bad = parse_amounts(pa.array(["12.5", "nan", "inf", ""]))
+    assert values.to_pylist() == [12.5, None, None, None] and bad.tolist() == [False, True, True, False]
