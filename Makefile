@@ -33,6 +33,7 @@ test: $(TSTAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scores.py
+	$(BIN)/python benchmarks/bench_economics.py
 
 sample-data: $(STAMP)
 	$(BIN)/python sample_data/generate.py sample_data
