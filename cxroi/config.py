@@ -180,12 +180,96 @@ class ClvConfig(_Model):
     annual_cost_to_serve: float | None = Field(default=None, ge=0)
 
 
+class LinkConfig(_Model):
+    """How survey answers are joined to CRM customers."""
+
+    survey_key: str | None = None  # survey column holding the customer id, e.g. ExternalReference
+    answers: Literal["latest", "first", "each"] = "latest"
+    window_days: int = Field(default=365, ge=1, le=3650)
+    full_window: bool = True  # only answers followed for the whole window (answer + window <= as_of)
+    min_match_rate: float = Field(default=0.5, ge=0, le=1)  # warn below this
+
+
+class Window(_Model):
+    from_: date = Field(alias="from")
+    to: date
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _order(self) -> Window:
+        if self.to < self.from_:
+            raise ValueError(f"to {self.to} is before from {self.from_}")
+        return self
+
+
+class RetentionLine(_Model):
+    enabled: bool = True
+    baseline_churn: float | None = Field(default=None, ge=0, le=1)  # fractions per year
+    current_churn: float | None = Field(default=None, ge=0, le=1)
+    customers: float | None = Field(default=None, ge=0)
+    value_per_customer: float | None = None
+
+
+class CostToServeLine(_Model):
+    enabled: bool = True
+    baseline: float | None = None  # support cost per customer per year
+    current: float | None = None
+    customers: float | None = Field(default=None, ge=0)
+
+
+class ExpansionLine(_Model):
+    enabled: bool = True
+    baseline_revenue: float | None = None  # revenue per customer per year
+    current_revenue: float | None = None
+    customers: float | None = Field(default=None, ge=0)
+    gross_margin: float | None = Field(default=None, ge=0, le=1)
+
+
+class ReferralLine(_Model):
+    enabled: bool = True
+    promoters: float | None = Field(default=None, ge=0)
+    referral_rate: float = Field(default=0.0, ge=0, le=1)  # new customers won per promoter per year
+    acquisition_cost: float = Field(default=0.0, ge=0)  # paid acquisition cost avoided per new customer
+
+
+class Benefits(_Model):
+    retention: RetentionLine = RetentionLine()
+    cost_to_serve: CostToServeLine = CostToServeLine()
+    expansion: ExpansionLine = ExpansionLine()
+    referrals: ReferralLine = ReferralLine()
+
+
+class RoiCost(_Model):
+    one_off: float = Field(default=0.0, ge=0)
+    recurring: float = Field(default=0.0, ge=0)  # per year
+
+
+class RoiConfig(_Model):
+    """The CX programme's ROI model; measured inputs come from the baseline and current windows."""
+
+    cost: RoiCost = RoiCost()
+    horizon_years: int = Field(default=3, ge=1, le=30)
+    discount_rate: float = Field(default=0.10, ge=0, lt=10)
+    attribution: float = Field(default=1.0, ge=0, le=1)
+    baseline: Window | None = None
+    current: Window | None = None
+    value_per_customer: Literal["clv", "annual_margin"] = "clv"
+    benefits: Benefits = Benefits()
+    uncertainty: Literal["monte-carlo", "none"] = "monte-carlo"
+    draws: int = Field(default=10_000, ge=100, le=1_000_000)
+    seed: int = 42
+    what_if_shift: float = Field(default=0.10, gt=0, le=1)  # share of detractors moved in the what-if
+
+
 class Config(_Model):
     version: Literal[1] = 1
     inputs: dict[str, InputConfig] = {}
     scores: ScoresConfig = ScoresConfig()
     crm: CrmConfig = CrmConfig()
     clv: ClvConfig = ClvConfig()
+    link: LinkConfig = LinkConfig()
+    roi: RoiConfig | None = None
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

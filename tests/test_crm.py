@@ -301,3 +301,21 @@ def test_init_recognises_crm_exports(tmp_path: Path, fixture: str, kind: str, pr
     check = run(["check", "-c", str(out)])
     assert check.exit_code == 0, check.stderr
     assert f"crm.{kind}." in check.stdout
+
+
+def test_reread_after_multiline_does_not_double_count(tmp_path: Path) -> None:
+    from cxroi.io import ReadOptions, open_source
+    from cxroi.pipeline import crm
+
+    customers = _write(tmp_path / "c.csv", "Customer ID,Signup Date,Churn Date", ["a,2024-01-01,"])
+    rows = [f'{"a" if i % 2 else "zz"},2024-02-01,"1,0{i % 10}",\"note\nline\"' for i in range(400)]
+    tx = _write(tmp_path / "t.csv", "Customer ID,Invoice Date,Amount,Note", rows)
+    request = crm.CrmRequest(
+        customers=[crm.Source(open_source(customers))],
+        transactions=[crm.Source(open_source(tx, ReadOptions(block_size=512)))],
+        as_of=date(2024, 12, 31),
+    )
+    data = crm.load(request)
+    assert request.transactions[0].table.multiline  # the file was read twice
+    assert any("200 transactions for customers not in the customer file" in w for w in data.warnings)
+    assert data.transactions is not None and data.transactions.frame["sales"].sum() == 200

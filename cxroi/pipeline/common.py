@@ -23,6 +23,11 @@ class Tally:
     rows: list[int] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
 
+    def reset(self) -> None:
+        self.count = 0
+        self.rows = []
+        self.examples = []
+
     def add(self, batch: Batch, mask: np.ndarray, values: Sequence[str] = ()) -> None:
         hits = int(mask.sum())
         if not hits:

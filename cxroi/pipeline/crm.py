@@ -67,6 +67,7 @@ class CrmRequest:
     to: date | None = None
     as_of: date | None = None
     strict: bool = False
+    windows: tuple[tuple[int, int], ...] = ()  # [first day, day after last) to sum money per customer in
 
 
 @dataclass
@@ -105,10 +106,6 @@ def _days(arr: pa.Array) -> np.ndarray:
     out: np.ndarray = np.floor_divide(values, _US_PER_DAY)
     out[values == np.iinfo(np.int64).min] = NO_END
     return out
-
-
-def _new_list() -> list[Any]:
-    return []
 
 
 def _plural(n: int, word: str) -> str:
@@ -205,7 +202,12 @@ def load_customers(request: CrmRequest) -> Customers:
                 (idt.to_numpy(zero_copy_only=False)[keep], start[keep], end[keep], mrr[keep], group[keep])
             )
 
-        parts: list[Any] = scan(t, wanted, list, step)
+        def new() -> list[Any]:
+            for tally in tallies.values():
+                tally.reset()
+            return []
+
+        parts: list[Any] = scan(t, wanted, new, step)
         for p in parts:
             ids.append(p[0])
             starts.append(p[1])
@@ -259,6 +261,35 @@ def load_customers(request: CrmRequest) -> Customers:
 LINKED_ROWS = 1_000_000
 
 
+class _PerCustomer:
+    """Money per customer (in 1/10,000 units): over all dates, and within each requested window."""
+
+    def __init__(self, n: int, windows: Sequence[tuple[int, int]]) -> None:
+        self.n = n
+        self.windows = tuple(windows)
+        self.reset()
+
+    def reset(self) -> None:
+        self.total = np.zeros(self.n)
+        self.in_window = [np.zeros(self.n) for _ in self.windows]
+
+    def add(self, row: np.ndarray, day: np.ndarray, units: np.ndarray) -> None:
+        self.total += np.bincount(row, weights=units, minlength=self.n)
+        for i, (ws, we) in enumerate(self.windows):
+            inside = (day >= ws) & (day < we)
+            self.in_window[i] += np.bincount(row[inside], weights=units[inside], minlength=self.n)
+
+    def add_from(self, other: _PerCustomer) -> None:
+        self.total += other.total
+        for mine, theirs in zip(self.in_window, other.in_window, strict=True):
+            mine += theirs
+
+    def money(self, window: int | None = None) -> np.ndarray:
+        """Per-customer amounts in currency units (``window`` = index into the requested windows)."""
+        values = self.total if window is None else self.in_window[window]
+        return values / MONEY_SCALE
+
+
 @dataclass
 class Daily:
     """Sums per (day, group) of a streamed input, plus per-row values where medians are needed."""
@@ -266,6 +297,7 @@ class Daily:
     frame: pd.DataFrame  # columns: day, group, and one per measure
     rows: pd.DataFrame | None = None  # per-row values (tickets: day, group, hours)
     warnings: list[str] = field(default_factory=list)
+    per_customer: _PerCustomer | None = None  # money per customer (revenue or support cost)
 
 
 def _reduce(
@@ -307,7 +339,11 @@ class _Linker:
         self.no_id = Tally()
         self.no_date = Tally()
 
-    def link(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def reset(self) -> None:
+        for tally in (self.unmatched, self.no_id, self.no_date):
+            tally.reset()
+
+    def link(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         raw = batch.columns[self.id_col]
         text = pc.utf8_trim_whitespace(raw.cast(pa.string()))
         blank = np.asarray(pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False), dtype=bool)
@@ -322,7 +358,7 @@ class _Linker:
         keep = ~(blank | unmatched | no_date)
         group = np.zeros(batch.num_rows, dtype=np.int64)
         group[row >= 0] = self.customers.group[row[row >= 0]]
-        return keep, group, day
+        return keep, group, day, row
 
     def warnings(self, display: str, what: str) -> list[str]:
         out = []
@@ -348,6 +384,7 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
     m = request.transactions_map
     parts: list[dict[tuple[int, int], np.ndarray]] = []
     warnings: list[str] = []
+    per_customer = _PerCustomer(len(customers.start), request.windows)
 
     def one(src: Source) -> None:
         t = src.table
@@ -383,9 +420,17 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
         linker = _Linker(customers, id_col, date_col)
         bad_amount = Tally()
         not_paid = Tally()
+        sums = _PerCustomer(len(customers.start), request.windows)
+
+        def new() -> list[Any]:  # also on a re-read (see io.reader.scan): start every count afresh
+            linker.reset()
+            bad_amount.reset()
+            not_paid.reset()
+            sums.reset()
+            return []
 
         def step(acc: list[Any], batch: Batch) -> None:
-            keep, group, day = linker.link(batch)
+            keep, group, day, row = linker.link(batch)
             amount, bad = parse_amounts(batch.columns[amount_col], decimal)
             values = np.asarray(
                 pc.fill_null(amount, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64
@@ -411,16 +456,19 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
             if cost_col:
                 c, _bad = parse_amounts(batch.columns[cost_col], decimal)
                 cost = np.nan_to_num(np.asarray(c.to_numpy(zero_copy_only=False), dtype=float))
+            revenue = _units(values[keep])
             measures = {
-                "revenue": _units(values[keep]),
+                "revenue": revenue,
                 "sales": (values[keep] > 0).astype(float),
                 "refunds": (values[keep] < 0).astype(float),
                 "cost": _units(cost[keep]),
             }
             acc.append(_reduce(day[keep], group[keep], measures, customers.k))
+            sums.add(row[keep], day[keep], revenue)
 
-        found: list[Any] = scan(t, wanted, _new_list, step, LINKED_ROWS)
+        found: list[Any] = scan(t, wanted, new, step, LINKED_ROWS)
         parts.extend(found)
+        per_customer.add_from(sums)
         warnings.extend(linker.warnings(t.display, "transaction"))
         if bad_amount.count:
             warnings.append(
@@ -432,7 +480,11 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
 
     for src in request.transactions:
         one(src)
-    return Daily(_daily_frame(parts, ["revenue", "sales", "refunds", "cost"]), warnings=warnings)
+    return Daily(
+        _daily_frame(parts, ["revenue", "sales", "refunds", "cost"]),
+        warnings=warnings,
+        per_customer=per_customer,
+    )
 
 
 def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
@@ -459,8 +511,13 @@ def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
         linker = _Linker(customers, id_col, date_col)
         bad_value = Tally()
 
+        def new() -> list[Any]:
+            linker.reset()
+            bad_value.reset()
+            return []
+
         def step(acc: list[Any], batch: Batch) -> None:
-            keep, group, day = linker.link(batch)
+            keep, group, day, row = linker.link(batch)
             value, bad = parse_amounts(batch.columns[value_col], decimal)
             values = np.asarray(
                 pc.fill_null(value, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64
@@ -477,7 +534,7 @@ def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
             )
 
         wanted = {id_col: ColumnKind.TEXT, date_col: ColumnKind.DATE, value_col: ColumnKind.TEXT}
-        found: list[Any] = scan(t, wanted, _new_list, step, LINKED_ROWS)
+        found: list[Any] = scan(t, wanted, new, step, LINKED_ROWS)
         parts.extend(found)
         warnings.extend(linker.warnings(t.display, "contract"))
         if bad_value.count:
@@ -498,6 +555,7 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
     m = request.tickets_map
     parts: list[dict[tuple[int, int], np.ndarray]] = []
     rows: list[pd.DataFrame] = []
+    per_customer = _PerCustomer(len(customers.start), request.windows)
     warnings: list[str] = []
 
     def one(src: Source) -> None:
@@ -525,9 +583,16 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
             wanted[cost_col] = ColumnKind.TEXT
         linker = _Linker(customers, id_col, created_col)
         bad_frt = Tally()
+        sums = _PerCustomer(len(customers.start), request.windows)
+
+        def new() -> list[Any]:
+            linker.reset()
+            bad_frt.reset()
+            sums.reset()
+            return []
 
         def step(acc: list[Any], batch: Batch) -> None:
-            keep, group, day = linker.link(batch)
+            keep, group, day, row = linker.link(batch)
             hours = np.full(batch.num_rows, math.nan)
             if dur_col:
                 h, bad = parse_durations(batch.columns[dur_col], unit)
@@ -557,13 +622,17 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
                         {"tickets": np.ones(int(keep.sum())), "cost": _units(cost[keep])},
                         customers.k,
                     ),
-                    pd.DataFrame({"day": day[keep], "group": group[keep], "hours": hours[keep]}),
+                    pd.DataFrame(
+                        {"day": day[keep], "group": group[keep], "row": row[keep], "hours": hours[keep]}
+                    ),
                 )
             )
+            sums.add(row[keep], day[keep], _units(cost[keep]))
 
-        for reduced, frame in scan(t, wanted, list, step, LINKED_ROWS):
+        for reduced, frame in scan(t, wanted, new, step, LINKED_ROWS):
             parts.append(reduced)
             rows.append(frame)
+        per_customer.add_from(sums)
         warnings.extend(linker.warnings(t.display, "ticket"))
         if bad_frt.count:
             warnings.append(
@@ -581,6 +650,7 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
         _daily_frame(parts, ["tickets", "cost"]),
         rows=pd.concat(rows, ignore_index=True) if rows else None,
         warnings=warnings,
+        per_customer=per_customer,
     )
 
 
