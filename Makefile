@@ -22,9 +22,7 @@ $(TSTAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP) $@
 
 demo: $(STAMP)
-	$(BIN)/cxroi scores -c configs/default.yaml --format table
-	$(BIN)/cxroi economics -c configs/default.yaml --period year --format table
-	$(BIN)/cxroi clv -c configs/default.yaml --format table
+	$(BIN)/cxroi run --format table
 
 test: $(TSTAMP)
 	$(BIN)/ruff check .

@@ -43,10 +43,20 @@ def ensure(customers: int, transactions: int) -> Path:
 
 def cxroi_cmd(folder: Path) -> list[str]:
     return [
-        sys.executable, "-m", "cxroi", "economics", str(folder / "customers.csv"),
-        "--transactions", str(folder / "transactions.csv"), "--by", "Plan", "--period", "quarter",
-        "--format", "csv",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "cxroi",
+        "economics",
+        str(folder / "customers.csv"),
+        "--transactions",
+        str(folder / "transactions.csv"),
+        "--by",
+        "Plan",
+        "--period",
+        "quarter",
+        "--format",
+        "csv",
+    ]
 
 
 def main() -> int:

@@ -652,3 +652,200 @@ def economics(
         )
 
     _guard(verbose, body)
+
+
+# --- the whole job ---------------------------------------------------------------------------------------
+def _default_config(config: Path | None) -> Path:
+    """-c, else $CXROI_CONFIG (via the option's envvar), else ./configs/default.yaml, else the repository's."""
+    if config is not None:
+        return config
+    here = Path("configs/default.yaml")
+    if here.exists():
+        return here
+    repo = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
+    if repo.exists():
+        return repo
+    raise UsageError("no config given and no configs/default.yaml here", "pass one with -c FILE")
+
+
+RunFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format", "-f", metavar="FORMAT", help="table | json [default: table on a terminal, else json]."
+    ),
+]
+
+
+def _run_format(fmt: str | None, output: Path | None) -> str:
+    _check_choice("--format", fmt, ("table", "json"))
+    if fmt:
+        return fmt
+    if output is not None:
+        return "json" if output.suffix.lower() == ".json" else "table"
+    return "table" if _stdout_is_tty() else "json"
+
+
+@app.command()
+def run(
+    config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: RunFormatOpt = None,
+    output: OutputOpt = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show how each headline figure was computed (formula, inputs).")
+    ] = False,
+    no_color: NoColorOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """The main job: every section the config enables (scores, economics, link, ROI) as a scorecard or JSON."""
+
+    def body() -> None:
+        import json
+
+        from cxroi.pipeline.run import run as run_all
+        from cxroi.report.scorecard import render_scorecard
+
+        out_fmt = _run_format(fmt, output)
+        path = _default_config(config)
+        cfg = load_config(path)
+        result = run_all(cfg, str(path), _date("--as-of", as_of))
+        for w in result.warnings:
+            _err(f"Warning: {w}")
+        data = result.to_dict()
+        if out_fmt == "json":
+            text = json.dumps(_json_safe(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+        else:
+            color = output is None and _stdout_is_tty() and not no_color
+            text = render_scorecard(data, width=_width(), color=color, explain=explain)
+        _emit(text, output)
+
+    _guard(verbose, body)
+
+
+def _json_safe(value: object) -> object:
+    """NaN and infinities become null; numpy scalars become Python numbers."""
+    import math
+
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+@app.command()
+def link(
+    config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    no_color: NoColorOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Survey answers joined to CRM customers: match rate, churn, revenue and CLV by NPS/CSAT/CES group."""
+
+    def body() -> None:
+        from dataclasses import replace
+
+        from cxroi.pipeline import crm
+        from cxroi.pipeline.link import FIELDS, link_outcomes, load_answers
+        from cxroi.pipeline.run import _open
+        from cxroi.pipeline.scores import build_request
+
+        path = _default_config(config)
+        cfg = load_config(path)
+        if not cfg.link.survey_key:
+            raise UsageError("link.survey_key is not set", "name the survey column holding the customer id")
+        when = _date("--as-of", as_of)
+        request = replace(build_request(cfg), until=when or cfg.crm.as_of)
+        if cfg.scores.input not in cfg.inputs or cfg.crm.customers.input not in cfg.inputs:
+            raise UsageError(
+                "linking needs inputs for the survey and the customers", "see configs/default.yaml"
+            )
+        data = crm.load(
+            crm.build_crm_request(
+                cfg,
+                _ReadFlags(None, None, None, None),
+                as_of=when,
+                need=("customers", "transactions", "tickets"),
+            )
+        )
+        answers = load_answers(_open(cfg, cfg.scores.input), cfg.link.survey_key, request, data)
+        result = link_outcomes(answers, request, data, cfg.link, cfg.clv)
+        s = result.summary
+        _err(
+            f"{s['matched']:,} of {s['answers']:,} answers matched a customer ({s['match_rate']:.1f}%); "
+            f"{s['customers_without_answer']:,} customers without an answer; as of {s['as_of']}"
+        )
+        _publish(
+            result.records,
+            FIELDS,
+            data.warnings + result.warnings,
+            fmt,
+            output,
+            no_color,
+            "Churn by group",
+            headings={"churn": "churn %", "churn_low": "CI low", "churn_high": "CI high"},
+        )
+
+    _guard(verbose, body)
+
+
+@app.command()
+def roi(
+    config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    no_color: NoColorOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """ROI of the CX programme from the config's roi: section (data-driven or assumptions only)."""
+
+    def body() -> None:
+        import json
+
+        from cxroi.pipeline.run import run as run_all
+        from cxroi.report.scorecard import render_scorecard
+
+        path = _default_config(config)
+        cfg = load_config(path)
+        if cfg.roi is None:
+            raise UsageError(f"{path} has no roi: section", "see configs/default.yaml for one")
+        result = run_all(cfg, str(path), _date("--as-of", as_of))
+        assert result.roi is not None
+        for w in result.warnings:
+            _err(f"Warning: {w}")
+        out_fmt = _resolve_format(fmt, output)
+        if out_fmt is OutputFormat.json:
+            data = {"summary": result.roi.summary, "lines": result.roi.lines, "what_if": result.roi.what_if}
+            text = json.dumps(_json_safe(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+        elif out_fmt is OutputFormat.table:
+            color = output is None and _stdout_is_tty() and not no_color
+            text = render_scorecard(
+                {"as_of": result.to_dict()["as_of"], "roi": result.to_dict()["roi"]},
+                width=_width(),
+                color=color,
+            )
+        else:
+            rows = [
+                {
+                    "line": ln["line"],
+                    "annual_benefit": ln["annual_benefit"],
+                    "attributed": ln["attributed"],
+                    "formula": ln["formula"],
+                }
+                for ln in result.roi.lines
+            ] + [
+                {"line": k, "annual_benefit": v}
+                for k, v in result.roi.summary.items()
+                if isinstance(v, int | float) and not isinstance(v, bool)
+            ]
+            text = render_records(out_fmt, rows, ["line", "annual_benefit", "attributed", "formula"])
+        _emit(text, output)
+
+    _guard(verbose, body)

@@ -246,7 +246,7 @@ def write_survey(rng: random.Random, customers: list[dict[str, object]], path: P
                 last,
                 first,
                 f"{first.lower()}.{last.lower()}@example.com",
-                str(c["id"]),
+                "" if rng.random() < 0.04 else str(c["id"]),  # anonymous answers have no key
                 f"{rng.uniform(-40, 60):.4f}",
                 f"{rng.uniform(-120, 140):.4f}",
                 rng.choice(["email", "anonymous"]),

@@ -308,7 +308,7 @@ def test_reread_after_multiline_does_not_double_count(tmp_path: Path) -> None:
     from cxroi.pipeline import crm
 
     customers = _write(tmp_path / "c.csv", "Customer ID,Signup Date,Churn Date", ["a,2024-01-01,"])
-    rows = [f'{"a" if i % 2 else "zz"},2024-02-01,"1,0{i % 10}",\"note\nline\"' for i in range(400)]
+    rows = [f'{"a" if i % 2 else "zz"},2024-02-01,"1,0{i % 10}","note\nline"' for i in range(400)]
     tx = _write(tmp_path / "t.csv", "Customer ID,Invoice Date,Amount,Note", rows)
     request = crm.CrmRequest(
         customers=[crm.Source(open_source(customers))],

@@ -439,10 +439,9 @@ def _parse_dates(texts: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
     """Parse text dates with ``fmt``; unparseable non-blank values become null and are flagged."""
     texts = texts.cast(pa.string()) if not pa.types.is_string(texts.type) else texts
     trimmed = pc.utf8_trim_whitespace(texts)
-    if fmt == ISO8601:
-        parsed = _iso(trimmed)
-    else:
-        parsed = pc.strptime(trimmed, format=fmt, unit="us", error_is_null=True)
+    parsed = (
+        _iso(trimmed) if fmt == ISO8601 else pc.strptime(trimmed, format=fmt, unit="us", error_is_null=True)
+    )
     bad = pc.and_(pc.is_null(parsed), pc.invert(pc.is_null(trimmed)))
     return parsed, np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool)
 

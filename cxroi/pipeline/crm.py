@@ -517,7 +517,7 @@ def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
             return []
 
         def step(acc: list[Any], batch: Batch) -> None:
-            keep, group, day, row = linker.link(batch)
+            keep, group, day, _row = linker.link(batch)
             value, bad = parse_amounts(batch.columns[value_col], decimal)
             values = np.asarray(
                 pc.fill_null(value, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64
@@ -773,28 +773,35 @@ class ClvInputs:
     annual_churn: np.ndarray  # fraction
 
 
-def clv_inputs(data: CrmData, ws: int, we: int, years: float) -> ClvInputs:
+def clv_inputs(data: CrmData, ws: int, we: int, years: float, overall: bool = False) -> ClvInputs:
     """Derive CLV inputs over [ws, we) (``years`` long): revenue and support cost per customer-year,
-    and the churn of the customers there at the start of the window."""
+    and the churn of the customers there at the start of the window; per segment, or for all
+    customers together with ``overall``."""
     c = data.customers
-    exposure = active_days(c.start, c.end, ws, we, c.group, c.k) / DAYS_PER_YEAR
-    counts = churn_counts(c.start, c.end, ws, we, c.group, c.k)
+    groups, k = (np.zeros(len(c.start), dtype=np.int64), 1) if overall else (c.group, c.k)
+
+    def total(daily: Daily | None, column: str) -> np.ndarray:
+        sums = _sum_in(daily, column, ws, we, c.k)
+        return np.array([sums.sum()]) if overall else sums
+
+    exposure = active_days(c.start, c.end, ws, we, groups, k) / DAYS_PER_YEAR
+    counts = churn_counts(c.start, c.end, ws, we, groups, k)
     with np.errstate(divide="ignore", invalid="ignore"):
         churn = np.where(counts.customers_start > 0, counts.churned / counts.customers_start, np.nan)
         churn = 1.0 - (1.0 - churn) ** (1.0 / years)  # window churn -> per year
         if data.transactions is not None:
-            revenue = _sum_in(data.transactions, "revenue", ws, we, c.k) / exposure
+            revenue = total(data.transactions, "revenue") / exposure
         elif c.mrr is not None:
             active = (c.start < we) & (c.end >= we) & ~np.isnan(c.mrr)
-            total = np.bincount(c.group[active], weights=c.mrr[active], minlength=c.k)
-            revenue = 12.0 * total / np.bincount(c.group[active], minlength=c.k)
+            mrr_sum = np.bincount(groups[active], weights=c.mrr[active], minlength=k)
+            revenue = 12.0 * mrr_sum / np.bincount(groups[active], minlength=k)
         else:
-            revenue = np.full(c.k, np.nan)
-        cost = _sum_in(data.tickets, "cost", ws, we, c.k) / exposure
+            revenue = np.full(k, np.nan)
+        cost = total(data.tickets, "cost") / exposure
     return ClvInputs(counts.customers_end, exposure, revenue, np.nan_to_num(cost), churn)
 
 
-def _clv_fields(cfg: ClvConfig, revenue: float, cost: float, churn: float) -> dict[str, Any]:
+def clv_fields(cfg: ClvConfig, revenue: float, cost: float, churn: float) -> dict[str, Any]:
     revenue = cfg.annual_revenue if cfg.annual_revenue is not None else revenue
     cost = cfg.annual_cost_to_serve if cfg.annual_cost_to_serve is not None else cost
     retention = cfg.retention if cfg.retention is not None else 1.0 - churn
@@ -819,19 +826,22 @@ def _clv_fields(cfg: ClvConfig, revenue: float, cost: float, churn: float) -> di
     }
 
 
-def clv_records(data: CrmData, request: CrmRequest, cfg: ClvConfig) -> list[dict[str, Any]]:
-    """CLV per segment from the 12 months ending ``as_of`` (inputs overridable in ``cfg``)."""
+def clv_records(
+    data: CrmData, request: CrmRequest, cfg: ClvConfig, overall: bool = False
+) -> list[dict[str, Any]]:
+    """CLV per segment (or for all customers with ``overall``) from the 12 months ending ``as_of``
+    (inputs overridable in ``cfg``)."""
     we = day_number(data.as_of) + 1
     ws = day_number(_year_before(data.as_of)) + 1
-    inputs = clv_inputs(data, ws, we, 1.0)
+    inputs = clv_inputs(data, ws, we, 1.0, overall=overall)
     if cfg.annual_margin is None and cfg.annual_revenue is None and np.isnan(inputs.annual_revenue).all():
         raise DataError(
             "CLV needs revenue: give a transactions file, an MRR column, or clv.annual_revenue/annual_margin",
             "e.g. --transactions invoices.csv, or --annual-margin 1200",
         )
     records: list[dict[str, Any]] = []
-    for g, labels in enumerate(data.customers.labels):
-        rec: dict[str, Any] = _segment_fields(request.by, labels)
+    for g, labels in enumerate([()] if overall else data.customers.labels):
+        rec: dict[str, Any] = _segment_fields(() if overall else request.by, labels)
         rec.update(
             window_start=day_date(ws).isoformat(),
             window_end=data.as_of.isoformat(),
@@ -839,7 +849,7 @@ def clv_records(data: CrmData, request: CrmRequest, cfg: ClvConfig) -> list[dict
             customer_years=float(inputs.customer_years[g]),
         )
         rec.update(
-            _clv_fields(
+            clv_fields(
                 cfg,
                 float(inputs.annual_revenue[g]),
                 float(inputs.annual_cost_to_serve[g]),
@@ -908,7 +918,7 @@ def economics_records(data: CrmData, request: CrmRequest, cfg: ClvConfig) -> lis
                 annualized_churn=_pct(annualize(rate, per_year)),
             )
             if data.transactions is not None or c.mrr is not None or cfg.annual_margin is not None:
-                fields = _clv_fields(
+                fields = clv_fields(
                     cfg,
                     float(inputs.annual_revenue[g]),
                     float(inputs.annual_cost_to_serve[g]),

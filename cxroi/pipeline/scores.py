@@ -7,6 +7,7 @@ computed from those counts (see ``cxroi.metrics``).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxroi.config import CesConfig, CsatConfig, NpsConfig, Period
 from cxroi.errors import DataError, UsageError
@@ -50,6 +52,7 @@ class ScoresRequest:
     by: tuple[str, ...] = ()
     period: Period | None = None
     strict: bool = False
+    until: dt.date | None = None  # answers dated after this day are not counted (``--as-of``)
 
     def metrics(self) -> dict[Metric, NpsConfig | CsatConfig | CesConfig]:
         found = {m: getattr(self, m) for m in METRICS}
@@ -75,7 +78,9 @@ class _Acc:
     rows: int = 0
 
 
-def _positions(arr: pa.Array, low: int, high: int) -> tuple[np.ndarray, list[str] | None, np.ndarray | None]:
+def answer_positions(
+    arr: pa.Array, low: int, high: int
+) -> tuple[np.ndarray, list[str] | None, np.ndarray | None]:
     """Scale positions per row, plus (for text) the dictionary strings and their positions (for examples)."""
     if pa.types.is_dictionary(arr.type):
         texts = arr.dictionary.to_pylist()
@@ -87,7 +92,7 @@ def _positions(arr: pa.Array, low: int, high: int) -> tuple[np.ndarray, list[str
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         values = np.asarray(arr.cast(pa.float64()).fill_null(math.nan).to_numpy(zero_copy_only=False))
         return numeric_positions(values, low, high), None, None
-    return _positions(arr.cast(pa.string()).dictionary_encode(), low, high)
+    return answer_positions(arr.cast(pa.string()).dictionary_encode(), low, high)
 
 
 class _Scorer:
@@ -95,6 +100,10 @@ class _Scorer:
         self.request = request
         self.resolved = resolved  # role -> column name in this source
         self.metrics = request.metrics()
+        until = request.until
+        self._until_us = (
+            dt.datetime(until.year, until.month, until.day, 23, 59, 59, 999999) if until is not None else None
+        )
 
     def new(self) -> _Acc:
         return _Acc(counts={m: {} for m in self.metrics}, invalid={m: Tally() for m in self.metrics})
@@ -104,6 +113,10 @@ class _Scorer:
         acc.rows += n
         keep = np.ones(n, dtype=bool)
         parts: list[tuple[np.ndarray, Sequence[object]]] = []
+        if self.request.until is not None:
+            stamps = batch.columns[self.resolved["date"]].cast(pa.timestamp("us"))
+            after = pc.fill_null(pc.greater(stamps, pa.scalar(self._until_us, pa.timestamp("us"))), False)
+            keep &= ~np.asarray(after.to_numpy(zero_copy_only=False), dtype=bool)
         if self.request.period:
             col = self.resolved["date"]
             keys = period_keys(batch.columns[col], self.request.period)
@@ -123,7 +136,7 @@ class _Scorer:
         combined, radix = combine_codes(parts, n)
         for metric, cfg in self.metrics.items():
             low, high = cfg.scale
-            pos, strings, lut = _positions(batch.columns[self.resolved[metric]], low, high)
+            pos, strings, lut = answer_positions(batch.columns[self.resolved[metric]], low, high)
             invalid = pos == INVALID
             if invalid.any():
                 examples = [
@@ -170,7 +183,7 @@ def _resolve(source: TableSource, request: ScoresRequest) -> tuple[dict[str, str
     for i, col in enumerate(request.by):
         resolved[f"by{i}"] = source.resolve(col)
         wanted[resolved[f"by{i}"]] = ColumnKind.CATEGORY
-    if request.period:
+    if request.period or (request.until is not None and request.date):
         assert request.date is not None
         resolved["date"] = source.resolve(request.date)
         wanted[resolved["date"]] = ColumnKind.DATE

@@ -1,0 +1,333 @@
+"""``cxroi run``: every section the config enables — scores, CRM economics, the survey-to-CRM link and the
+ROI — in one pass, with an audit trail (``explain``) of how each headline figure was computed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from cxroi import __version__
+from cxroi.config import Config
+from cxroi.errors import UsageError
+from cxroi.io import ReadOptions, TableSource, open_source
+from cxroi.pipeline import crm
+from cxroi.pipeline.link import LinkResult, _band_of, _choose, link_outcomes, load_answers
+from cxroi.pipeline.roi import CURRENT, RoiOutcome, compute_roi, window_days
+from cxroi.pipeline.scores import ScoresRequest, ScoresResult, build_request, compute_scores
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class RunResult:
+    as_of: date | None
+    config: str
+    scores: ScoresResult | None = None
+    trend: ScoresResult | None = None
+    segments: ScoresResult | None = None
+    churn: list[dict[str, Any]] | None = None
+    clv: list[dict[str, Any]] | None = None
+    economics: list[dict[str, Any]] | None = None
+    link: LinkResult | None = None
+    roi: RoiOutcome | None = None
+    warnings: list[str] = field(default_factory=list)
+    explain: list[dict[str, Any]] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, at full precision, for ``--format json``."""
+
+        def records(r: ScoresResult | None) -> list[dict[str, Any]] | None:
+            return r.records if r is not None else None
+
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "generated_by": f"cxroi {__version__}",
+            "config": self.config,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "sections": self.sections,
+            "scores": {
+                "overall": records(self.scores),
+                "trend": records(self.trend),
+                "segments": records(self.segments),
+            }
+            if self.scores is not None
+            else None,
+            "churn": self.churn,
+            "clv": self.clv,
+            "economics": self.economics,
+            "link": {"summary": self.link.summary, "outcomes": self.link.records} if self.link else None,
+            "roi": {
+                "summary": self.roi.summary,
+                "lines": self.roi.lines,
+                "what_if": self.roi.what_if,
+            }
+            if self.roi
+            else None,
+            "explain": self.explain,
+            "warnings": self.warnings,
+        }
+
+
+def _open(config: Config, name: str) -> list[TableSource]:
+    spec = config.inputs[name]
+    opts = ReadOptions(spec.encoding, spec.delimiter, spec.sheet, spec.date_format)
+    return [open_source(p, opts) for p in spec.path]
+
+
+def run(config: Config, config_name: str, as_of: date | None = None) -> RunResult:
+    """Compute every enabled section of ``config``; ``as_of`` pins "now" (default: the config's, else the
+    latest date in the data)."""
+    as_of = as_of or config.crm.as_of
+    result = RunResult(as_of=as_of, config=config_name)
+    request = replace(build_request(config), until=as_of)
+    survey: list[TableSource] = []
+    if request.metrics() and config.scores.input in config.inputs:
+        survey = _open(config, config.scores.input)
+        _scores(result, survey, request)
+    data: crm.CrmData | None = None
+    if config.crm.customers.input in config.inputs:
+        data = _crm(result, config, as_of)
+    link: LinkResult | None = None
+    answers = None
+    if config.link.survey_key and survey and data is not None:
+        answers = load_answers(survey, config.link.survey_key, request, data)
+        link = link_outcomes(answers, request, data, config.link, config.clv)
+        result.link = link
+        result.warnings += link.warnings
+        result.sections.append("link")
+    if config.roi is not None:
+        promoters = _promoters(config, request, data, answers)
+        result.roi = compute_roi(config.roi, config.clv, data, link, promoters)
+        result.sections.append("roi")
+    if not result.sections:
+        raise UsageError(
+            "the config enables nothing to compute",
+            "name score columns (scores:), a customer input (inputs.customers) or a roi: section",
+        )
+    result.explain = explain(result, config)
+    return result
+
+
+def _scores(result: RunResult, survey: list[TableSource], request: ScoresRequest) -> None:
+    overall = compute_scores(survey, replace(request, by=(), period=None))
+    result.scores = overall
+    result.warnings += overall.warnings
+    if request.date:
+        result.trend = compute_scores(survey, replace(request, by=(), period=request.period or "quarter"))
+    if request.by:
+        result.segments = compute_scores(survey, replace(request, period=None))
+    result.sections.append("scores")
+
+
+def _crm(result: RunResult, config: Config, as_of: date | None) -> crm.CrmData:
+    windows: tuple[tuple[int, int], ...] = ()
+    if config.roi is not None and config.roi.baseline is not None and config.roi.current is not None:
+        windows = (window_days(config.roi.baseline), window_days(config.roi.current))
+    flags = ReadOptions()
+    request = replace(
+        crm.build_crm_request(
+            config, flags, as_of=as_of, need=("customers", "transactions", "contracts", "tickets")
+        ),
+        windows=windows,
+    )
+    data = crm.load(request)
+    result.as_of = data.as_of
+    result.warnings += data.warnings
+    result.churn = crm.churn_records(data, request)
+    result.economics = crm.economics_records(data, request, config.clv)
+    if (
+        data.transactions is not None
+        or data.customers.mrr is not None
+        or config.clv.annual_margin is not None
+    ):
+        result.clv = crm.clv_records(data, request, config.clv, overall=True)
+        if request.by:
+            result.clv += crm.clv_records(data, request, config.clv)
+    result.sections.append("economics")
+    return data
+
+
+def _promoters(
+    config: Config, request: ScoresRequest, data: crm.CrmData | None, answers: Any
+) -> tuple[int, str] | None:
+    """Distinct customers whose chosen answer in the ROI's current window is a promoter."""
+    if answers is None or data is None or config.roi is None or config.roi.current is None:
+        return None
+    nps_cfg = request.nps
+    if nps_cfg is None or not nps_cfg.column:
+        return None
+    ws, we = window_days(config.roi.current)
+    pos = answers.positions["nps"]
+    in_window = (answers.day >= ws) & (answers.day < we) & (pos >= 0)
+    use = _choose(answers.row, answers.day, in_window, config.link.answers)
+    promoter = _band_of("nps", nps_cfg)[pos[use]] == 0
+    count = len(np.unique(answers.row[use][promoter]))
+    return count, f"measured: distinct customers answering as promoters in window {CURRENT} (current)"
+
+
+def _fmt(x: Any, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if isinstance(x, float):
+        return f"{x:,.{digits}f}"
+    return str(x)
+
+
+def explain(result: RunResult, config: Config) -> list[dict[str, Any]]:
+    """For each headline figure: its value, formula and the numbers that went in."""
+    out: list[dict[str, Any]] = []
+    if result.scores is not None:
+        for rec in result.scores.records:
+            m = rec["metric"]
+            if m == "nps":
+                formula = "(promoters - detractors) / n x 100; moe = 1.959964 x sqrt((pP + pD - (pP - pD)^2) / n) x 100"
+                inputs = {k: rec[k] for k in ("promoters", "passives", "detractors", "n")}
+            elif m == "csat":
+                formula = "satisfied / n x 100; moe = 1.959964 x sqrt(p (1 - p) / n) x 100"
+                inputs = {"satisfied": rec["satisfied"], "n": rec["n"]}
+            else:
+                formula = f"CES as {config.scores.ces.value}; moe = 1.959964 x s / sqrt(n) for a mean"
+                inputs = {"agree": rec["agree"], "n": rec["n"]}
+            out.append(
+                {
+                    "figure": m.upper(),
+                    "value": rec["value"],
+                    "moe": rec["moe"],
+                    "formula": formula,
+                    "inputs": inputs,
+                }
+            )
+    if result.churn:
+        last = _last_complete(result.churn)
+        if last is not None:
+            out.append(
+                {
+                    "figure": f"churn {last['period']}",
+                    "value": last["value"],
+                    "formula": "churned / customers at the start x 100 (see README: churn definition)",
+                    "inputs": {"customers_start": last["customers_start"], "churned": last["churned"]},
+                }
+            )
+    if result.clv:
+        c = result.clv[0]
+        out.append(
+            {
+                "figure": "CLV",
+                "value": c["clv"],
+                "formula": "m x r / (1 + d - r), m = annual_revenue x gross_margin - annual_cost_to_serve"
+                + ("" if c["horizon_years"] is None else "; finite horizon sum_t m r^t / (1 + d)^t"),
+                "inputs": {
+                    k: c[k]
+                    for k in (
+                        "annual_revenue",
+                        "gross_margin",
+                        "annual_cost_to_serve",
+                        "annual_margin",
+                        "retention",
+                        "discount_rate",
+                        "horizon_years",
+                        "window_start",
+                        "window_end",
+                    )
+                },
+            }
+        )
+    if result.link is not None:
+        for rec in result.link.records:
+            if rec["metric"] == "nps" and " - " in str(rec["group"]):
+                out.append(
+                    {
+                        "figure": "churn difference promoters - detractors (points)",
+                        "value": rec["churn"],
+                        "formula": "churn(promoters) - churn(detractors) after the answer, within "
+                        f"{config.link.window_days} days; two-proportion z-test",
+                        "inputs": {
+                            "p_value": rec["p_value"],
+                            **{
+                                g: {"customers": s["customers"], "churned": s["churned"]}
+                                for g, s in result.link.groups["nps"].items()
+                            },
+                        },
+                    }
+                )
+    if result.roi is not None:
+        for line in result.roi.lines:
+            out.append(
+                {
+                    "figure": f"benefit: {line['line']}",
+                    "value": line["annual_benefit"],
+                    "formula": line["formula"] + " (per year, before attribution)",
+                    "inputs": {k: v["value"] for k, v in line["inputs"].items()},
+                    "sources": {k: v["source"] for k, v in line["inputs"].items()},
+                }
+            )
+        s = result.roi.summary
+        out.append(
+            {
+                "figure": "ROI %",
+                "value": s["roi"],
+                "formula": "(annual_benefit x horizon - total_cost) / total_cost x 100; annual_benefit = attribution x "
+                "sum of lines; total_cost = one_off + recurring x horizon",
+                "inputs": {
+                    k: s[k]
+                    for k in (
+                        "annual_benefit_gross",
+                        "attribution",
+                        "annual_benefit",
+                        "one_off_cost",
+                        "recurring_cost",
+                        "horizon_years",
+                        "total_cost",
+                    )
+                },
+                "range": [s["roi_low"], s["roi_high"]],
+                "range_method": s["range_method"],
+            }
+        )
+        out.append(
+            {
+                "figure": "NPV",
+                "value": s["npv"],
+                "formula": "sum_{t=1..T} (annual_benefit - recurring) / (1 + d)^t - one_off",
+                "inputs": {
+                    k: s[k]
+                    for k in (
+                        "annual_benefit",
+                        "recurring_cost",
+                        "one_off_cost",
+                        "discount_rate",
+                        "horizon_years",
+                    )
+                },
+            }
+        )
+        out.append(
+            {
+                "figure": "payback (months)",
+                "value": s["payback_months"],
+                "formula": "one_off / ((annual_benefit - recurring) / 12); none if the benefit does not exceed the "
+                "recurring cost",
+                "inputs": {k: s[k] for k in ("one_off_cost", "annual_benefit", "recurring_cost")},
+            }
+        )
+    for item in out:
+        item["text"] = f"{item['figure']} = {_fmt(item['value'])}: {item['formula']}"
+    return out
+
+
+def _last_complete(churn: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The latest complete period's record (all segments summed when there are several)."""
+    complete = [r for r in churn if not r["partial"] and r["customers_start"]]
+    if not complete:
+        return None
+    period = complete[-1]["period"]
+    rows = [r for r in complete if r["period"] == period]
+    start = sum(r["customers_start"] for r in rows)
+    churned = sum(r["churned"] for r in rows)
+    return {"period": period, "customers_start": start, "churned": churned, "value": churned / start * 100}

@@ -1,0 +1,158 @@
+"""The terminal scorecard of ``cxroi run``: headline scores with their margins and trend, churn, CLV,
+churn by NPS group, and the ROI with its range and benefit lines. Returns text; prints nothing."""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+
+def _n(x: Any, digits: int = 1, pct: bool = False) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, int):
+        return f"{x:,}"
+    text = f"{x:,.{digits}f}"
+    if text.startswith("-") and not text.strip("-0.,"):
+        text = text[1:]
+    return text + ("%" if pct else "")
+
+
+def _money(x: Any) -> str:
+    return _n(x, 0)
+
+
+def render_scorecard(
+    data: dict[str, Any], width: int = 100, color: bool = False, explain: bool = False
+) -> str:
+    """``data`` is ``RunResult.to_dict()``."""
+    buf = io.StringIO()
+    con = Console(
+        file=buf,
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="auto" if color else None,
+    )
+    con.print(Text(f"CX scorecard — as of {data.get('as_of') or 'latest data'}", style="bold"))
+    scores = data.get("scores")
+    if scores and scores.get("overall"):
+        t = Table(title="Survey scores", title_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
+        for col in ("metric", "value", "±95%", "n", "latest period", "latest", "change", "p"):
+            t.add_column(col, justify="left" if col in ("metric", "latest period") else "right")
+        trend = scores.get("trend") or []
+        for rec in scores["overall"]:
+            rows = [r for r in trend if r["metric"] == rec["metric"]]
+            last = rows[-1] if rows else {}
+            digits = 2 if rec["metric"] == "ces" else 1
+            change = last.get("delta")
+            p = last.get("p_value")
+            mark = " *" if p is not None and p < 0.05 else ""
+            t.add_row(
+                rec["metric"].upper(),
+                _n(rec["value"], digits),
+                _n(rec["moe"], digits),
+                _n(rec["n"]),
+                str(last.get("period", "-")),
+                _n(last.get("value"), digits),
+                (("+" if change and change > 0 else "") + _n(change, digits)) if change is not None else "-",
+                _n(p, 3) + mark,
+            )
+        con.print(t)
+    churn = data.get("churn")
+    if churn:
+        complete = [r for r in churn if not r["partial"] and r["customers_start"]]
+        if complete:
+            period = complete[-1]["period"]
+            rows = [r for r in complete if r["period"] == period]
+            start = sum(r["customers_start"] for r in rows)
+            lost = sum(r["churned"] for r in rows)
+            con.print(
+                f"Churn {period}: {_n(lost / start * 100, 2, True)} ({lost:,} of {start:,} customers); "
+                f"retention {_n(100 - lost / start * 100, 2, True)}"
+            )
+    clv = data.get("clv")
+    if clv:
+        c = clv[0]
+        con.print(
+            f"CLV {_money(c['clv'])} per customer (margin {_money(c['annual_margin'])}/yr, retention "
+            f"{_n(c['retention'], 1, True)}, discount {c['discount_rate']:.0%}; {c['window_start']}..{c['window_end']})"
+        )
+    link = data.get("link")
+    if link:
+        s = link["summary"]
+        con.print(
+            f"\nSurvey ↔ CRM: {s['matched']:,} of {s['answers']:,} answers matched ({_n(s['match_rate'], 1, True)}); "
+            f"{s['customers_without_answer']:,} customers without an answer; churn within {s['window_days']} days "
+            "of the answer:"
+        )
+        t = Table(box=box.SIMPLE_HEAD, header_style="bold")
+        for col in ("group", "customers", "churned", "churn", "95% CI", "revenue/yr", "CLV"):
+            t.add_column(col, justify="left" if col == "group" else "right")
+        for rec in link["outcomes"]:
+            if rec["metric"] != "nps":
+                continue
+            diff = " - " in rec["group"]
+            ci = "-" if diff else f"{_n(rec['churn_low'])}–{_n(rec['churn_high'])}"
+            label = rec["group"] + (f" (p {_n(rec['p_value'], 3)})" if diff else "")
+            t.add_row(
+                label,
+                _n(rec["customers"]),
+                _n(rec["churned"]),
+                _n(rec["churn"], 1, not diff) + (" pts" if diff else ""),
+                ci,
+                _money(rec["revenue_per_customer"]),
+                _money(rec["clv"]),
+            )
+        con.print(t)
+    roi = data.get("roi")
+    if roi:
+        s = roi["summary"]
+        rng = (
+            f" (95% range {_n(s['roi_low'], 0, True)} to {_n(s['roi_high'], 0, True)})"
+            if s.get("roi_low") is not None
+            else ""
+        )
+        payback = "never" if s["payback_months"] is None else f"{_n(s['payback_months'], 1)} months"
+        con.print(
+            Text(
+                f"\nROI {_n(s['roi'], 1, True)}{rng} over {s['horizon_years']} years; NPV {_money(s['npv'])}; "
+                f"payback {payback}; attribution {s['attribution']:.0%}",
+                style="bold",
+            )
+        )
+        t = Table(box=box.SIMPLE_HEAD, header_style="bold")
+        for col in ("benefit line", "per year", "attributed", "inputs"):
+            t.add_column(col, justify="left" if col in ("benefit line", "inputs") else "right")
+        for line in roi["lines"]:
+            inputs = ", ".join(
+                f"{k} {_n(v['value'], 4 if 'churn' in k or 'rate' in k else 2)}"
+                for k, v in line["inputs"].items()
+            )
+            t.add_row(line["line"], _money(line["annual_benefit"]), _money(line["attributed"]), inputs)
+        t.add_row(
+            "cost",
+            "",
+            _money(-(s["one_off_cost"] + s["recurring_cost"] * s["horizon_years"])),
+            f"one-off {_money(s['one_off_cost'])} + {_money(s['recurring_cost'])}/yr x {s['horizon_years']}",
+        )
+        con.print(t)
+        for w in roi.get("what_if") or []:
+            con.print(f"What if: {w['scenario']}: {_money(w['annual_value'])} a year")
+    if explain and data.get("explain"):
+        con.print(Text("\nHow each figure was computed", style="bold"))
+        for item in data["explain"]:
+            con.print(f"• {item['text']}")
+            con.print(f"  inputs: {item['inputs']}", soft_wrap=True)
+    warnings = data.get("warnings") or []
+    if warnings:
+        con.print(f"\n{len(warnings)} warning(s) on stderr.")
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"

@@ -1,0 +1,194 @@
+"""The link, the ROI and `cxroi run`, against cases computed by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cxroi.errors import EXIT_DATA, EXIT_USAGE
+from tests.conftest import ROOT, run
+
+LINK = "tests/fixtures/link"
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def outcomes(args: list[str]) -> dict[tuple[str, str], dict[str, object]]:
+    r = run([*args, "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    return {(x["metric"], x["group"]): x for x in json.loads(r.stdout)}
+
+
+def test_join_match_rate_and_churn_by_nps_group() -> None:
+    # 10 answers with a valid score: 8 match a customer (80%), 1 unknown key (K9), 1 blank key.
+    # K1's answer after its churn date and K4's answer from 2025-10-01 (less than 365 days before as_of)
+    # are left out; the latest eligible answer per customer is used:
+    #   K1 detractor (churned 2024-06-01, within 365 days), K2 passive (its 2024-06-01 answer), K3 passive
+    #   (ends 2025-03-01, after the window), K4 promoter (2024-03-01), K5 detractor (churned 2024-02-01).
+    r = run(["link", "-c", f"{LINK}/config.yaml", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    assert "8 of 10 answers matched a customer (80.0%); 1 customers without an answer" in r.stderr
+    assert "1 linked answers were given while the customer was not active" in r.stderr
+    assert "1 linked answers are less than 365 days before 2025-12-31" in r.stderr
+    got = {(x["metric"], x["group"]): x for x in json.loads(r.stdout)}
+    assert [
+        (got["nps", g]["customers"], got["nps", g]["churned"])
+        for g in ("promoters", "passives", "detractors")
+    ] == [
+        (1, 0),
+        (2, 0),
+        (2, 2),
+    ]
+    assert got["nps", "detractors"]["churn"] == 100.0
+    diff = got["nps", "promoters - detractors"]
+    assert diff["churn"] == -100.0
+    # pooled two-proportion test: p = 2/3, se = sqrt(2/3 * 1/3 * (1/2 + 1/1)) = 0.57735, z = 1.7321
+    assert diff["p_value"] == pytest.approx(0.0833, abs=5e-5)
+    # detractors' revenue per customer-year: (100 + 50) / ((152 + 31) days / 365.25), from the first
+    # transaction (2024-01-01) to their end dates
+    assert got["nps", "detractors"]["revenue_per_customer"] == pytest.approx(150 / (183 / 365.25))
+    assert got["nps", "promoters"]["revenue_per_customer"] == 0.0  # K4 bought nothing
+    # Wilson interval for 2 of 2
+    assert got["nps", "detractors"]["churn_low"] == pytest.approx(34.24, abs=0.005)
+
+
+def test_answer_policy_first(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    text = (
+        (ROOT / LINK / "config.yaml")
+        .read_text()
+        .replace("survey_key: ExternalReference", "survey_key: ExternalReference\n  answers: first")
+    )
+    text = text.replace("path: ", f"path: {ROOT / LINK}/")
+    cfg.write_text(text)
+    got = outcomes(["link", "-c", str(cfg)])
+    # K2's first answer (2024-01-15) is a promoter
+    assert got["nps", "promoters"]["customers"] == 2 and got["nps", "passives"]["customers"] == 1
+
+
+def test_no_matching_customer_is_an_error(tmp_path: Path) -> None:
+    customers = tmp_path / "customers.csv"
+    customers.write_text("Customer ID,Signup Date,Churn Date\nZ1,2023-01-01,\n")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f"inputs:\n  survey: {{path: {ROOT / LINK / 'survey.csv'}}}\n  customers: {{path: {customers}}}\n"
+        "scores:\n  nps: {column: Q1}\n  date: RecordedDate\nlink:\n  survey_key: ExternalReference\n"
+    )
+    r = run(["link", "-c", str(cfg)], ok=False)
+    assert r.exit_code == EXIT_DATA and "no survey answer matches a CRM customer" in r.stderr
+
+
+def test_assumption_only_roi_to_the_cent() -> None:
+    r = run(["roi", "-c", f"{LINK}/assumptions.yaml", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    lines = {x["line"]: x for x in data["lines"]}
+    assert round(lines["retention"]["annual_benefit"], 2) == 60000.00  # (0.20 - 0.15) x 1,000 x 1,200
+    assert round(lines["cost_to_serve"]["annual_benefit"], 2) == 10000.00  # (50 - 40) x 1,000
+    assert round(lines["expansion"]["annual_benefit"], 2) == 80000.00  # (1,300 - 1,200) x 1,000 x 0.8
+    assert round(lines["referrals"]["annual_benefit"], 2) == 6000.00  # 300 x 0.05 x 400
+    assert all(v["source"] == "assumption" for x in data["lines"] for v in x["inputs"].values())
+    s = data["summary"]
+    assert round(s["annual_benefit"], 2) == 78000.00  # 50 % of 156,000
+    assert round(s["total_cost"], 2) == 110000.00  # 50,000 + 3 x 20,000
+    assert round(s["roi"], 2) == 112.73  # (234,000 - 110,000) / 110,000
+    assert round(s["npv"], 2) == 94237.42  # 58,000 x 2.4868520 - 50,000
+    assert round(s["payback_months"], 2) == 10.34  # 50,000 / (58,000 / 12)
+    assert s["roi_low"] is None and "assumption" in s["range_method"]
+
+
+def test_zero_cost_is_a_clear_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "a.yaml"
+    cfg.write_text(
+        (ROOT / LINK / "assumptions.yaml")
+        .read_text()
+        .replace("{one_off: 50000, recurring: 20000}", "{one_off: 0, recurring: 0}")
+    )
+    r = run(["roi", "-c", str(cfg)], ok=False)
+    assert r.exit_code == EXIT_USAGE and "costs nothing" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_negative_benefit_gives_negative_roi(tmp_path: Path) -> None:
+    cfg = tmp_path / "a.yaml"
+    text = (ROOT / LINK / "assumptions.yaml").read_text()
+    text = text.replace(
+        "baseline_churn: 0.20, current_churn: 0.15", "baseline_churn: 0.15, current_churn: 0.30"
+    )
+    cfg.write_text(text)
+    s = json.loads(run(["roi", "-c", str(cfg), "-f", "json"]).stdout)["summary"]
+    # retention now (0.15 - 0.30) x 1,000 x 1,200 = -180,000; total -84,000 a year, -42,000 attributed
+    assert round(s["annual_benefit"], 2) == -42000.00
+    assert s["roi"] < 0 and s["payback_months"] is None and s["npv"] < 0
+
+
+def test_missing_assumption_without_data_names_the_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "a.yaml"
+    cfg.write_text((ROOT / LINK / "assumptions.yaml").read_text().replace("baseline_churn: 0.20, ", ""))
+    r = run(["roi", "-c", str(cfg)], ok=False)
+    assert r.exit_code == EXIT_USAGE
+    assert "roi.benefits.retention.baseline_churn: not set, and there is no customer data" in r.stderr
+
+
+def test_run_default_config_json_and_reproducible() -> None:
+    a = run(["run", "--as-of", "2025-12-31", "-f", "json"])
+    assert a.exit_code == 0, a.stderr
+    data = json.loads(a.stdout)
+    assert data["schema_version"] == 1 and data["as_of"] == "2025-12-31"
+    assert data["sections"] == ["scores", "economics", "link", "roi"]
+    assert {x["metric"] for x in data["scores"]["overall"]} == {"nps", "csat", "ces"}
+    assert data["link"]["summary"]["match_rate"] > 90
+    groups = {x["group"]: x for x in data["link"]["outcomes"] if x["metric"] == "nps"}
+    assert groups["detractors"]["churn"] > groups["promoters"]["churn"]  # the sample's story
+    roi = data["roi"]["summary"]
+    assert roi["roi_low"] < roi["roi"] < roi["roi_high"]
+    assert {x["line"] for x in data["roi"]["lines"]} == {
+        "retention",
+        "cost_to_serve",
+        "expansion",
+        "referrals",
+    }
+    assert [w["scenario"] for w in data["roi"]["what_if"]][-1].startswith("one NPS point")
+    figures = [e["figure"] for e in data["explain"]]
+    assert {"NPS", "CLV", "ROI %", "NPV", "payback (months)"} <= set(figures)
+    b = run(["run", "--as-of", "2025-12-31", "-f", "json"])
+    assert a.stdout == b.stdout  # seeded: the same numbers every run
+
+
+def test_run_scorecard_and_explain() -> None:
+    r = run(["run", "--as-of", "2025-12-31", "--format", "table", "--explain"])
+    assert r.exit_code == 0, r.stderr
+    out = r.stdout
+    assert out.startswith("CX scorecard — as of 2025-12-31")
+    for fragment in (
+        "NPS",
+        "Churn 2025-Q4",
+        "CLV",
+        "promoters - detractors",
+        "ROI ",
+        "95% range",
+        "retention",
+        "What if",
+        "How each figure was computed",
+        "ROI % =",
+    ):
+        assert fragment in out, fragment
+
+
+def test_run_without_anything_to_do(tmp_path: Path) -> None:
+    cfg = tmp_path / "empty.yaml"
+    cfg.write_text("version: 1\n")
+    r = run(["run", "-c", str(cfg)], ok=False)
+    assert r.exit_code == EXIT_USAGE and "enables nothing" in r.stderr
+
+
+def test_run_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "run.json"
+    r = run(["run", "-c", f"{LINK}/config.yaml", "-o", str(out)])
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert data["sections"] == ["scores", "economics", "link"] and data["roi"] is None
