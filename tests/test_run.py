@@ -192,3 +192,16 @@ def test_run_output_file(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     data = json.loads(out.read_text())
     assert data["sections"] == ["scores", "economics", "link"] and data["roi"] is None
+
+
+def test_empty_group_is_reported_not_divided_by_zero(tmp_path: Path) -> None:
+    text = (ROOT / LINK / "config.yaml").read_text().replace("path: ", f"path: {ROOT / LINK}/")
+    # promoters only at 10: nobody in the fixture's chosen answers is a promoter any more
+    text = text.replace("nps: {column: Q1}", "nps: {column: Q1, passives: [7, 9], promoters: [10, 10]}")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(text)
+    got = outcomes(["link", "-c", str(cfg)])
+    assert got["nps", "promoters"]["customers"] == 0
+    assert got["nps", "promoters"]["churn"] is None and got["nps", "promoters"]["churn_low"] is None
+    diff = got["nps", "promoters - detractors"]
+    assert diff["churn"] is None and diff["p_value"] is None

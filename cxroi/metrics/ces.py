@@ -67,38 +67,16 @@ def ces(
         return CesResult(0, 0, 0, 0, nan, nan, mode, nan, nan, nan, nan)
     if mode == "mean":
         moe = z * sd / math.sqrt(n) if n >= 2 else math.nan
-        low, high = min(values), max(values)
-        return CesResult(
-            n,
-            agree,
-            neutral,
-            disagree,
-            mean,
-            sd,
-            mode,
-            mean,
-            moe,
-            max(mean - moe, low),
-            min(mean + moe, high),
-        )
-    if mode == "agree":
+        value, low, high = mean, mean - moe, mean + moe
+        low, high = max(low, min(values)), min(high, max(values))
+    elif mode == "agree":
         p, m = wald_proportion(agree, n, z)
         value, moe = p * 100.0, m * 100.0
-        return CesResult(
-            n,
-            agree,
-            neutral,
-            disagree,
-            mean,
-            sd,
-            mode,
-            value,
-            moe,
-            max(value - moe, 0.0),
-            min(value + moe, 100.0),
-        )
-    r = nps(agree, neutral, disagree, z=z)
-    return CesResult(n, agree, neutral, disagree, mean, sd, mode, r.value, r.moe, r.ci_low, r.ci_high)
+        low, high = max(value - moe, 0.0), min(value + moe, 100.0)
+    else:
+        r = nps(agree, neutral, disagree, z=z)
+        value, moe, low, high = r.value, r.moe, r.ci_low, r.ci_high
+    return CesResult(n, agree, neutral, disagree, mean, sd, mode, value, moe, low, high)
 
 
 def ces_change_test(before: CesResult, after: CesResult) -> tuple[float, float]:

@@ -140,6 +140,18 @@ class _GroupCodes:
         return [k for k, _ in sorted(self.codes.items(), key=lambda kv: kv[1])]
 
 
+def _role(src: Source, section: str, mapping: Any, role: str, required: bool = True) -> str | None:
+    """The column of ``section.role`` in ``src``: the configured name, else recognised (preset, common names)."""
+    return find_column(
+        src.table,
+        f"{section}.{role}",
+        getattr(mapping, role, None),
+        src.preset,
+        required=required,
+        key=f"crm.{section}.{role}",
+    )
+
+
 def load_customers(request: CrmRequest) -> Customers:
     """Read the customer file(s): id, start, end, optional MRR and the segment columns."""
     if not request.customers:
@@ -159,12 +171,8 @@ def load_customers(request: CrmRequest) -> Customers:
     def one(src: Source) -> None:
         nonlocal use_mrr
         t = src.table
-        col_id = find_column(t, "customers.id", m.id, src.preset, required=True, key="crm.customers.id")
-        col_start = find_column(
-            t, "customers.start", m.start, src.preset, required=True, key="crm.customers.start"
-        )
-        col_end = find_column(t, "customers.end", m.end, src.preset, required=True, key="crm.customers.end")
-        col_mrr = find_column(t, "customers.mrr", m.mrr, src.preset, required=False, key="crm.customers.mrr")
+        col_id, col_start, col_end = (_role(src, "customers", m, r) for r in ("id", "start", "end"))
+        col_mrr = _role(src, "customers", m, "mrr", required=False)
         by_cols = [t.resolve(b) for b in request.by]
         assert col_id and col_start and col_end
         wanted = {col_id: ColumnKind.TEXT, col_start: ColumnKind.DATE, col_end: ColumnKind.DATE}
@@ -389,26 +397,13 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
     def one(src: Source) -> None:
         t = src.table
 
-        def col(
-            role: str, configured: str | None, required: bool, t: TableSource = t, src: Source = src
-        ) -> str | None:
-            return find_column(
-                t,
-                f"transactions.{role}",
-                configured,
-                src.preset,
-                required=required,
-                key=f"crm.transactions.{role}",
-            )
-
         id_col, date_col, amount_col = (
-            col("customer", m.customer, True),
-            col("date", m.date, True),
-            col("amount", m.amount, True),
+            _role(src, "transactions", m, r) for r in ("customer", "date", "amount")
         )
-        cost_col = col("cost", m.cost, False)
-        refunded_col = col("refunded", None, False) if src.preset == "stripe-payments" else None
-        status_col = col("status", None, False) if src.preset == "stripe-payments" else None
+        cost_col = _role(src, "transactions", m, "cost", required=False)
+        stripe = src.preset == "stripe-payments"
+        refunded_col = _role(src, "transactions", m, "refunded", required=False) if stripe else None
+        status_col = _role(src, "transactions", m, "status", required=False) if stripe else None
         assert id_col and date_col and amount_col
         wanted = {id_col: ColumnKind.TEXT, date_col: ColumnKind.DATE, amount_col: ColumnKind.TEXT}
         for extra in (cost_col, refunded_col):
@@ -497,15 +492,7 @@ def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
 
     def one(src: Source) -> None:
         t = src.table
-        id_col = find_column(
-            t, "contracts.customer", m.customer, src.preset, required=True, key="crm.contracts.customer"
-        )
-        date_col = find_column(
-            t, "contracts.date", m.date, src.preset, required=True, key="crm.contracts.date"
-        )
-        value_col = find_column(
-            t, "contracts.value", m.value, src.preset, required=True, key="crm.contracts.value"
-        )
+        id_col, date_col, value_col = (_role(src, "contracts", m, r) for r in ("customer", "date", "value"))
         assert id_col and date_col and value_col
         decimal = m.decimal or guess_decimal(t.sample_values(value_col))
         linker = _Linker(customers, id_col, date_col)
@@ -561,17 +548,11 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
     def one(src: Source) -> None:
         t = src.table
 
-        def col(
-            role: str, configured: str | None, required: bool, t: TableSource = t, src: Source = src
-        ) -> str | None:
-            return find_column(
-                t, f"tickets.{role}", configured, src.preset, required=required, key=f"crm.tickets.{role}"
-            )
-
-        id_col, created_col = col("customer", m.customer, True), col("created", m.created, True)
-        at_col = col("first_response_at", m.first_response_at, False)
-        dur_col = col("first_response", m.first_response, False)
-        cost_col = col("cost", m.cost, False)
+        id_col, created_col = (_role(src, "tickets", m, r) for r in ("customer", "created"))
+        at_col, dur_col, cost_col = (
+            _role(src, "tickets", m, r, required=False)
+            for r in ("first_response_at", "first_response", "cost")
+        )
         assert id_col and created_col
         unit = m.first_response_unit or PRESET_UNITS.get(src.preset or "", "minutes")
         wanted: dict[str, ColumnKind] = {id_col: ColumnKind.TEXT, created_col: ColumnKind.DATE}

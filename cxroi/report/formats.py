@@ -129,6 +129,20 @@ def display_cell(field: str, value: Any, decimals_override: dict[str, int] | Non
     return str(value)
 
 
+def make_console(buf: io.StringIO, width: int, color: bool) -> Any:
+    """A rich Console writing to ``buf``: ANSI colour only when ``color`` (a terminal, no NO_COLOR)."""
+    from rich.console import Console
+
+    return Console(
+        file=buf,
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="auto" if color else None,
+        legacy_windows=False,
+    )
+
+
 def render_csv(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -188,18 +202,10 @@ def render_table(
 ) -> str:
     """Rich table(s) rendered to text, one per ``group_by`` value (ANSI colours only when ``color``)."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
     buf = io.StringIO()
-    console = Console(
-        file=buf,
-        width=width,
-        force_terminal=color,
-        no_color=not color,
-        color_system="auto" if color else None,
-        legacy_windows=False,
-    )
+    console = make_console(buf, width, color)
     groups: dict[Any, list[dict[str, Any]]] = {}
     split = group_by is not None and group_by in fields
     for rec in records:
@@ -234,17 +240,10 @@ def render_pivot(
     """Tables with one column per segment and one row per measure (for wide records such as economics);
     one table per value of ``group_field`` (e.g. each period)."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
     buf = io.StringIO()
-    console = Console(
-        file=buf,
-        width=width,
-        force_terminal=color,
-        no_color=not color,
-        color_system="auto" if color else None,
-    )
+    console = make_console(buf, width, color)
     groups: dict[Any, list[dict[str, Any]]] = {}
     for rec in records:
         groups.setdefault(rec.get(group_field) if group_field else None, []).append(rec)

@@ -8,9 +8,10 @@ import math
 from typing import Any
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from cxroi.report.formats import make_console
 
 
 def _n(x: Any, digits: int = 1, pct: bool = False) -> str:
@@ -35,13 +36,7 @@ def render_scorecard(
 ) -> str:
     """``data`` is ``RunResult.to_dict()``."""
     buf = io.StringIO()
-    con = Console(
-        file=buf,
-        width=width,
-        force_terminal=color,
-        no_color=not color,
-        color_system="auto" if color else None,
-    )
+    con = make_console(buf, width, color)
     con.print(Text(f"CX scorecard — as of {data.get('as_of') or 'latest data'}", style="bold"))
     scores = data.get("scores")
     if scores and scores.get("overall"):
