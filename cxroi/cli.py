@@ -6,21 +6,22 @@ and only here. Data goes to stdout (or ``-o``, written atomically); everything e
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from cxroi import __version__
 from cxroi.config import Config, load_config
-from cxroi.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, CxroiError, UsageError
+from cxroi.errors import EXIT_ALERT, EXIT_INTERNAL, EXIT_INTERRUPTED, CxroiError, UsageError
 from cxroi.io import ReadOptions, open_sources
 from cxroi.io.atomic import write_atomic
 from cxroi.report.formats import EXTENSIONS, OutputFormat, render_records
@@ -691,35 +692,106 @@ def run(
     as_of: AsOfOpt = None,
     fmt: RunFormatOpt = None,
     output: OutputOpt = None,
+    report: Annotated[
+        str | None,
+        typer.Option("--report", metavar="FORMAT", help="One-off report to -o: markdown|html|xlsx|json|csv."),
+    ] = None,
     explain: Annotated[
         bool, typer.Option("--explain", help="Show how each headline figure was computed (formula, inputs).")
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No warnings or progress; errors and alerts only.")
+    ] = False,
+    wait: Annotated[
+        float,
+        typer.Option("--wait", metavar="SECONDS", help="Wait this long for another run on the same config."),
+    ] = 600.0,
     no_color: NoColorOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """The main job: every section the config enables (scores, economics, link, ROI) as a scorecard or JSON."""
+    """The main job: every section the config enables (scores, economics, link, ROI) as a scorecard or JSON;
+    then the config's reports and alerts."""
 
     def body() -> None:
         import json
 
+        from cxroi.io.lock import run_lock
+        from cxroi.pipeline.alerts import check_alerts
         from cxroi.pipeline.run import run as run_all
+        from cxroi.report.publish import render_report
         from cxroi.report.scorecard import render_scorecard
 
-        out_fmt = _run_format(fmt, output)
+        _check_choice("--report", report, ("markdown", "html", "xlsx", "json", "csv"))
+        if report and output is None:
+            raise UsageError("--report needs -o PATH", "e.g. --report html -o cx.html")
+        out_fmt = _run_format(fmt, output if not report else None)
         path = _default_config(config)
         cfg = load_config(path)
-        result = run_all(cfg, str(path), _date("--as-of", as_of))
-        for w in result.warnings:
-            _err(f"Warning: {w}")
-        data = result.to_dict()
-        if out_fmt == "json":
-            text = json.dumps(_json_safe(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-        else:
-            color = output is None and _stdout_is_tty() and not no_color
-            text = render_scorecard(data, width=_width(), color=color, explain=explain)
-        _emit(text, output)
+        with run_lock(path, wait), _progress(quiet):
+            result = run_all(cfg, str(path), _date("--as-of", as_of))
+            data = _json_safe(result.to_dict())
+            assert isinstance(data, dict)
+            if not quiet:
+                for w in result.warnings:
+                    _err(f"Warning: {w}")
+            assumptions = cfg.model_dump(
+                mode="json", include={"roi", "clv", "link", "crm", "scores"}, by_alias=True
+            )
+            allow = set(cfg.privacy.allow)
+            today = date.today()
+            if report:
+                assert output is not None
+                for target, content in render_report(report, str(output), data, assumptions, allow, today):
+                    write_atomic(target, content)
+            elif out_fmt == "json":
+                _emit(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n", output)
+            else:
+                color = output is None and _stdout_is_tty() and not no_color
+                _emit(render_scorecard(data, width=_width(), color=color, explain=explain), output)
+            for spec in cfg.reports:
+                for target, content in render_report(spec.format, spec.path, data, assumptions, allow, today):
+                    if not target.parent.exists():
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                    write_atomic(target, content)
+                    if not quiet:
+                        _err(f"Wrote {target}")
+        breaches, alert_warnings = check_alerts(cfg.alerts, data, list(cfg.scores.by), list(cfg.crm.by))
+        if not quiet:
+            for w in alert_warnings:
+                _err(f"Warning: {w}")
+        for breach in breaches:
+            _err(f"Alert: {breach.message()}")
+        if breaches:
+            raise typer.Exit(EXIT_ALERT)
 
     _guard(verbose, body)
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool) -> Iterator[None]:
+    """A progress bar on stderr while large inputs are read, on a terminal only."""
+    from cxroi.io import reader
+
+    if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
+        yield
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), transient=True
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def hook(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(f"reading {Path(name).name}", total=total)
+            bar.update(tasks[name], completed=done)
+
+        reader.PROGRESS = hook
+        try:
+            yield
+        finally:
+            reader.PROGRESS = None
 
 
 def _json_safe(value: object) -> object:

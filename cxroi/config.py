@@ -7,6 +7,7 @@ against the config file's own folder, so a config works from any working directo
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -262,6 +263,58 @@ class RoiConfig(_Model):
     what_if_shift: float = Field(default=0.10, gt=0, le=1)  # share of detractors moved in the what-if
 
 
+ReportFormat = Literal["markdown", "html", "xlsx", "json", "csv"]
+ALERT_METRICS = (
+    "nps", "csat", "ces", "nps_delta", "csat_delta", "ces_delta", "churn_rate", "clv", "roi", "npv",
+    "payback_months", "match_rate",
+)  # fmt: skip
+PER_SEGMENT_METRICS = ("nps", "csat", "ces", "churn_rate", "clv")
+_ALERT = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|<|>|==|!=)\s*(-?\d+(?:\.\d+)?)\s*(and\s+significant)?\s*$")
+
+
+class ReportSpec(_Model):
+    """One report written after a successful run; ``path`` may hold {as_of:%Y-%m}, {date}, {period}."""
+
+    format: ReportFormat
+    path: str
+
+
+class AlertSpec(_Model):
+    """``when``: ``METRIC OP NUMBER`` (e.g. ``nps < 20``), optionally ``and significant`` for a change."""
+
+    when: str
+    per_segment: bool = False
+    name: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, v: Any) -> Any:
+        return {"when": v} if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _parse(self) -> AlertSpec:
+        m = _ALERT.match(self.when)
+        if not m:
+            raise ValueError(f"{self.when!r} is not METRIC OP NUMBER [and significant], e.g. 'nps < 20'")
+        metric, _op, _num, significant = m.groups()
+        if metric not in ALERT_METRICS:
+            raise ValueError(f"unknown alert metric {metric!r}; one of {', '.join(ALERT_METRICS)}")
+        if significant and not metric.endswith("_delta"):
+            raise ValueError("'and significant' applies to a change: nps_delta, csat_delta or ces_delta")
+        if self.per_segment and metric not in PER_SEGMENT_METRICS:
+            raise ValueError(f"per_segment works for {', '.join(PER_SEGMENT_METRICS)}, not {metric}")
+        return self
+
+    def parts(self) -> tuple[str, str, float, bool]:
+        m = _ALERT.match(self.when)
+        assert m is not None
+        return m.group(1), m.group(2), float(m.group(3)), bool(m.group(4))
+
+
+class PrivacyConfig(_Model):
+    allow: list[str] = []  # columns that look personal but may appear in reports
+
+
 class Config(_Model):
     version: Literal[1] = 1
     inputs: dict[str, InputConfig] = {}
@@ -270,6 +323,9 @@ class Config(_Model):
     clv: ClvConfig = ClvConfig()
     link: LinkConfig = LinkConfig()
     roi: RoiConfig | None = None
+    reports: list[ReportSpec] = []
+    alerts: list[AlertSpec] = []
+    privacy: PrivacyConfig = PrivacyConfig()
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
@@ -328,4 +384,10 @@ def load_config(path: str | Path) -> Config:
         )
         for name, spec in config.inputs.items()
     }
-    return config.model_copy(update={"inputs": inputs})
+    reports = [
+        r.model_copy(
+            update={"path": r.path if Path(r.path).is_absolute() else os.path.relpath(base / r.path)}
+        )
+        for r in config.reports
+    ]
+    return config.model_copy(update={"inputs": inputs, "reports": reports})

@@ -8,7 +8,8 @@ Exit codes (documented in README):
 2     usage or configuration error (bad option, bad YAML, invalid bands ...)
 3     input not found or unreadable (missing file, undecodable bytes, bad sheet)
 4     input data problem (column not found, no valid answers, ``--strict`` hits)
-5     an alert threshold was breached (reserved for ``cxroi run`` alerts)
+5     an alert threshold was breached (``cxroi run``; reports are written first)
+6     another ``cxroi run`` on the same config holds the lock past ``--wait``
 130   interrupted (Ctrl-C)
 ====  =========================================================================
 """
@@ -21,6 +22,7 @@ EXIT_USAGE = 2
 EXIT_INPUT = 3
 EXIT_DATA = 4
 EXIT_ALERT = 5
+EXIT_LOCKED = 6
 EXIT_INTERRUPTED = 130
 
 
@@ -60,3 +62,9 @@ class DataError(CxroiError):
     """The input was read but its content cannot give an answer (missing column, no valid rows ...)."""
 
     exit_code = EXIT_DATA
+
+
+class LockedError(CxroiError):
+    """Another run on the same config is still writing."""
+
+    exit_code = EXIT_LOCKED

@@ -15,6 +15,7 @@ Blank cells are nulls. Rows with the wrong number of fields (e.g. report footers
 from __future__ import annotations
 
 import atexit
+import io
 import os
 import queue
 import shutil
@@ -104,6 +105,32 @@ _ISO_COMPATIBLE = {"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"}
 
 
 _stdin_copy: Path | None = None
+
+# Set by the CLI on a terminal: called as PROGRESS(file name, bytes read, total bytes) while large CSV files
+# are read. ``None`` (the default, and always when not on a terminal) costs nothing.
+PROGRESS: Callable[[str, int, int], None] | None = None
+PROGRESS_MIN_BYTES = 16 << 20
+
+
+class _CountingReader(io.RawIOBase):
+    """A raw file that reports how many bytes have been read."""
+
+    def __init__(self, path: Path, display: str, total: int, hook: Callable[[str, int, int], None]) -> None:
+        self._raw = open(path, "rb")  # noqa: SIM115 - closed in close()
+        self._display, self._total, self._hook, self._done = display, total, hook, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw.readinto(buffer)
+        self._done += n or 0
+        self._hook(self._display, self._done, self._total)
+        return n or 0
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def _spool_stdin() -> Path:
@@ -260,8 +287,12 @@ class TableSource:
         )
         row = self.layout.header_rows + 1
         try:
+            hook = PROGRESS
+            source: Any = self.path
+            if hook is not None and self.size >= PROGRESS_MIN_BYTES:
+                source = io.BufferedReader(_CountingReader(self.path, self.display, self.size, hook), 1 << 20)
             record_batches = pacsv.open_csv(
-                self.path,
+                source,
                 read_options=pacsv.ReadOptions(
                     column_names=list(self.layout.names),
                     skip_rows_after_names=self.layout.header_rows,

@@ -38,6 +38,7 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     explain: list[dict[str, Any]] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
+    bands: dict[str, dict[str, Any]] = field(default_factory=dict)  # metric -> scale and bands (for charts)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, at full precision, for ``--format json``."""
@@ -55,6 +56,8 @@ class RunResult:
                 "overall": records(self.scores),
                 "trend": records(self.trend),
                 "segments": records(self.segments),
+                "distribution": self.scores.distributions,
+                "bands": self.bands,
             }
             if self.scores is not None
             else None,
@@ -116,6 +119,9 @@ def run(config: Config, config_name: str, as_of: date | None = None) -> RunResul
 
 def _scores(result: RunResult, survey: list[TableSource], request: ScoresRequest) -> None:
     overall = compute_scores(survey, replace(request, by=(), period=None))
+    for metric, cfg in request.metrics().items():
+        fields = cfg.model_dump(exclude={"column", "interval", "value"})
+        result.bands[metric] = {k: list(v) for k, v in fields.items() if v is not None}
     result.scores = overall
     result.warnings += overall.warnings
     if request.date:

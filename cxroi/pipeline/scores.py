@@ -67,6 +67,7 @@ class ScoresResult:
     by: tuple[str, ...]
     period: Period | None
     answers: dict[Metric, int]  # metric -> valid answers used
+    distributions: dict[str, list[int]] = field(default_factory=dict)  # metric -> answers per scale value
 
 
 @dataclass
@@ -233,7 +234,10 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
     if request.period:
         fields += ["delta", "p_value"]
     answers = {m: int(sum(int(h.sum()) for h in total.counts[m].values())) for m in metrics}
-    return ScoresResult(records, fields, warnings, request.by, request.period, answers)
+    distributions: dict[str, list[int]] = {
+        m: np.sum(np.stack(list(total.counts[m].values())), axis=0).astype(int).tolist() for m in metrics
+    }
+    return ScoresResult(records, fields, warnings, request.by, request.period, answers, distributions)
 
 
 def _source_warnings(

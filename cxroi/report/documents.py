@@ -1,0 +1,432 @@
+"""Reports of a ``cxroi run`` for people and other programs: Markdown, self-contained HTML with charts,
+Excel, JSON and CSV (one file per table). Every renderer takes the run's data (``RunResult.to_dict()``)
+and returns text or bytes; writing is the caller's job.
+
+Safety: text from the data is escaped in HTML and Markdown, cells that a spreadsheet would run as a
+formula are stored as text (XLSX) or neutralised (CSV), and personal data is redacted first
+(``cxroi.report.privacy``).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from cxroi.report.formats import display_cell, render_csv
+
+Table = tuple[list[dict[str, Any]], list[str]]
+
+ECONOMICS_MEASURES = {
+    "customers_start", "customers_end", "new", "churned", "churn", "retention", "annualized_churn", "clv",
+    "annual_margin", "revenue", "transactions", "avg_transaction", "contract_value", "avg_contract_value", "tickets",
+    "support_cost", "support_cost_per_customer", "support_cost_per_ticket", "frt_mean_hours", "frt_median_hours",
+    "highest_churn",
+}  # fmt: skip
+PERCENT_FIELDS = {"churn", "retention", "annualized", "annualized_churn", "annual_churn", "value_pct", "match_rate",
+                  "churn_low", "churn_high", "roi", "roi_low", "roi_high", "roi_discounted"}  # fmt: skip
+
+
+_TEXT_MEASURES = {"window_start", "window_end", "note"}
+
+
+def _fields(records: Sequence[dict[str, Any]], preferred: Sequence[str] = ()) -> list[str]:
+    seen: list[str] = [f for f in preferred if any(f in r for r in records)]
+    for r in records:
+        for k in r:
+            if k not in seen and not isinstance(r[k], dict | list):
+                seen.append(k)
+    return seen
+
+
+def report_tables(data: dict[str, Any]) -> dict[str, Table]:
+    """Every table of a run, by name, in report order (flat records: nested inputs are spread out)."""
+    tables: dict[str, Table] = {}
+    scores = data.get("scores") or {}
+    for name in ("overall", "trend", "segments"):
+        recs = scores.get(name)
+        if recs:
+            tables[f"scores_{name}"] = (recs, _fields(recs))
+    for name in ("churn", "clv", "economics"):
+        recs = data.get(name)
+        if recs:
+            known = {k for r in recs for k, v in r.items() if not isinstance(v, str) or k in _TEXT_MEASURES}
+            segments = [k for r in recs for k in r if k not in known and k != "period"]
+            tables[name] = (recs, _fields(recs, ["period", *dict.fromkeys(segments)]))
+    link = data.get("link")
+    if link:
+        tables["link_summary"] = (
+            [{"measure": k, "value": v} for k, v in link["summary"].items()],
+            ["measure", "value"],
+        )
+        tables["link_outcomes"] = (link["outcomes"], _fields(link["outcomes"]))
+    roi = data.get("roi")
+    if roi:
+        tables["roi_summary"] = (
+            [{"measure": k, "value": v} for k, v in roi["summary"].items()],
+            ["measure", "value"],
+        )
+        rows = []
+        for line in roi["lines"]:
+            for key, inp in line["inputs"].items():
+                rows.append({"line": line["line"], "annual_benefit": line["annual_benefit"],
+                             "attributed": line["attributed"], "formula": line["formula"], "input": key,
+                             "input_value": inp["value"], "input_se": inp.get("se"), "source": inp["source"]})  # fmt: skip
+        tables["roi_lines"] = (rows, _fields(rows))
+        if roi.get("what_if"):
+            wrows = [{"scenario": w["scenario"], "customers_moved": w["customers_moved"],
+                      "annual_value": w["annual_value"], **w["inputs"]} for w in roi["what_if"]]  # fmt: skip
+            tables["what_if"] = (wrows, _fields(wrows))
+    explain = data.get("explain")
+    if explain:
+        rows = [{"figure": e["figure"], "value": e["value"], "formula": e["formula"],
+                 "inputs": json.dumps(e["inputs"], ensure_ascii=False, default=str)} for e in explain]  # fmt: skip
+        tables["explain"] = (rows, ["figure", "value", "formula", "inputs"])
+    return tables
+
+
+# --- CSV ------------------------------------------------------------------------------------------------
+def render_csv_tables(data: dict[str, Any]) -> dict[str, str]:
+    """One CSV text per table (full precision, formula-safe)."""
+    return {name: render_csv(recs, fields) for name, (recs, fields) in report_tables(data).items()}
+
+
+# --- Markdown -------------------------------------------------------------------------------------------
+def _md(text: Any) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def _md_table(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
+    shown = [f for f in fields if any(r.get(f) is not None for r in records)]
+    lines = ["| " + " | ".join(_md(f) for f in shown) + " |", "|" + "|".join(" --- " for _ in shown) + "|"]
+    for r in records:
+        lines.append("| " + " | ".join(_md(display_cell(f, r.get(f))) for f in shown) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _n(x: Any, digits: int = 1) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if isinstance(x, int) and not isinstance(x, bool):
+        return f"{x:,}"
+    if isinstance(x, float):
+        return f"{x:,.{digits}f}"
+    return str(x)
+
+
+def headline(data: dict[str, Any]) -> list[str]:
+    """One sentence per headline figure."""
+    out: list[str] = []
+    scores = data.get("scores") or {}
+    trend = scores.get("trend") or []
+    for rec in scores.get("overall") or []:
+        d = 2 if rec["metric"] == "ces" else 1
+        rows = [r for r in trend if r["metric"] == rec["metric"]]
+        change = ""
+        if rows and rows[-1].get("delta") is not None:
+            last = rows[-1]
+            sig = (
+                "significant" if last["p_value"] is not None and last["p_value"] < 0.05 else "not significant"
+            )
+            p = _n(last["p_value"], 3)
+            change = f"; {last['period']}: {_n(last['value'], d)} ({last['delta']:+.{d}f}, p = {p}, {sig})"
+        out.append(
+            f"{rec['metric'].upper()} {_n(rec['value'], d)} ± {_n(rec['moe'], d)} (n = {rec['n']:,}){change}"
+        )
+    churn = data.get("churn") or []
+    complete = [r for r in churn if not r["partial"] and r["customers_start"]]
+    if complete:
+        period = complete[-1]["period"]
+        rows = [r for r in complete if r["period"] == period]
+        start, lost = sum(r["customers_start"] for r in rows), sum(r["churned"] for r in rows)
+        out.append(f"Churn {period}: {lost / start * 100:.2f}% ({lost:,} of {start:,} customers)")
+    clv = data.get("clv") or []
+    if clv:
+        out.append(
+            f"CLV {_n(clv[0]['clv'], 0)} per customer (annual margin {_n(clv[0]['annual_margin'], 0)})"
+        )
+    roi = data.get("roi")
+    if roi:
+        s = roi["summary"]
+        rng = (
+            f" (95% range {_n(s['roi_low'], 0)}% to {_n(s['roi_high'], 0)}%)"
+            if s.get("roi_low") is not None
+            else ""
+        )
+        pay = "never" if s["payback_months"] is None else f"{s['payback_months']:.1f} months"
+        out.append(
+            f"ROI {_n(s['roi'])}%{rng} over {s['horizon_years']} years; NPV {_n(s['npv'], 0)}; payback {pay}"
+        )
+    return out
+
+
+SECTION_TITLES = {
+    "scores_overall": "Survey scores",
+    "scores_trend": "Trends",
+    "scores_segments": "Scores by segment",
+    "churn": "Churn",
+    "clv": "Customer lifetime value",
+    "economics": "Economics by segment",
+    "link_summary": "Survey ↔ CRM match",
+    "link_outcomes": "Churn by NPS, CSAT and CES group",
+    "roi_summary": "ROI",
+    "roi_lines": "ROI benefit lines and their inputs",
+    "what_if": "What if",
+    "explain": "How each figure was computed",
+}
+
+
+def render_markdown_report(data: dict[str, Any]) -> str:
+    parts = [f"# CX report — as of {data.get('as_of') or 'latest data'}\n",
+             "\n".join(f"- {_md(h)}" for h in headline(data)) + "\n"]  # fmt: skip
+    for name, (recs, fields) in report_tables(data).items():
+        if name == "explain":
+            parts.append(f"## {SECTION_TITLES[name]}\n")
+            parts.append("\n".join(f"- **{_md(r['figure'])}** = {_md(_n(r['value'], 2))}: {_md(r['formula'])}; "
+                                   f"inputs {_md(r['inputs'])}" for r in recs) + "\n")  # fmt: skip
+            continue
+        parts.append(f"## {SECTION_TITLES.get(name, name)}\n")
+        parts.append(_md_table(recs, fields))
+    warnings = data.get("warnings") or []
+    if warnings:
+        parts.append("## Warnings\n")
+        parts.append("\n".join(f"- {_md(w)}" for w in warnings) + "\n")
+    parts.append(f"\n_{_md(data.get('generated_by', 'cxroi'))}, config {_md(data.get('config', ''))}_\n")
+    return "\n".join(parts)
+
+
+# --- HTML -----------------------------------------------------------------------------------------------
+CSS = """
+body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#222;margin:2rem auto;max-width:1100px;
+padding:0 1rem;line-height:1.45}
+h1{font-size:1.6rem;margin-bottom:.2rem}
+h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+.headline{display:flex;flex-wrap:wrap;gap:.6rem;padding:0;list-style:none}
+.headline li{background:#f4f7fb;border:1px solid #dde5f0;border-radius:6px;padding:.5rem .8rem}
+table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0;width:100%}
+th,td{border-bottom:1px solid #e6e6e6;padding:.25rem .5rem;text-align:right;white-space:nowrap}
+th{background:#fafafa}td.t,th.t{text-align:left}
+tr.hl td,td.hl,th.hl{background:#fdecea;font-weight:600}
+.scroll{overflow-x:auto}
+.charts{display:flex;flex-wrap:wrap;gap:1rem}.charts svg{max-width:100%;height:auto}
+.muted{color:#777;font-size:.8rem}.warn{color:#8a6d3b}
+@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}table,svg{page-break-inside:avoid}}
+"""
+
+
+def _esc(x: Any) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _html_table(
+    records: Sequence[dict[str, Any]],
+    fields: Sequence[str],
+    highlight: Callable[[dict[str, Any]], bool] | None = None,
+) -> str:
+    shown = [f for f in fields if any(r.get(f) is not None for r in records)]
+    text_fields = {f for f in shown if all(isinstance(r.get(f), str | None) for r in records)}
+    head = "".join(f'<th class="{"t" if f in text_fields else ""}">{_esc(f)}</th>' for f in shown)
+    rows = []
+    for r in records:
+        cls = ' class="hl"' if highlight and highlight(r) else ""
+        cells = "".join(f'<td class="{"t" if f in text_fields else ""}">{_esc(display_cell(f, r.get(f)))}</td>'
+                        for f in shown)  # fmt: skip
+        rows.append(f"<tr{cls}>{cells}</tr>")
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+
+
+def _html_pivot(
+    records: Sequence[dict[str, Any]], fields: Sequence[str], label_fields: Sequence[str],
+    highlight: Callable[[dict[str, Any]], bool] | None = None,
+) -> str:  # fmt: skip
+    """Segments as columns, measures as rows (for wide records); highlighted segments' cells marked."""
+    shown = [
+        f
+        for f in fields
+        if f not in label_fields and f != "period" and any(r.get(f) is not None for r in records)
+    ]
+    marks = [bool(highlight and highlight(r)) for r in records]
+    head = '<th class="t"></th>' + "".join(
+        f'<th class="{"hl" if m else ""}">{_esc(" / ".join(str(r.get(f)) for f in label_fields) or "all")}</th>'
+        for r, m in zip(records, marks, strict=True)
+    )
+    rows = []
+    for f in shown:
+        cells = "".join(f'<td class="{"hl" if m else ""}">{_esc(display_cell(f, r.get(f)))}</td>'
+                        for r, m in zip(records, marks, strict=True))  # fmt: skip
+        rows.append(f'<tr><td class="t">{_esc(f)}</td>{cells}</tr>')
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def build_charts(data: dict[str, Any]) -> dict[str, str]:
+    """The report's charts as inline SVG, by id."""
+    from cxroi.report import charts
+
+    out: dict[str, str | None] = {}
+    scores = data.get("scores") or {}
+    trend = scores.get("trend") or []
+    units = {"nps": "NPS points", "csat": "% satisfied", "ces": "CES"}
+    for metric in ("nps", "csat", "ces"):
+        rows = [r for r in trend if r["metric"] == metric]
+        if rows:
+            out[f"chart-{metric}-trend"] = charts.trend_chart(
+                f"chart-{metric}-trend", f"{metric.upper()} by period", [r["period"] for r in rows],
+                [r["value"] for r in rows], [r["ci_low"] for r in rows], [r["ci_high"] for r in rows], units[metric],
+            )  # fmt: skip
+    dist = (scores.get("distribution") or {}).get("nps")
+    bands = (scores.get("bands") or {}).get("nps")
+    if dist and bands:
+        lo, hi = bands["scale"]
+        named = {k: tuple(v) for k, v in bands.items() if k != "scale"}
+        out["chart-nps-distribution"] = charts.distribution_chart("chart-nps-distribution", list(range(lo, hi + 1)),
+                                                                  dist, named)  # fmt: skip
+    link = data.get("link")
+    if link:
+        rows = [r for r in link["outcomes"] if r["metric"] == "nps" and " - " not in r["group"]]
+        out["chart-churn-by-group"] = charts.churn_by_group_chart(
+            "chart-churn-by-group", [r["group"] for r in rows], [r["churn"] for r in rows],
+            [r["churn_low"] for r in rows], [r["churn_high"] for r in rows],
+        )  # fmt: skip
+    roi = data.get("roi")
+    if roi:
+        s = roi["summary"]
+        years = s["horizon_years"]
+        out["chart-roi-waterfall"] = charts.waterfall_chart(
+            "chart-roi-waterfall", [(ln["line"], ln["attributed"] * years) for ln in roi["lines"]], s["total_cost"],
+            s["net_benefit"],
+        )  # fmt: skip
+    return {k: v for k, v in out.items() if v}
+
+
+def render_html_report(data: dict[str, Any]) -> str:
+    """One self-contained page: inline CSS and SVG, no scripts, no external references."""
+    charts = build_charts(data)
+    tables = report_tables(data)
+    body = [f"<h1>CX report — as of {_esc(data.get('as_of') or 'latest data')}</h1>",
+            '<ul class="headline">' + "".join(f"<li>{_esc(h)}</li>" for h in headline(data)) + "</ul>"]  # fmt: skip
+    scores_charts = [charts[k] for k in ("chart-nps-trend", "chart-nps-distribution", "chart-csat-trend",
+                                         "chart-ces-trend") if k in charts]  # fmt: skip
+    if scores_charts:
+        body.append('<h2>Survey scores</h2><div class="charts">' + "".join(scores_charts) + "</div>")
+    for name in ("scores_overall", "scores_trend", "scores_segments"):
+        if name in tables:
+            body.append(f"<h3>{_esc(SECTION_TITLES[name])}</h3>" + _html_table(*tables[name]))
+    if "economics" in tables:
+        recs, fields = tables["economics"]
+        periods = [r["period"] for r in recs]
+        latest = periods[-1] if periods else None
+        rows = [r for r in recs if r["period"] == latest]
+        labels = [f for f in fields if f not in ECONOMICS_MEASURES and f != "period"]
+        body.append(
+            f'<h2>Segments — {_esc(latest)}</h2><p class="muted">The segment with the highest churn is '
+            "highlighted.</p>" + _html_pivot(rows, fields, labels, lambda r: bool(r.get("highest_churn")))
+        )
+    for name in ("churn", "clv"):
+        if name in tables:
+            body.append(f"<h2>{_esc(SECTION_TITLES[name])}</h2>" + _html_table(*tables[name]))
+    if "link_outcomes" in tables:
+        body.append("<h2>Does a higher NPS mean lower churn?</h2>")
+        if "chart-churn-by-group" in charts:
+            body.append('<div class="charts">' + charts["chart-churn-by-group"] + "</div>")
+        body.append(_html_table(*tables["link_summary"]) + _html_table(*tables["link_outcomes"]))
+    if "roi_summary" in tables:
+        body.append("<h2>Return on the CX programme</h2>")
+        if "chart-roi-waterfall" in charts:
+            body.append('<div class="charts">' + charts["chart-roi-waterfall"] + "</div>")
+        body.append(_html_table(*tables["roi_summary"]) + f"<h3>{SECTION_TITLES['roi_lines']}</h3>"
+                    + _html_table(*tables["roi_lines"]))  # fmt: skip
+        if "what_if" in tables:
+            body.append(f"<h3>{SECTION_TITLES['what_if']}</h3>" + _html_table(*tables["what_if"]))
+    if "explain" in tables:
+        recs = tables["explain"][0]
+        items = "".join(f"<li><b>{_esc(r['figure'])}</b> = {_esc(_n(r['value'], 2))}: {_esc(r['formula'])}<br>"
+                        f"<span class=\"muted\">inputs {_esc(r['inputs'])}</span></li>" for r in recs)  # fmt: skip
+        body.append(f"<h2>{SECTION_TITLES['explain']}</h2><ul>{items}</ul>")
+    warnings = data.get("warnings") or []
+    if warnings:
+        body.append(
+            "<h2>Warnings</h2><ul>" + "".join(f'<li class="warn">{_esc(w)}</li>' for w in warnings) + "</ul>"
+        )
+    body.append(f'<p class="muted">{_esc(data.get("generated_by", "cxroi"))} · config {_esc(data.get("config", ""))}'
+                f" · schema {_esc(data.get('schema_version'))}</p>")  # fmt: skip
+    title = f"CX report — {data.get('as_of') or ''}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+        f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+
+
+# --- XLSX -----------------------------------------------------------------------------------------------
+def _number_format(field: str) -> str:
+    if field in {"p_value"}:
+        return "0.000"
+    if field in PERCENT_FIELDS or field in {"value", "moe", "ci_low", "ci_high", "delta"}:
+        return "0.0"
+    if field in {"n", "customers", "churned", "new", "promoters", "passives", "detractors", "satisfied", "agree",
+                 "customers_start", "customers_end", "transactions", "tickets", "answers", "matched"}:  # fmt: skip
+        return "#,##0"
+    return "#,##0.00"
+
+
+def render_xlsx_report(data: dict[str, Any], assumptions: dict[str, Any]) -> bytes:
+    """One sheet per table, numbers stored as numbers with number formats, frozen header rows, plus the
+    assumptions and the audit trail. Text never becomes a formula."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    tables = report_tables(data)
+    sheets: list[tuple[str, list[dict[str, Any]], list[str]]] = [(n, r, f) for n, (r, f) in tables.items()]
+    plain = (int, float, str, bool, type(None))
+    arows = [{"setting": k, "value": v if isinstance(v, plain) else json.dumps(v, default=str)}
+             for k, v in _flatten(assumptions).items()]  # fmt: skip
+    sheets.append(("assumptions", arows, ["setting", "value"]))
+    for name, recs, fields in sheets:
+        ws = wb.create_sheet(name[:31])
+        ws.append(fields)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for r in recs:
+            ws.append([_xlsx_value(r.get(f)) for f in fields])
+        for col, f in enumerate(fields, start=1):
+            letter = get_column_letter(col)
+            for cell in ws[letter][1:]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # a string, never a formula, whatever it starts with
+                elif isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                    cell.number_format = _number_format(f)
+            width = max([len(str(f))] + [min(len(str(r.get(f, ""))), 60) for r in recs[:200]]) + 2
+            ws.column_dimensions[letter].width = min(width, 62)
+        ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _xlsx_value(v: Any) -> Any:
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if isinstance(v, dict | list):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return v
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
