@@ -718,6 +718,7 @@ def run(
         from cxroi.io.lock import run_lock
         from cxroi.pipeline.alerts import check_alerts
         from cxroi.pipeline.run import run as run_all
+        from cxroi.report.privacy import redact
         from cxroi.report.publish import render_report
         from cxroi.report.scorecard import render_scorecard
 
@@ -729,7 +730,8 @@ def run(
         cfg = load_config(path)
         with run_lock(path, wait), _progress(quiet):
             result = run_all(cfg, str(path), _date("--as-of", as_of))
-            data = _json_safe(result.to_dict())
+            allow = set(cfg.privacy.allow)
+            data = redact(_json_safe(result.to_dict()), allow)  # personal data never leaves, unless allowed
             assert isinstance(data, dict)
             if not quiet:
                 for w in result.warnings:
@@ -737,7 +739,6 @@ def run(
             assumptions = cfg.model_dump(
                 mode="json", include={"roi", "clv", "link", "crm", "scores"}, by_alias=True
             )
-            allow = set(cfg.privacy.allow)
             today = date.today()
             if report:
                 assert output is not None

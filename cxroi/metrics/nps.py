@@ -78,12 +78,13 @@ def nps_change_test(before: NpsResult, after: NpsResult) -> tuple[float, float]:
     """Change in points (after - before) and the two-sided p-value of
     z = (NPS_after - NPS_before) / sqrt(var_a/n_a + var_b/n_b) (NPS as fractions).
 
-    Returns NaN for the p-value when either side is empty or both variances are 0.
+    Returns NaN for the p-value when either side is empty or both variances are 0 (e.g. one answer each):
+    a test needs sampling variance, and a p of 0 there would claim a certainty the data cannot give.
     """
     delta = after.value - before.value
     if before.n == 0 or after.n == 0:
         return delta, math.nan
     se = math.sqrt(before.variance / before.n + after.variance / after.n)
-    if se == 0.0:
-        return delta, (math.nan if delta == 0 else 0.0)
+    if se == 0.0:  # every answer alike in both periods: no sampling variance to test against
+        return delta, math.nan
     return delta, two_sided_p((delta / 100.0) / se)

@@ -35,8 +35,8 @@ def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> float:
         return math.nan
     pooled = (x1 + x2) / (n1 + n2)
     se = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
-    if se == 0.0:
-        return math.nan if x1 / n1 == x2 / n2 else 0.0
+    if se == 0.0:  # all successes or all failures on both sides: nothing to test
+        return math.nan
     return two_sided_p((x2 / n2 - x1 / n1) / se)
 
 
@@ -46,8 +46,8 @@ def welch_test(mean1: float, sd1: float, n1: int, mean2: float, sd2: float, n2: 
         return math.nan
     v1, v2 = sd1 * sd1 / n1, sd2 * sd2 / n2
     se2 = v1 + v2
-    if se2 == 0.0:
-        return math.nan if mean1 == mean2 else 0.0
+    if se2 == 0.0:  # no variance on either side: the test is undefined
+        return math.nan
     t = (mean2 - mean1) / math.sqrt(se2)
     df = se2 * se2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
     from scipy.special import stdtr

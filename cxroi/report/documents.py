@@ -368,6 +368,8 @@ def render_html_report(data: dict[str, Any]) -> str:
 def _number_format(field: str) -> str:
     if field in {"p_value"}:
         return "0.000"
+    if field in {"attribution", "discount_rate", "gross_margin"}:
+        return "0.00"
     if field in PERCENT_FIELDS or field in {"value", "moe", "ci_low", "ci_high", "delta"}:
         return "0.0"
     if field in {"n", "customers", "churned", "new", "promoters", "passives", "detractors", "satisfied", "agree",
@@ -400,11 +402,12 @@ def render_xlsx_report(data: dict[str, Any], assumptions: dict[str, Any]) -> byt
             ws.append([_xlsx_value(r.get(f)) for f in fields])
         for col, f in enumerate(fields, start=1):
             letter = get_column_letter(col)
-            for cell in ws[letter][1:]:
+            for r, cell in zip(recs, ws[letter][1:], strict=True):
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # a string, never a formula, whatever it starts with
                 elif isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
-                    cell.number_format = _number_format(f)
+                    # key/value tables take the format of the measure on the row
+                    cell.number_format = _number_format(str(r.get("measure", f)) if f == "value" else f)
             width = max([len(str(f))] + [min(len(str(r.get(f, ""))), 60) for r in recs[:200]]) + 2
             ws.column_dimensions[letter].width = min(width, 62)
         ws.freeze_panes = "A2"
