@@ -205,3 +205,20 @@ def test_empty_group_is_reported_not_divided_by_zero(tmp_path: Path) -> None:
     assert got["nps", "promoters"]["churn"] is None and got["nps", "promoters"]["churn_low"] is None
     diff = got["nps", "promoters - detractors"]
     assert diff["churn"] is None and diff["p_value"] is None
+
+
+def test_run_scores_in_one_pass_equal_separate_commands(tmp_path: Path) -> None:
+    survey = ROOT / "tests/fixtures/qualtrics_legacy_utf16.tsv"
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f"inputs:\n  survey: {{path: {survey}}}\nscores:\n  nps: {{column: Q5}}\n  date: RecordedDate\n"
+        "  period: month\n  by: [Segment]\n"
+    )
+    data = json.loads(run(["run", "-c", str(cfg), "-f", "json"]).stdout)["scores"]
+
+    def separate(*extra: str) -> list[dict[str, object]]:
+        return json.loads(run(["scores", str(survey), "--nps", "Q5", "-f", "json", *extra]).stdout)  # type: ignore[no-any-return]
+
+    assert data["overall"] == separate()
+    assert data["trend"] == separate("--date", "RecordedDate", "--period", "month")
+    assert data["segments"] == separate("--by", "Segment")

@@ -118,16 +118,27 @@ def run(config: Config, config_name: str, as_of: date | None = None) -> RunResul
 
 
 def _scores(result: RunResult, survey: list[TableSource], request: ScoresRequest) -> None:
-    overall = compute_scores(survey, replace(request, by=(), period=None))
+    """Overall, trend and segment scores in one pass over the survey."""
     for metric, cfg in request.metrics().items():
         fields = cfg.model_dump(exclude={"column", "interval", "value"})
         result.bands[metric] = {k: list(v) for k, v in fields.items() if v is not None}
-    result.scores = overall
-    result.warnings += overall.warnings
-    if request.date:
-        result.trend = compute_scores(survey, replace(request, by=(), period=request.period or "quarter"))
-    if request.by:
-        result.segments = compute_scores(survey, replace(request, period=None))
+    period = (request.period or "quarter") if request.date else None
+    both = compute_scores(survey, replace(request, period=period, totals=True))
+    result.warnings += both.warnings
+    if period is None and not request.by:
+        result.scores = both
+    else:
+        overall = both.overall or []
+        result.scores = ScoresResult(
+            overall, both.fields, both.warnings, (), None, both.answers, both.distributions
+        )
+        if period is not None:
+            trend_fields = [f for f in both.fields if f not in request.by]
+            result.trend = ScoresResult(both.trend or [], trend_fields, [], (), period, both.answers)
+        if request.by:
+            result.segments = ScoresResult(
+                both.segments or [], both.fields, [], request.by, None, both.answers
+            )
     result.sections.append("scores")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -53,6 +53,7 @@ class ScoresRequest:
     period: Period | None = None
     strict: bool = False
     until: dt.date | None = None  # answers dated after this day are not counted (``--as-of``)
+    totals: bool = False  # also count, in the same pass, overall and per segment regardless of period
 
     def metrics(self) -> dict[Metric, NpsConfig | CsatConfig | CesConfig]:
         found = {m: getattr(self, m) for m in METRICS}
@@ -68,11 +69,18 @@ class ScoresResult:
     period: Period | None
     answers: dict[Metric, int]  # metric -> valid answers used
     distributions: dict[str, list[int]] = field(default_factory=dict)  # metric -> answers per scale value
+    overall: list[dict[str, Any]] | None = None  # with ``totals``: one record per metric, all answers
+    segments: list[dict[str, Any]] | None = None  # with ``totals`` and ``by``: per segment, all periods
+    trend: list[dict[str, Any]] | None = None  # with ``totals`` and ``period``: per period, all segments
 
 
 @dataclass
 class _Acc:
     counts: dict[str, dict[tuple[object, ...], np.ndarray]] = field(default_factory=dict)
+    # with ``totals``: the same histograms without the period (per segment) and without any grouping
+    by_segment: dict[str, dict[tuple[object, ...], np.ndarray]] = field(default_factory=dict)
+    by_period: dict[str, dict[tuple[object, ...], np.ndarray]] = field(default_factory=dict)
+    overall: dict[str, dict[tuple[object, ...], np.ndarray]] = field(default_factory=dict)
     invalid: dict[str, Tally] = field(default_factory=dict)
     bad_dates: Tally = field(default_factory=Tally)
     no_date: Tally = field(default_factory=Tally)
@@ -118,6 +126,7 @@ class _Scorer:
             stamps = batch.columns[self.resolved["date"]].cast(pa.timestamp("us"))
             after = pc.fill_null(pc.greater(stamps, pa.scalar(self._until_us, pa.timestamp("us"))), False)
             keep &= ~np.asarray(after.to_numpy(zero_copy_only=False), dtype=bool)
+        dated_or_not = keep.copy()  # the totals count answers without a usable date too
         if self.request.period:
             col = self.resolved["date"]
             keys = period_keys(batch.columns[col], self.request.period)
@@ -132,9 +141,23 @@ class _Scorer:
             keep &= ~missing
             uniq, inverse = np.unique(keys, return_inverse=True)
             parts.append((inverse.astype(np.int64), uniq.tolist()))
-        for i in range(len(self.request.by)):
-            parts.append(category_codes(batch.columns[self.resolved[f"by{i}"]]))
+        segment_parts: list[tuple[np.ndarray, Sequence[object]]] = [
+            category_codes(batch.columns[self.resolved[f"by{i}"]]) for i in range(len(self.request.by))
+        ]
+        parts.extend(segment_parts)
         combined, radix = combine_codes(parts, n)
+        groupings: list[
+            tuple[str, np.ndarray, np.ndarray, int, list[tuple[np.ndarray, Sequence[object]]]]
+        ] = [("counts", keep, combined, radix, parts)]
+        if self.request.totals:
+            seg_combined, seg_radix = combine_codes(segment_parts, n)
+            if self.request.period and segment_parts:
+                groupings.append(("by_segment", dated_or_not, seg_combined, seg_radix, segment_parts))
+                period_parts = parts[:1]
+                period_codes, period_radix = combine_codes(period_parts, n)
+                groupings.append(("by_period", keep, period_codes, period_radix, period_parts))
+            if self.request.period or segment_parts:
+                groupings.append(("overall", dated_or_not, np.zeros(n, dtype=np.int64), 1, []))
         for metric, cfg in self.metrics.items():
             low, high = cfg.scale
             pos, strings, lut = answer_positions(batch.columns[self.resolved[metric]], low, high)
@@ -149,27 +172,26 @@ class _Scorer:
                     raw = batch.columns[self.resolved[metric]].to_numpy(zero_copy_only=False)
                     examples = [str(v) for v in raw[invalid][:3]]
                 acc.invalid[metric].add(batch, invalid, examples)
-            use = keep & (pos >= 0)
-            if not use.any():
-                continue
             width = high - low + 1
-            target = acc.counts[metric]
-            for code, hist in grouped_histograms(combined[use], radix, pos[use], width):
-                key = decode_code(code, parts)
-                if key in target:
-                    target[key] = target[key] + hist
-                else:
-                    target[key] = hist.astype(np.int64)
+            for name, mask, codes, size, layout in groupings:
+                use = mask & (pos >= 0)
+                if not use.any():
+                    continue
+                target = getattr(acc, name).setdefault(metric, {})
+                for code, hist in grouped_histograms(codes[use], size, pos[use], width):
+                    key = decode_code(code, layout)
+                    target[key] = target[key] + hist if key in target else hist.astype(np.int64)
 
 
 def _merge(total: _Acc, part: _Acc) -> None:
     total.rows += part.rows
     total.bad_dates.merge(part.bad_dates)
     total.no_date.merge(part.no_date)
-    for metric, groups in part.counts.items():
-        dest = total.counts.setdefault(metric, {})
-        for key, hist in groups.items():
-            dest[key] = dest[key] + hist if key in dest else hist
+    for name in ("counts", "by_segment", "by_period", "overall"):
+        for metric, groups in getattr(part, name).items():
+            dest = getattr(total, name).setdefault(metric, {})
+            for key, hist in groups.items():
+                dest[key] = dest[key] + hist if key in dest else hist
     for metric, tally in part.invalid.items():
         total.invalid.setdefault(metric, Tally()).merge(tally)
 
@@ -225,7 +247,17 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
                 f"no valid {metric.upper()} answers in column {cfg.column!r}",
                 f"check the column and its scale {list(cfg.scale)} (answers must be whole numbers on it)",
             )
-    records = _records(total, request)
+    records = _records(total.counts, request)
+    overall_counts = total.overall if (request.period or request.by) else total.counts
+    overall = segments = trend = None
+    if request.totals:
+        overall = _records(overall_counts, replace(request, by=(), period=None))
+        if request.by:
+            segments = (
+                records if not request.period else _records(total.by_segment, replace(request, period=None))
+            )
+        if request.period:
+            trend = records if not request.by else _records(total.by_period, replace(request, by=()))
     fields = ["metric"]
     if request.period:
         fields.append("period")
@@ -234,10 +266,24 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
     if request.period:
         fields += ["delta", "p_value"]
     answers = {m: int(sum(int(h.sum()) for h in total.counts[m].values())) for m in metrics}
+    counted = overall_counts if request.totals else total.counts
     distributions: dict[str, list[int]] = {
-        m: np.sum(np.stack(list(total.counts[m].values())), axis=0).astype(int).tolist() for m in metrics
+        m: np.sum(np.stack(list(counted[m].values())), axis=0).astype(int).tolist()
+        for m in metrics
+        if counted.get(m)
     }
-    return ScoresResult(records, fields, warnings, request.by, request.period, answers, distributions)
+    return ScoresResult(
+        records,
+        fields,
+        warnings,
+        request.by,
+        request.period,
+        answers,
+        distributions,
+        overall,
+        segments,
+        trend,
+    )
 
 
 def _source_warnings(
@@ -306,11 +352,13 @@ def _sort_key(label: object) -> tuple[int, str]:
     return (1, "") if label == "(blank)" else (0, str(label))
 
 
-def _records(acc: _Acc, request: ScoresRequest) -> list[dict[str, Any]]:
+def _records(
+    counts: dict[str, dict[tuple[object, ...], np.ndarray]], request: ScoresRequest
+) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     has_period = request.period is not None
     for metric, cfg in request.metrics().items():
-        groups = acc.counts[metric]
+        groups = counts.get(metric, {})
 
         def order(key: tuple[object, ...]) -> tuple[Any, ...]:
             segs = key[1:] if has_period else key
