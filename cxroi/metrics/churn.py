@@ -71,3 +71,16 @@ def active_days(
     hi = np.minimum(end, we)
     days = np.clip(hi - lo, 0, None)
     return np.bincount(groups, weights=days.astype(np.float64), minlength=k)
+
+
+def latest_complete(records: list[dict[str, object]]) -> dict[str, object] | None:
+    """The latest complete period of churn records, all segments summed: period, customers_start,
+    churned and churn % (``value``); None when no complete period had customers at its start."""
+    complete = [r for r in records if not r["partial"] and r["customers_start"]]
+    if not complete:
+        return None
+    period = complete[-1]["period"]
+    rows = [r for r in complete if r["period"] == period]
+    start = sum(int(r["customers_start"]) for r in rows)  # type: ignore[call-overload]
+    churned = sum(int(r["churned"]) for r in rows)  # type: ignore[call-overload]
+    return {"period": period, "customers_start": start, "churned": churned, "value": churned / start * 100}

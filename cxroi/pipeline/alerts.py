@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cxroi.config import AlertSpec
+from cxroi.metrics.churn import latest_complete
 
 OPS = {
     "<": operator.lt,
@@ -53,17 +54,16 @@ def _values(
             return [(rows[-1]["period"], rows[-1]["delta"], rows[-1]["p_value"])]
         return []
     if metric == "churn_rate":
-        complete = [r for r in data.get("churn") or [] if not r["partial"] and r["customers_start"]]
-        if not complete:
+        last = latest_complete(data.get("churn") or [])
+        if last is None:
             return []
-        period = complete[-1]["period"]
-        rows = [r for r in complete if r["period"] == period]
         if per_segment:
+            rows = [r for r in data["churn"] if r["period"] == last["period"] and r["customers_start"]]
+            label = str(last["period"])
             return [
-                (f"{period} " + " / ".join(str(r[b]) for b in by if b in r), r["value"], None) for r in rows
+                (f"{label} " + " / ".join(str(r[b]) for b in by if b in r), r["value"], None) for r in rows
             ]
-        start, lost = sum(r["customers_start"] for r in rows), sum(r["churned"] for r in rows)
-        return [(period, lost / start * 100, None)]
+        return [(str(last["period"]), float(last["value"]), None)]  # type: ignore[arg-type]
     if metric == "clv":
         recs = data.get("clv") or []
         if per_segment:

@@ -108,6 +108,12 @@ def _days(arr: pa.Array) -> np.ndarray:
     return out
 
 
+def _amounts(column: pa.Array, decimal: str) -> tuple[np.ndarray, np.ndarray]:
+    """Amounts as float64 (NaN where blank or unreadable) and the mask of unreadable ones."""
+    parsed, bad = parse_amounts(column, decimal)
+    return np.asarray(pc.fill_null(parsed, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64), bad
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -426,10 +432,7 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
 
         def step(acc: list[Any], batch: Batch) -> None:
             keep, group, day, row = linker.link(batch)
-            amount, bad = parse_amounts(batch.columns[amount_col], decimal)
-            values = np.asarray(
-                pc.fill_null(amount, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64
-            )
+            values, bad = _amounts(batch.columns[amount_col], decimal)
             bad_amount.add(batch, bad & keep)
             keep = keep & ~np.isnan(values)
             if refunded_col:
@@ -505,10 +508,7 @@ def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
 
         def step(acc: list[Any], batch: Batch) -> None:
             keep, group, day, _row = linker.link(batch)
-            value, bad = parse_amounts(batch.columns[value_col], decimal)
-            values = np.asarray(
-                pc.fill_null(value, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64
-            )
+            values, bad = _amounts(batch.columns[value_col], decimal)
             bad_value.add(batch, bad & keep)
             keep = keep & ~np.isnan(values)
             acc.append(

@@ -15,6 +15,7 @@ from cxroi import __version__
 from cxroi.config import Config
 from cxroi.errors import UsageError
 from cxroi.io import ReadOptions, TableSource, open_source
+from cxroi.metrics.churn import latest_complete
 from cxroi.pipeline import crm
 from cxroi.pipeline.link import LinkResult, _band_of, _choose, link_outcomes, load_answers
 from cxroi.pipeline.roi import CURRENT, RoiOutcome, compute_roi, window_days
@@ -221,7 +222,7 @@ def explain(result: RunResult, config: Config) -> list[dict[str, Any]]:
                 }
             )
     if result.churn:
-        last = _last_complete(result.churn)
+        last = latest_complete(result.churn)
         if last is not None:
             out.append(
                 {
@@ -336,15 +337,3 @@ def explain(result: RunResult, config: Config) -> list[dict[str, Any]]:
     for item in out:
         item["text"] = f"{item['figure']} = {_fmt(item['value'])}: {item['formula']}"
     return out
-
-
-def _last_complete(churn: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The latest complete period's record (all segments summed when there are several)."""
-    complete = [r for r in churn if not r["partial"] and r["customers_start"]]
-    if not complete:
-        return None
-    period = complete[-1]["period"]
-    rows = [r for r in complete if r["period"] == period]
-    start = sum(r["customers_start"] for r in rows)
-    churned = sum(r["churned"] for r in rows)
-    return {"period": period, "customers_start": start, "churned": churned, "value": churned / start * 100}

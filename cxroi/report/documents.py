@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from cxroi.metrics.churn import latest_complete
 from cxroi.report.formats import display_cell, render_csv
 
 Table = tuple[list[dict[str, Any]], list[str]]
@@ -136,13 +137,11 @@ def headline(data: dict[str, Any]) -> list[str]:
         out.append(
             f"{rec['metric'].upper()} {_n(rec['value'], d)} ± {_n(rec['moe'], d)} (n = {rec['n']:,}){change}"
         )
-    churn = data.get("churn") or []
-    complete = [r for r in churn if not r["partial"] and r["customers_start"]]
-    if complete:
-        period = complete[-1]["period"]
-        rows = [r for r in complete if r["period"] == period]
-        start, lost = sum(r["customers_start"] for r in rows), sum(r["churned"] for r in rows)
-        out.append(f"Churn {period}: {lost / start * 100:.2f}% ({lost:,} of {start:,} customers)")
+    last = latest_complete(data.get("churn") or [])
+    if last is not None:
+        out.append(
+            f"Churn {last['period']}: {last['value']:.2f}% ({last['churned']:,} of {last['customers_start']:,} customers)"
+        )
     clv = data.get("clv") or []
     if clv:
         out.append(
@@ -150,17 +149,22 @@ def headline(data: dict[str, Any]) -> list[str]:
         )
     roi = data.get("roi")
     if roi:
-        s = roi["summary"]
-        rng = (
-            f" (95% range {_n(s['roi_low'], 0)}% to {_n(s['roi_high'], 0)}%)"
-            if s.get("roi_low") is not None
-            else ""
-        )
-        pay = "never" if s["payback_months"] is None else f"{s['payback_months']:.1f} months"
-        out.append(
-            f"ROI {_n(s['roi'])}%{rng} over {s['horizon_years']} years; NPV {_n(s['npv'], 0)}; payback {pay}"
-        )
+        out.append(roi_sentence(roi["summary"]))
     return out
+
+
+def roi_sentence(s: dict[str, Any]) -> str:
+    """ROI, its range, NPV and payback in one line."""
+    rng = (
+        f" (95% range {_n(s['roi_low'], 0)}% to {_n(s['roi_high'], 0)}%)"
+        if s.get("roi_low") is not None
+        else ""
+    )
+    pay = "never" if s["payback_months"] is None else f"{s['payback_months']:.1f} months"
+    return (
+        f"ROI {_n(s['roi'])}%{rng} over {s['horizon_years']} years; NPV {_n(s['npv'], 0)}; payback {pay}; "
+        f"attribution {s['attribution']:.0%}"
+    )
 
 
 SECTION_TITLES = {

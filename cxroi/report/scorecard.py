@@ -11,6 +11,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from cxroi.metrics.churn import latest_complete
+from cxroi.report.documents import roi_sentence
 from cxroi.report.formats import make_console
 
 
@@ -62,18 +64,13 @@ def render_scorecard(
                 _n(p, 3) + mark,
             )
         con.print(t)
-    churn = data.get("churn")
-    if churn:
-        complete = [r for r in churn if not r["partial"] and r["customers_start"]]
-        if complete:
-            period = complete[-1]["period"]
-            rows = [r for r in complete if r["period"] == period]
-            start = sum(r["customers_start"] for r in rows)
-            lost = sum(r["churned"] for r in rows)
-            con.print(
-                f"Churn {period}: {_n(lost / start * 100, 2, True)} ({lost:,} of {start:,} customers); "
-                f"retention {_n(100 - lost / start * 100, 2, True)}"
-            )
+    last = latest_complete(data.get("churn") or [])
+    if last is not None:
+        value = float(last["value"])  # type: ignore[arg-type]
+        con.print(
+            f"Churn {last['period']}: {_n(value, 2, True)} ({last['churned']:,} of {last['customers_start']:,} "
+            f"customers); retention {_n(100 - value, 2, True)}"
+        )
     clv = data.get("clv")
     if clv:
         c = clv[0]
@@ -111,19 +108,7 @@ def render_scorecard(
     roi = data.get("roi")
     if roi:
         s = roi["summary"]
-        rng = (
-            f" (95% range {_n(s['roi_low'], 0, True)} to {_n(s['roi_high'], 0, True)})"
-            if s.get("roi_low") is not None
-            else ""
-        )
-        payback = "never" if s["payback_months"] is None else f"{_n(s['payback_months'], 1)} months"
-        con.print(
-            Text(
-                f"\nROI {_n(s['roi'], 1, True)}{rng} over {s['horizon_years']} years; NPV {_money(s['npv'])}; "
-                f"payback {payback}; attribution {s['attribution']:.0%}",
-                style="bold",
-            )
-        )
+        con.print(Text("\n" + roi_sentence(s), style="bold"))
         t = Table(box=box.SIMPLE_HEAD, header_style="bold")
         for col in ("benefit line", "per year", "attributed", "inputs"):
             t.add_column(col, justify="left" if col in ("benefit line", "inputs") else "right")
