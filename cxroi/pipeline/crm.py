@@ -702,6 +702,21 @@ def _div(a: float, b: float) -> float:
     return a / b if b else math.nan
 
 
+def _churn_base(
+    request: CrmRequest, key: int, labels: tuple[str, ...], counts: Any, g: int
+) -> tuple[dict[str, Any], float]:
+    """Period, segment fields and the four customer counts of group ``g``, and its churn rate."""
+    rec: dict[str, Any] = {"period": period_label(key, request.period)}
+    rec.update(_segment_fields(request.by, labels))
+    rec.update(
+        customers_start=int(counts.customers_start[g]),
+        churned=int(counts.churned[g]),
+        new=int(counts.new[g]),
+        customers_end=int(counts.customers_end[g]),
+    )
+    return rec, churn_rate(int(counts.churned[g]), int(counts.customers_start[g]))
+
+
 def churn_records(data: CrmData, request: CrmRequest) -> list[dict[str, Any]]:
     """One record per (period, segment): customers at start, churned, new, at end, churn %, retention %,
     annualised churn % (see ``cxroi.metrics.churn`` for the exact definitions)."""
@@ -712,14 +727,8 @@ def churn_records(data: CrmData, request: CrmRequest) -> list[dict[str, Any]]:
     for key, ps, pe in _periods(data, request):
         counts = churn_counts(c.start, c.end, ps, pe, c.group, c.k)
         for g, labels in enumerate(c.labels):
-            rate = churn_rate(int(counts.churned[g]), int(counts.customers_start[g]))
-            rec: dict[str, Any] = {"period": period_label(key, request.period)}
-            rec.update(_segment_fields(request.by, labels))
+            rec, rate = _churn_base(request, key, labels, counts, g)
             rec.update(
-                customers_start=int(counts.customers_start[g]),
-                churned=int(counts.churned[g]),
-                new=int(counts.new[g]),
-                customers_end=int(counts.customers_end[g]),
                 value=_pct(rate),
                 retention=_pct(1.0 - rate),
                 annualized=_pct(annualize(rate, per_year)),
@@ -886,14 +895,8 @@ def economics_records(data: CrmData, request: CrmRequest, cfg: ClvConfig) -> lis
         avg_customers = inputs.customer_years / years
         period_records = []
         for g, labels in enumerate(c.labels):
-            rate = churn_rate(int(counts.churned[g]), int(counts.customers_start[g]))
-            rec: dict[str, Any] = {"period": period_label(key, request.period)}
-            rec.update(_segment_fields(request.by, labels))
+            rec, rate = _churn_base(request, key, labels, counts, g)
             rec.update(
-                customers_start=int(counts.customers_start[g]),
-                customers_end=int(counts.customers_end[g]),
-                new=int(counts.new[g]),
-                churned=int(counts.churned[g]),
                 churn=_pct(rate),
                 retention=_pct(1.0 - rate),
                 annualized_churn=_pct(annualize(rate, per_year)),
@@ -948,9 +951,9 @@ def _frt(rows: pd.DataFrame | None, ps: int, pe: int, group: int) -> np.ndarray:
 
 ECONOMICS_FIELDS = [
     "customers_start",
-    "customers_end",
-    "new",
     "churned",
+    "new",
+    "customers_end",
     "churn",
     "retention",
     "annualized_churn",
