@@ -85,12 +85,12 @@ class Customers:
     def k(self) -> int:
         return max(len(self.labels), 1)
 
-    def lookup(self, ids: pa.Array) -> np.ndarray:
+    def lookup(self, ids: pa.Array, trimmed: bool = False) -> np.ndarray:
         """Row of each customer id (-1 when not in the customer file); ids compared as trimmed text.
 
         pyarrow's ``index_in`` hashes the customer ids on every call, so callers pass large batches.
         """
-        text = pc.utf8_trim_whitespace(ids.cast(pa.string()))
+        text = ids if trimmed else pc.utf8_trim_whitespace(ids.cast(pa.string()))
         idx = pc.fill_null(pc.index_in(text, value_set=self.ids), -1)
         found = np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int64)
         out = np.full(len(found), -1, dtype=np.int64)
@@ -318,8 +318,22 @@ def _reduce(
     day: np.ndarray, group: np.ndarray, measures: dict[str, np.ndarray], k: int
 ) -> dict[tuple[int, int], np.ndarray]:
     key = day * k + group
-    uniq, inverse = np.unique(key, return_inverse=True)
-    sums = np.stack([np.bincount(inverse, weights=v, minlength=len(uniq)) for v in measures.values()], axis=1)
+    if len(key) == 0:
+        return {}
+    low = int(key.min())
+    span = int(key.max()) - low + 1
+    if span <= 1 << 22:  # a few years of days x segments: count straight into slots, no sort
+        slot = key - low
+        present = np.flatnonzero(np.bincount(slot, minlength=span))
+        sums = np.stack(
+            [np.bincount(slot, weights=v, minlength=span)[present] for v in measures.values()], axis=1
+        )
+        uniq = present + low
+    else:
+        uniq, inverse = np.unique(key, return_inverse=True)
+        sums = np.stack(
+            [np.bincount(inverse, weights=v, minlength=len(uniq)) for v in measures.values()], axis=1
+        )
     return {(int(u) // k, int(u) % k): sums[i] for i, u in enumerate(uniq.tolist())}
 
 
@@ -361,7 +375,7 @@ class _Linker:
         raw = batch.columns[self.id_col]
         text = pc.utf8_trim_whitespace(raw.cast(pa.string()))
         blank = np.asarray(pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False), dtype=bool)
-        row = self.customers.lookup(raw)
+        row = self.customers.lookup(text, trimmed=True)
         day = _days(batch.columns[self.date_col])
         no_date = day == NO_END
         unmatched = (row < 0) & ~blank
@@ -459,7 +473,7 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
                 "revenue": revenue,
                 "sales": (values[keep] > 0).astype(float),
                 "refunds": (values[keep] < 0).astype(float),
-                "cost": _units(cost[keep]),
+                "cost": _units(cost[keep]) if cost_col else np.zeros(int(keep.sum())),
             }
             acc.append(_reduce(day[keep], group[keep], measures, customers.k))
             sums.add(row[keep], day[keep], revenue)
