@@ -279,3 +279,17 @@ def test_xlsx_and_parquet_inputs(tmp_path: Path) -> None:
     pq.write_table(pa.table({"NPS": [10, 9, 3, 7, None]}), tmp_path / "e.parquet")
     r = run(["scores", str(tmp_path / "e.parquet"), "--nps", "NPS", "-f", "json"])
     assert json.loads(r.stdout)[0]["value"] == 25.0 and json.loads(r.stdout)[0]["n"] == 4
+
+
+def test_qualtrics_nps_group_is_only_a_cross_check(tmp_path: Path) -> None:
+    # The fixture's Q1_NPS_GROUP agrees with the default bands: no warning.
+    r = run(["scores", Q, "--nps", "Q1", "-f", "json"])
+    assert "NPS_GROUP" not in r.stderr
+    # With promoters at 10 only, the two 9s exported as "Promoter" are passives now: counted from the score,
+    # reported as a mismatch, and not fatal even with --strict (the invalid '11' is what --strict rejects).
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("scores:\n  nps: {column: Q1, passives: [7, 9], promoters: [10, 10]}\n")
+    r = run(["scores", Q, "-c", str(cfg), "-f", "json"])
+    rec = json.loads(r.stdout)[0]
+    assert (rec["promoters"], rec["passives"], rec["detractors"]) == (0, 5, 1)
+    assert "3 answers in 'Q1_NPS_GROUP' name another NPS group than the score does" in r.stderr

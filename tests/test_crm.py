@@ -287,6 +287,7 @@ def test_churn_properties(spells: list[tuple[int, int | None]], ps: int, length:
         ("stripe_subscriptions.csv", "customers", "stripe-subscriptions"),
         ("stripe_payments.csv", "transactions", "stripe-payments"),
         ("invoices_eu.csv", "transactions", None),
+        ("hubspot_deals.csv", "contracts", "hubspot-deals"),
         ("zendesk_tickets.csv", "tickets", "zendesk"),
         ("freshdesk_tickets.csv", "tickets", "freshdesk"),
     ],
@@ -319,3 +320,33 @@ def test_reread_after_multiline_does_not_double_count(tmp_path: Path) -> None:
     assert request.transactions[0].table.multiline  # the file was read twice
     assert any("200 transactions for customers not in the customer file" in w for w in data.warnings)
     assert data.transactions is not None and data.transactions.frame["sales"].sum() == 200
+
+
+def test_hubspot_deals_with_several_companies() -> None:
+    r = run(
+        [
+            "economics",
+            f"{CRM}/hubspot_companies.csv",
+            "--contracts",
+            f"{CRM}/hubspot_deals.csv",
+            "--as-of",
+            "2024-12-31",
+            "--from",
+            "2024-10-01",
+            "-f",
+            "json",
+        ]
+    )
+    assert r.exit_code == 0, r.stderr
+    assert (
+        "1 deal associated with several companies; each is credited to its first company (row 3)" in r.stderr
+    )
+    q4 = json.loads(r.stdout)[0]
+    assert q4["contract_value"] == 15500.0  # 12,000 + 3,500 (to 5002, its first company)
+    assert q4["avg_contract_value"] == 15500.0 / 2  # two new customers in Q4 2024
+
+
+def test_stripe_subscription_mrr_per_interval_and_quantity() -> None:
+    # cus_A pays 99 a month; cus_C 1,200 a year for 2 seats = 200 a month; cus_B ended 2025-01-01
+    r = records(["clv", f"{CRM}/stripe_subscriptions.csv", "--as-of", "2025-12-31", "--retention", "0.8"])
+    assert r[0]["annual_revenue"] == pytest.approx(12 * (99 + 200) / 2)

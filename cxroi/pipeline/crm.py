@@ -186,6 +186,14 @@ def load_customers(request: CrmRequest) -> Customers:
         if col_mrr:
             wanted[col_mrr] = ColumnKind.TEXT
             use_mrr = True
+        # Stripe subscriptions: Amount is per Interval and per unit; MRR = amount x quantity / months
+        lowered = {c.casefold(): c for c in t.columns}
+        per_interval = src.preset == "stripe-subscriptions" and col_mrr is not None
+        col_interval = lowered.get("interval") if per_interval else None
+        col_quantity = lowered.get("quantity") if per_interval else None
+        for extra in (col_interval, col_quantity):
+            if extra:
+                wanted[extra] = ColumnKind.TEXT
         decimal = guess_decimal(t.sample_values(col_mrr)) if col_mrr else "."
         tallies = {k: Tally() for k in ("no_id", "no_start", "bad_end", "end_before_start", "bad_mrr")}
 
@@ -206,11 +214,26 @@ def load_customers(request: CrmRequest) -> Customers:
             keep = ~(no_id | no_start | bad_end | backwards)
             mrr = np.full(batch.num_rows, math.nan)
             if col_mrr:
-                values, bad = parse_amounts(batch.columns[col_mrr], decimal)
+                mrr, bad = _amounts(batch.columns[col_mrr], decimal)
                 tallies["bad_mrr"].add(batch, bad & keep)
-                mrr = np.asarray(
-                    pc.fill_null(values, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64
-                )
+                if col_quantity:
+                    quantity, _bad = _amounts(batch.columns[col_quantity], ".")
+                    mrr = mrr * np.where(np.isnan(quantity), 1.0, quantity)
+                if col_interval:
+                    interval = pc.utf8_lower(batch.columns[col_interval].cast(pa.string()))
+                    months = pc.fill_null(
+                        pc.if_else(
+                            pc.equal(interval, "year"),
+                            12.0,
+                            pc.if_else(
+                                pc.equal(interval, "week"),
+                                12.0 / 52.0,
+                                pc.if_else(pc.equal(interval, "day"), 12.0 / 365.25, 1.0),
+                            ),
+                        ),
+                        1.0,
+                    )
+                    mrr = mrr / np.asarray(months.to_numpy(zero_copy_only=False), dtype=np.float64)
             group = groups.encode(batch, by_cols)
             acc.append(
                 (idt.to_numpy(zero_copy_only=False)[keep], start[keep], end[keep], mrr[keep], group[keep])
@@ -514,13 +537,21 @@ def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
         decimal = m.decimal or guess_decimal(t.sample_values(value_col))
         linker = _Linker(customers, id_col, date_col)
         bad_value = Tally()
+        shared = Tally()  # HubSpot deals associated with several companies ("123;456")
+        several_ids = src.preset == "hubspot-deals"
 
         def new() -> list[Any]:
             linker.reset()
             bad_value.reset()
+            shared.reset()
             return []
 
         def step(acc: list[Any], batch: Batch) -> None:
+            if several_ids:  # credit the deal to its first company, and say how many had several
+                ids = batch.columns[id_col].cast(pa.string())
+                many = pc.fill_null(pc.match_substring(ids, ";"), False)
+                shared.add(batch, np.asarray(many.to_numpy(zero_copy_only=False), dtype=bool))
+                batch.columns[id_col] = pc.list_element(pc.split_pattern(ids, ";"), 0)
             keep, group, day, _row = linker.link(batch)
             values, bad = _amounts(batch.columns[value_col], decimal)
             bad_value.add(batch, bad & keep)
@@ -538,6 +569,11 @@ def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
         found: list[Any] = scan(t, wanted, new, step, LINKED_ROWS)
         parts.extend(found)
         warnings.extend(linker.warnings(t.display, "contract"))
+        if shared.count:
+            warnings.append(
+                f"{t.display}: {_plural(shared.count, 'deal')} associated with several companies; each is "
+                f"credited to its first company ({shared.where()})"
+            )
         if bad_value.count:
             warnings.append(
                 f"{t.display}: {_plural(bad_value.count, 'contract value')} not a number; left out "

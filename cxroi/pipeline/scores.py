@@ -84,6 +84,7 @@ class _Acc:
     invalid: dict[str, Tally] = field(default_factory=dict)
     bad_dates: Tally = field(default_factory=Tally)
     no_date: Tally = field(default_factory=Tally)
+    group_mismatch: Tally = field(default_factory=Tally)  # Qualtrics Qn_NPS_GROUP disagrees with the score
     rows: int = 0
 
 
@@ -172,6 +173,11 @@ class _Scorer:
                     raw = batch.columns[self.resolved[metric]].to_numpy(zero_copy_only=False)
                     examples = [str(v) for v in raw[invalid][:3]]
                 acc.invalid[metric].add(batch, invalid, examples)
+            if metric == "nps" and "nps_group" in self.resolved:
+                assert isinstance(cfg, NpsConfig)
+                acc.group_mismatch.add(
+                    batch, _group_mismatches(batch.columns[self.resolved["nps_group"]], pos, cfg)
+                )
             width = high - low + 1
             for name, mask, codes, size, layout in groupings:
                 use = mask & (pos >= 0)
@@ -185,6 +191,7 @@ class _Scorer:
 
 def _merge(total: _Acc, part: _Acc) -> None:
     total.rows += part.rows
+    total.group_mismatch.merge(part.group_mismatch)
     total.bad_dates.merge(part.bad_dates)
     total.no_date.merge(part.no_date)
     for name in ("counts", "by_segment", "by_period", "overall"):
@@ -210,7 +217,39 @@ def _resolve(source: TableSource, request: ScoresRequest) -> tuple[dict[str, str
         assert request.date is not None
         resolved["date"] = source.resolve(request.date)
         wanted[resolved["date"]] = ColumnKind.DATE
+    if "nps" in resolved and f"{resolved['nps']}_NPS_GROUP" in source.columns:
+        resolved["nps_group"] = f"{resolved['nps']}_NPS_GROUP"  # Qualtrics' own band: a cross-check only
+        wanted[resolved["nps_group"]] = ColumnKind.CATEGORY
     return resolved, wanted
+
+
+# Qualtrics Qn_NPS_GROUP values -> our NPS band names
+_QUALTRICS_GROUPS = {
+    "1": "detractors",
+    "2": "passives",
+    "3": "promoters",
+    "detractor": "detractors",
+    "passive": "passives",
+    "promoter": "promoters",
+}
+
+
+def _group_mismatches(group_col: pa.Array, pos: np.ndarray, cfg: NpsConfig) -> np.ndarray:
+    """Rows whose exported NPS group names another band than the score does (both present)."""
+    codes, labels = category_codes(group_col)
+    names = [_QUALTRICS_GROUPS.get(str(lab).strip().casefold()) for lab in labels]
+    bands = band_lookup(
+        cfg.scale, {"detractors": cfg.detractors, "passives": cfg.passives, "promoters": cfg.promoters}
+    )
+    band_of = np.full(cfg.scale[1] - cfg.scale[0] + 1, "", dtype=object)
+    for name, positions in bands.items():
+        band_of[positions] = name
+    exported = np.array([n or "" for n in names], dtype=object)[codes]
+    valid = (pos >= 0) & (exported != "")
+    scored = np.full(len(pos), "", dtype=object)
+    scored[valid] = band_of[pos[valid]]
+    mismatch: np.ndarray = valid & (exported != scored)
+    return mismatch
 
 
 def validate_request(request: ScoresRequest) -> None:
@@ -233,18 +272,23 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
     metrics = request.metrics()
     total = _Acc(counts={m: {} for m in metrics}, invalid={m: Tally() for m in metrics})
     warnings: list[str] = []
+    cross_checks: list[str] = []
     for source in sources:
         resolved, wanted = _resolve(source, request)
         scorer = _Scorer(request, resolved)
         part = scan(source, wanted, scorer.new, scorer.step)
         _merge(total, part)
         warnings.extend(_source_warnings(source, part, request, resolved))
+        cross_checks.extend(_cross_check(source.display, part, resolved))
     if request.strict and warnings:
         raise DataError(warnings[0], "fix the data, or drop --strict to leave such rows out with a warning")
+    warnings += cross_checks  # information, not a data problem: never fatal, even with --strict
     for metric, cfg in metrics.items():
         if not total.counts[metric]:
+            bad = total.invalid[metric]
+            seen = f" ({bad.count} invalid: {bad.where()})" if bad.count else ""
             raise DataError(
-                f"no valid {metric.upper()} answers in column {cfg.column!r}",
+                f"no valid {metric.upper()} answers in column {cfg.column!r}{seen}",
                 f"check the column and its scale {list(cfg.scale)} (answers must be whole numbers on it)",
             )
     records = _records(total.counts, request)
@@ -284,6 +328,18 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
         segments,
         trend,
     )
+
+
+def _cross_check(where: str, acc: _Acc, resolved: dict[str, str]) -> list[str]:
+    out: list[str] = []
+    if acc.group_mismatch.count:
+        n = acc.group_mismatch.count
+        out.append(
+            f"{where}: {n} answer{'s' if n > 1 else ''} in {resolved['nps_group']!r} name another NPS group than "
+            f"the score does under the configured bands ({acc.group_mismatch.where()}); groups are recomputed "
+            "from the score, the exported group is only a cross-check"
+        )
+    return out
 
 
 def _source_warnings(
