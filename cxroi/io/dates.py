@@ -7,6 +7,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 ISO8601 = "ISO8601"
+# Google Forms writes the zone as "GMT+3" (no strptime directive reads that): such values are parsed
+# without it, as local time, and the format carries this suffix to say so.
+ZONE_SUFFIX = " [zone dropped]"
+ZONE_PATTERN = r"\s*(?:GMT|UTC)(?:[+-]\d{1,2}(?::?\d{2})?)?$"
+_ZONE = re.compile(ZONE_PATTERN)
 
 # Order matters: US month/day before day/month (a day above 12 in the sample settles it), longest first.
 FORMATS: tuple[str, ...] = (
@@ -57,11 +62,16 @@ def guess_date_format(values: Iterable[str]) -> tuple[str | None, float]:
     """Return the format that parses the largest share of ``values`` and that share (1.0 = all).
 
     Blank values are ignored. ``ISO8601`` stands for ISO timestamps with ``T``, fractions or a zone
-    (handled by pyarrow's ISO parser). Returns ``(None, 0.0)`` when nothing parses.
+    (handled by pyarrow's ISO parser). Values ending in a ``GMT+3``-style zone get ``ZONE_SUFFIX``. Returns ``(None, 0.0)`` when nothing parses.
     """
     sample = [v.strip() for v in values if v and v.strip()][:200]
     if not sample:
         return None, 0.0
+    zoned = [_ZONE.sub("", v) for v in sample]
+    with_zone = sum(z != v for z, v in zip(zoned, sample, strict=True))
+    if with_zone * 2 >= len(sample):
+        fmt, share = guess_date_format(zoned)
+        return (fmt + ZONE_SUFFIX if fmt else None), share
     best: str | None = None
     best_share = 0.0
     for fmt in (ISO8601, *FORMATS):

@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from cxroi.errors import DataError, InputError
-from cxroi.io.dates import ISO8601, guess_date_format
+from cxroi.io.dates import ISO8601, ZONE_PATTERN, ZONE_SUFFIX, guess_date_format
 from cxroi.io.layout import Layout, detect_layout
 from cxroi.io.sniff import (
     FileKind,
@@ -263,10 +263,13 @@ class TableSource:
         date_formats = {c: self.date_format(c) for c, k in wanted.items() if k is ColumnKind.DATE}
         types: dict[str, pa.DataType] = {}
         parsers: list[Any] = []
+        # dates pyarrow cannot parse while reading (a zone suffix such as Google Forms' "GMT+3") are read as
+        # text and parsed per batch, like every date after a failed fast read
+        as_text = {c for c, f in date_formats.items() if text_dates or f.endswith(ZONE_SUFFIX)}
         for col, kind in wanted.items():
             if kind is ColumnKind.CATEGORY:
                 types[col] = _DICT
-            elif kind is ColumnKind.TEXT or text_dates:
+            elif kind is ColumnKind.TEXT or col in as_text:
                 types[col] = pa.string()
             else:
                 types[col] = _TS
@@ -305,9 +308,8 @@ class TableSource:
             for rb in record_batches:
                 cols = {c: rb.column(c) for c in wanted}
                 bad: dict[str, np.ndarray] = {}
-                if text_dates:
-                    for col, fmt in date_formats.items():
-                        cols[col], bad[col] = _parse_dates(cols[col], fmt)
+                for col in as_text:
+                    cols[col], bad[col] = _parse_dates(cols[col], date_formats[col])
                 yield Batch(self.display, cols, row, rb.num_rows, bad)
                 row += rb.num_rows
         except pa.ArrowInvalid as exc:
@@ -470,6 +472,9 @@ def _parse_dates(texts: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
     """Parse text dates with ``fmt``; unparseable non-blank values become null and are flagged."""
     texts = texts.cast(pa.string()) if not pa.types.is_string(texts.type) else texts
     trimmed = pc.utf8_trim_whitespace(texts)
+    if fmt.endswith(ZONE_SUFFIX):  # local time as written; the zone is dropped
+        fmt = fmt.removesuffix(ZONE_SUFFIX)
+        trimmed = pc.replace_substring_regex(trimmed, ZONE_PATTERN, "")
     parsed = (
         _iso(trimmed) if fmt == ISO8601 else pc.strptime(trimmed, format=fmt, unit="us", error_is_null=True)
     )

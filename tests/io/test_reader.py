@@ -204,3 +204,8 @@ def test_quoted_newlines_across_block_edges_are_reparsed(tmp_path: Path) -> None
     assert src.multiline  # the fast path hit a block edge inside a quoted cell and re-read the file
     assert len(result) == 3000 and result[0] == ("line one\nline two, with comma", "0")
     assert src.skipped.count == 0
+
+
+def test_google_forms_timestamps_with_gmt_offset(fixtures: Path) -> None:
+    dates = read_column(fixtures / "google_forms.csv", "Timestamp", ColumnKind.DATE)
+    assert [str(d) for d in dates] == ["2026-09-27 15:00:00", "2026-10-01 09:10:00", "2026-10-02 09:10:00"]
