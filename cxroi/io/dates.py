@@ -62,7 +62,8 @@ def guess_date_format(values: Iterable[str]) -> tuple[str | None, float]:
     """Return the format that parses the largest share of ``values`` and that share (1.0 = all).
 
     Blank values are ignored. ``ISO8601`` stands for ISO timestamps with ``T``, fractions or a zone
-    (handled by pyarrow's ISO parser). Values ending in a ``GMT+3``-style zone get ``ZONE_SUFFIX``. Returns ``(None, 0.0)`` when nothing parses.
+    (handled by pyarrow's ISO parser). Values ending in a ``GMT+3``-style zone get ``ZONE_SUFFIX``.
+    Returns ``(None, 0.0)`` when nothing parses.
     """
     sample = [v.strip() for v in values if v and v.strip()][:200]
     if not sample:
