@@ -822,33 +822,11 @@ def link(
     """Survey answers joined to CRM customers: match rate, churn, revenue and CLV by NPS/CSAT/CES group."""
 
     def body() -> None:
-        from dataclasses import replace
+        from cxroi.pipeline.link import FIELDS
+        from cxroi.pipeline.run import link_only
 
-        from cxroi.pipeline import crm
-        from cxroi.pipeline.link import FIELDS, link_outcomes, load_answers
-        from cxroi.pipeline.run import _open
-        from cxroi.pipeline.scores import build_request
-
-        path = _default_config(config)
-        cfg = load_config(path)
-        if not cfg.link.survey_key:
-            raise UsageError("link.survey_key is not set", "name the survey column holding the customer id")
-        when = _date("--as-of", as_of)
-        request = replace(build_request(cfg), until=when or cfg.crm.as_of)
-        if cfg.scores.input not in cfg.inputs or cfg.crm.customers.input not in cfg.inputs:
-            raise UsageError(
-                "linking needs inputs for the survey and the customers", "see configs/default.yaml"
-            )
-        data = crm.load(
-            crm.build_crm_request(
-                cfg,
-                _ReadFlags(None, None, None, None),
-                as_of=when,
-                need=("customers", "transactions", "tickets"),
-            )
-        )
-        answers = load_answers(_open(cfg, cfg.scores.input), cfg.link.survey_key, request, data)
-        result = link_outcomes(answers, request, data, cfg.link, cfg.clv)
+        cfg = load_config(_default_config(config))
+        result, warnings = link_only(cfg, _date("--as-of", as_of))
         s = result.summary
         _err(
             f"{s['matched']:,} of {s['answers']:,} answers matched a customer ({s['match_rate']:.1f}%); "
@@ -857,7 +835,7 @@ def link(
         _publish(
             result.records,
             FIELDS,
-            data.warnings + result.warnings,
+            warnings,
             fmt,
             output,
             no_color,

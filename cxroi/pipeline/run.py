@@ -337,3 +337,21 @@ def explain(result: RunResult, config: Config) -> list[dict[str, Any]]:
     for item in out:
         item["text"] = f"{item['figure']} = {_fmt(item['value'])}: {item['formula']}"
     return out
+
+
+def link_only(config: Config, as_of: date | None = None) -> tuple[LinkResult, list[str]]:
+    """``cxroi link``: the survey-to-CRM join and its outcomes, with every warning on the way."""
+    if not config.link.survey_key:
+        raise UsageError("link.survey_key is not set", "name the survey column holding the customer id")
+    if config.scores.input not in config.inputs or config.crm.customers.input not in config.inputs:
+        raise UsageError("linking needs inputs for the survey and the customers", "see configs/default.yaml")
+    as_of = as_of or config.crm.as_of
+    request = replace(build_request(config), until=as_of)
+    data = crm.load(
+        crm.build_crm_request(
+            config, ReadOptions(), as_of=as_of, need=("customers", "transactions", "tickets")
+        )
+    )
+    answers = load_answers(_open(config, config.scores.input), config.link.survey_key, request, data)
+    result = link_outcomes(answers, request, data, config.link, config.clv)
+    return result, data.warnings + result.warnings
