@@ -222,3 +222,19 @@ def test_run_scores_in_one_pass_equal_separate_commands(tmp_path: Path) -> None:
     assert data["overall"] == separate()
     assert data["trend"] == separate("--date", "RecordedDate", "--period", "month")
     assert data["segments"] == separate("--by", "Segment")
+
+
+def test_run_totals_keep_answers_without_a_date(tmp_path: Path) -> None:
+    survey = tmp_path / "s.csv"
+    survey.write_text("when,nps,seg\n2025-01-05,10,A\n2025-02-05,0,B\n,9,A\nsoon,8,B\n")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f"inputs:\n  survey: {{path: {survey}}}\nscores:\n  nps: {{column: nps}}\n  date: when\n"
+        "  period: month\n  by: [seg]\n"
+    )
+    r = run(["run", "-c", str(cfg), "-f", "json"])
+    data = json.loads(r.stdout)["scores"]
+    assert data["overall"][0]["n"] == 4  # every answer, dated or not
+    assert [x["n"] for x in data["trend"]] == [1, 1]  # only the dated ones have a period
+    assert {x["seg"]: x["n"] for x in data["segments"]} == {"A": 2, "B": 2}
+    assert "no date" in r.stderr and "could not be read" in r.stderr

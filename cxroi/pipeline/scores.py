@@ -77,10 +77,8 @@ class ScoresResult:
 @dataclass
 class _Acc:
     counts: dict[str, dict[tuple[object, ...], np.ndarray]] = field(default_factory=dict)
-    # with ``totals``: the same histograms without the period (per segment) and without any grouping
-    by_segment: dict[str, dict[tuple[object, ...], np.ndarray]] = field(default_factory=dict)
-    by_period: dict[str, dict[tuple[object, ...], np.ndarray]] = field(default_factory=dict)
-    overall: dict[str, dict[tuple[object, ...], np.ndarray]] = field(default_factory=dict)
+    # with ``totals`` and a period: answers left out of ``counts`` for want of a date, per segment
+    undated: dict[str, dict[tuple[object, ...], np.ndarray]] = field(default_factory=dict)
     invalid: dict[str, Tally] = field(default_factory=dict)
     bad_dates: Tally = field(default_factory=Tally)
     no_date: Tally = field(default_factory=Tally)
@@ -150,15 +148,10 @@ class _Scorer:
         groupings: list[
             tuple[str, np.ndarray, np.ndarray, int, list[tuple[np.ndarray, Sequence[object]]]]
         ] = [("counts", keep, combined, radix, parts)]
-        if self.request.totals:
+        if self.request.totals and self.request.period:
+            # totals are sums of the (period, segment) counts, plus the answers without a usable date
             seg_combined, seg_radix = combine_codes(segment_parts, n)
-            if self.request.period and segment_parts:
-                groupings.append(("by_segment", dated_or_not, seg_combined, seg_radix, segment_parts))
-                period_parts = parts[:1]
-                period_codes, period_radix = combine_codes(period_parts, n)
-                groupings.append(("by_period", keep, period_codes, period_radix, period_parts))
-            if self.request.period or segment_parts:
-                groupings.append(("overall", dated_or_not, np.zeros(n, dtype=np.int64), 1, []))
+            groupings.append(("undated", dated_or_not & ~keep, seg_combined, seg_radix, segment_parts))
         for metric, cfg in self.metrics.items():
             low, high = cfg.scale
             pos, strings, lut = answer_positions(batch.columns[self.resolved[metric]], low, high)
@@ -194,7 +187,7 @@ def _merge(total: _Acc, part: _Acc) -> None:
     total.group_mismatch.merge(part.group_mismatch)
     total.bad_dates.merge(part.bad_dates)
     total.no_date.merge(part.no_date)
-    for name in ("counts", "by_segment", "by_period", "overall"):
+    for name in ("counts", "undated"):
         for metric, groups in getattr(part, name).items():
             dest = getattr(total, name).setdefault(metric, {})
             for key, hist in groups.items():
@@ -292,16 +285,16 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
                 f"check the column and its scale {list(cfg.scale)} (answers must be whole numbers on it)",
             )
     records = _records(total.counts, request)
-    overall_counts = total.overall if (request.period or request.by) else total.counts
+    overall_counts = _collapse(total, request, keep_period=False, keep_segments=False)
     overall = segments = trend = None
     if request.totals:
         overall = _records(overall_counts, replace(request, by=(), period=None))
         if request.by:
-            segments = (
-                records if not request.period else _records(total.by_segment, replace(request, period=None))
-            )
+            by_segment = _collapse(total, request, keep_period=False, keep_segments=True)
+            segments = _records(by_segment, replace(request, period=None))
         if request.period:
-            trend = records if not request.by else _records(total.by_period, replace(request, by=()))
+            by_period = _collapse(total, request, keep_period=True, keep_segments=False)
+            trend = _records(by_period, replace(request, by=()))
     fields = ["metric"]
     if request.period:
         fields.append("period")
@@ -328,6 +321,28 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
         segments,
         trend,
     )
+
+
+Counts = dict[str, dict[tuple[object, ...], np.ndarray]]
+
+
+def _collapse(total: _Acc, request: ScoresRequest, keep_period: bool, keep_segments: bool) -> Counts:
+    """Sum the (period, segment...) histograms over the period and/or the segments; totals without the
+    period also count the answers that had no usable date."""
+    has_period = request.period is not None
+    out: Counts = {}
+    for metric, groups in total.counts.items():
+        dest = out.setdefault(metric, {})
+        sources = list(groups.items())
+        if has_period and not keep_period:
+            sources += [((None, *segs), hist) for segs, hist in total.undated.get(metric, {}).items()]
+        for key, hist in sources:
+            period, segs = (key[0], key[1:]) if has_period else (None, key)
+            new_key = ((period,) if keep_period and has_period else ()) + (
+                tuple(segs) if keep_segments else ()
+            )
+            dest[new_key] = dest[new_key] + hist if new_key in dest else hist.copy()
+    return out
 
 
 def _cross_check(where: str, acc: _Acc, resolved: dict[str, str]) -> list[str]:
