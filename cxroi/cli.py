@@ -12,7 +12,6 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -22,9 +21,10 @@ import typer
 from cxroi import __version__
 from cxroi.config import Config, load_config
 from cxroi.errors import EXIT_ALERT, EXIT_INTERNAL, EXIT_INTERRUPTED, CxroiError, UsageError
-from cxroi.io import ReadOptions, open_sources
+from cxroi.io import ReadOptions
 from cxroi.io.atomic import write_atomic
-from cxroi.report.formats import EXTENSIONS, OutputFormat, render_records
+from cxroi.pipeline.inputs import open_input
+from cxroi.report.formats import EXTENSIONS, OutputFormat, json_safe, render_records
 
 app = typer.Typer(
     name="cxroi",
@@ -215,20 +215,13 @@ def scores(
             interval=interval,
             ces_value=ces_value,
         )
-        input_cfg = cfg.inputs.get(cfg.scores.input)
-        files = list(paths or (input_cfg.path if input_cfg else []))
-        if not files:
+        flags = ReadOptions(encoding, delimiter, sheet, date_format)
+        sources = open_input(cfg, cfg.scores.input, paths, flags)
+        if not sources:
             raise UsageError(
                 "no survey file given", "pass a path (or - for stdin), or name inputs.survey in -c"
             )
-        opts = ReadOptions(
-            encoding=encoding or (input_cfg.encoding if input_cfg else None),
-            delimiter=delimiter or (input_cfg.delimiter if input_cfg else None),
-            sheet=sheet or (input_cfg.sheet if input_cfg else None),
-            date_format=date_format or (input_cfg.date_format if input_cfg else None),
-        )
         out_fmt = _resolve_format(fmt, output)
-        sources = open_sources(files, opts)
         if verbose:
             for s in sources:
                 _err(
@@ -416,14 +409,6 @@ HorizonOpt = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class _ReadFlags:
-    encoding: str | None
-    delimiter: str | None
-    sheet: str | None
-    date_format: str | None
-
-
 def _clv_config(cfg: Config, **overrides: float | int | None) -> object:
     from cxroi.config import ClvConfig
 
@@ -466,7 +451,7 @@ def churn(
         cfg = _load(config)
         request = crm.build_crm_request(
             cfg,
-            _ReadFlags(encoding, delimiter, sheet, date_format),
+            ReadOptions(encoding, delimiter, sheet, date_format),
             customers=customers,
             preset=preset,
             period=period,
@@ -550,7 +535,7 @@ def clv(
         )
         request = crm.build_crm_request(
             cfg,
-            _ReadFlags(encoding, delimiter, sheet, date_format),
+            ReadOptions(encoding, delimiter, sheet, date_format),
             customers=customers,
             transactions=transactions,
             tickets=tickets,
@@ -620,7 +605,7 @@ def economics(
         clv_cfg = _clv_config(cfg, gross_margin=gross_margin, discount_rate=discount_rate, horizon=horizon)
         request = crm.build_crm_request(
             cfg,
-            _ReadFlags(encoding, delimiter, sheet, date_format),
+            ReadOptions(encoding, delimiter, sheet, date_format),
             customers=customers,
             transactions=transactions,
             contracts=contracts,
@@ -731,7 +716,7 @@ def run(
         with run_lock(path, wait), _progress(quiet):
             result = run_all(cfg, str(path), _date("--as-of", as_of))
             allow = set(cfg.privacy.allow)
-            data = redact(_json_safe(result.to_dict()), allow)  # personal data never leaves, unless allowed
+            data = redact(json_safe(result.to_dict()), allow)  # personal data never leaves, unless allowed
             assert isinstance(data, dict)
             if not quiet:
                 for w in result.warnings:
@@ -793,21 +778,6 @@ def _progress(quiet: bool) -> Iterator[None]:
             yield
         finally:
             reader.PROGRESS = None
-
-
-def _json_safe(value: object) -> object:
-    """NaN and infinities become null; numpy scalars become Python numbers."""
-    import math
-
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    return value
 
 
 @app.command()
@@ -874,7 +844,7 @@ def roi(
         out_fmt = _resolve_format(fmt, output)
         if out_fmt is OutputFormat.json:
             data = {"summary": result.roi.summary, "lines": result.roi.lines, "what_if": result.roi.what_if}
-            text = json.dumps(_json_safe(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+            text = json.dumps(json_safe(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
         elif out_fmt is OutputFormat.table:
             color = output is None and _stdout_is_tty() and not no_color
             text = render_scorecard(

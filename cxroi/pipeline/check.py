@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from cxroi.config import Config
 from cxroi.errors import ConfigError
-from cxroi.io import ReadOptions, TableSource, open_source
+from cxroi.io import TableSource
+from cxroi.pipeline.inputs import open_input
 from cxroi.pipeline.scores import build_request, validate_request
-
-
-def _open(config: Config, name: str) -> list[TableSource]:
-    spec = config.inputs[name]
-    opts = ReadOptions(spec.encoding, spec.delimiter, spec.sheet, spec.date_format)
-    return [open_source(p, opts) for p in spec.path]
 
 
 def check_config(config: Config) -> list[str]:
@@ -19,7 +14,7 @@ def check_config(config: Config) -> list[str]:
     lines: list[str] = []
     opened: dict[str, list[TableSource]] = {}
     for name in config.inputs:
-        opened[name] = _open(config, name)
+        opened[name] = open_input(config, name)
         for s in opened[name]:
             lines.append(
                 f"input {name}: {s.display} - {s.kind}, {s.layout.kind} layout, {len(s.columns)} columns"

@@ -19,9 +19,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cxroi.config import ClvConfig, ContractsMap, CustomersMap, Period, TicketsMap, TransactionsMap
+from cxroi.config import ClvConfig, Config, ContractsMap, CustomersMap, Period, TicketsMap, TransactionsMap
 from cxroi.errors import DataError, UsageError
-from cxroi.io import Batch, ColumnKind, TableSource
+from cxroi.io import Batch, ColumnKind, ReadOptions, TableSource
 from cxroi.io.presets import PRESET_UNITS, find_column, recognise_preset
 from cxroi.io.reader import scan
 from cxroi.metrics.amounts import guess_decimal, parse_amounts, parse_durations
@@ -29,6 +29,7 @@ from cxroi.metrics.churn import NO_END, active_days, annualize, churn_counts, ch
 from cxroi.metrics.clv import clv_discounted, clv_simple, margin_per_year
 from cxroi.metrics.periods import PERIODS_PER_YEAR, period_label, period_range
 from cxroi.pipeline.common import BLANK_LABEL, Tally, category_codes, combine_codes
+from cxroi.pipeline.inputs import open_input
 
 EPOCH = date(1970, 1, 1)
 _US_PER_DAY = 86_400_000_000
@@ -1030,34 +1031,18 @@ def fields_for(records: list[dict[str, Any]], lead: list[str], rest: list[str]) 
 
 
 def _sources(
-    config: Any,
-    name: str,
-    paths: Sequence[str] | None,
-    options: Any,
-    preset: str | None,
+    config: Any, name: str, paths: Sequence[str] | None, flags: Any, preset: str | None
 ) -> list[Source]:
-    """Open the files for one CRM input: command-line paths win over ``inputs.NAME`` in the config."""
-    from cxroi.io import ReadOptions, open_source
-
+    """Open one CRM input (see ``pipeline.inputs``); each file gets the given preset, the config's, or the
+    one its header row is recognised as."""
     spec = config.inputs.get(name)
-    files = list(paths) if paths else (list(spec.path) if spec else [])
-    opts = ReadOptions(
-        encoding=options.encoding or (spec.encoding if spec else None),
-        delimiter=options.delimiter or (spec.delimiter if spec else None),
-        sheet=options.sheet or (spec.sheet if spec else None),
-        date_format=options.date_format or (spec.date_format if spec else None),
-    )
     chosen = preset or (spec.preset if spec else None)
-    out = []
-    for f in files:
-        table = open_source(f, opts)
-        out.append(Source(table, chosen or recognise_preset(table.columns)))
-    return out
+    return [Source(t, chosen or recognise_preset(t.columns)) for t in open_input(config, name, paths, flags)]
 
 
 def build_crm_request(
-    config: Any,
-    options: Any,
+    config: Config,
+    options: ReadOptions,
     *,
     customers: Sequence[str] | None = None,
     transactions: Sequence[str] | None = None,

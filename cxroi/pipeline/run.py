@@ -14,9 +14,10 @@ import numpy as np
 from cxroi import __version__
 from cxroi.config import Config
 from cxroi.errors import UsageError
-from cxroi.io import ReadOptions, TableSource, open_source
+from cxroi.io import ReadOptions, TableSource
 from cxroi.metrics.churn import latest_complete
 from cxroi.pipeline import crm
+from cxroi.pipeline.inputs import open_input
 from cxroi.pipeline.link import LinkResult, _band_of, _choose, link_outcomes, load_answers
 from cxroi.pipeline.roi import CURRENT, RoiOutcome, compute_roi, window_days
 from cxroi.pipeline.scores import ScoresRequest, ScoresResult, build_request, compute_scores
@@ -78,12 +79,6 @@ class RunResult:
         }
 
 
-def _open(config: Config, name: str) -> list[TableSource]:
-    spec = config.inputs[name]
-    opts = ReadOptions(spec.encoding, spec.delimiter, spec.sheet, spec.date_format)
-    return [open_source(p, opts) for p in spec.path]
-
-
 def run(config: Config, config_name: str, as_of: date | None = None) -> RunResult:
     """Compute every enabled section of ``config``; ``as_of`` pins "now" (default: the config's, else the
     latest date in the data)."""
@@ -92,7 +87,7 @@ def run(config: Config, config_name: str, as_of: date | None = None) -> RunResul
     request = replace(build_request(config), until=as_of)
     survey: list[TableSource] = []
     if request.metrics() and config.scores.input in config.inputs:
-        survey = _open(config, config.scores.input)
+        survey = open_input(config, config.scores.input)
         _scores(result, survey, request)
     data: crm.CrmData | None = None
     if config.crm.customers.input in config.inputs:
@@ -352,6 +347,6 @@ def link_only(config: Config, as_of: date | None = None) -> tuple[LinkResult, li
             config, ReadOptions(), as_of=as_of, need=("customers", "transactions", "tickets")
         )
     )
-    answers = load_answers(_open(config, config.scores.input), config.link.survey_key, request, data)
+    answers = load_answers(open_input(config, config.scores.input), config.link.survey_key, request, data)
     result = link_outcomes(answers, request, data, config.link, config.clv)
     return result, data.warnings + result.warnings

@@ -99,6 +99,15 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def json_safe(value: Any) -> Any:
+    """A copy of nested data fit for JSON: NaN and infinities become null, numpy scalars Python numbers."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return _clean(value)
+
+
 def safe_cell(value: Any) -> str:
     """CSV cell text: full-precision numbers; text that would start a spreadsheet formula gets a leading '."""
     value = _clean(value)

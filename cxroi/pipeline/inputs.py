@@ -1,0 +1,27 @@
+"""Open a named input of the config: command-line paths and read flags win over ``inputs.NAME``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cxroi.config import Config
+from cxroi.io import ReadOptions, TableSource, open_sources
+
+
+def open_input(
+    config: Config, name: str, paths: Sequence[str] | None = None, flags: ReadOptions | None = None
+) -> list[TableSource]:
+    """The sources of input ``name`` (empty when neither the config nor ``paths`` names a file)."""
+    spec = config.inputs.get(name)
+    flags = flags or ReadOptions()
+    files = list(paths) if paths else (list(spec.path) if spec else [])
+    if not files:
+        return []
+    options = ReadOptions(
+        encoding=flags.encoding or (spec.encoding if spec else None),
+        delimiter=flags.delimiter or (spec.delimiter if spec else None),
+        sheet=flags.sheet or (spec.sheet if spec else None),
+        date_format=flags.date_format or (spec.date_format if spec else None),
+        block_size=flags.block_size,
+    )
+    return open_sources(files, options)
