@@ -119,6 +119,8 @@ class CustomersMap(_Model):
     start: str | None = None
     end: str | None = None
     mrr: str | None = None
+    reactivation_days: int = Field(default=0, ge=0, le=3650)  # a gap up to this between two rows: no churn
+    inactive_after_days: int | None = Field(default=None, ge=1, le=3650)  # no end column: churn after N days
 
 
 class TransactionsMap(_Model):

@@ -1,19 +1,29 @@
-"""Guess the date format of a column from sample values, so pyarrow can parse it while reading."""
+"""Guess the date format of a column, so pyarrow can parse it while reading.
+
+Day/month order is the dangerous part: ``03/04/2025`` is 3 April in Tel Aviv and 4 March in Texas, and a
+month-to-date export where every day is <= 12 parses both ways. The order is decided, in this order, by
+(1) any value in the whole column whose day/month field is above 12 (``order_evidence``), (2) the column's
+header (``DD/MM``, ``dd.mm.yyyy``, ``יום/חודש/שנה``, ``gün/ay/yıl``, ``Tag``; ``MM/DD``), (3) the file's locale
+(``;`` delimiter, decimal commas, non-English headers: day-first). When nothing decides it, the reader
+assumes month-first (US) and says so in a warning (``--strict`` makes it an error).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 ISO8601 = "ISO8601"
-# Google Forms writes the zone as "GMT+3" (no strptime directive reads that): such values are parsed
-# without it, as local time, and the format carries this suffix to say so.
+# Excel stores dates as days since 1899-12-30; a CSV saved from a sheet with unformatted dates carries them.
+EXCEL_SERIAL = "EXCEL_SERIAL"
+# A zone written after the time ("GMT+3", "UTC", "-0400"): no single strptime directive reads all of them,
+# so such values are parsed without it, as local (wall-clock) time, and the format carries this suffix.
 ZONE_SUFFIX = " [zone dropped]"
-ZONE_PATTERN = r"\s*(?:GMT|UTC)(?:[+-]\d{1,2}(?::?\d{2})?)?$"
+ZONE_PATTERN = r"(?:\s*(?:GMT|UTC|Z)(?:[+-]\d{1,2}(?::?\d{2})?)?|\s+[+-]\d{2}:?\d{2})$"
 _ZONE = re.compile(ZONE_PATTERN)
 
-# Order matters: US month/day before day/month (a day above 12 in the sample settles it), longest first.
+# Order matters only among formats that parse every sampled value; day/month ambiguity is settled apart.
 FORMATS: tuple[str, ...] = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
@@ -40,6 +50,9 @@ FORMATS: tuple[str, ...] = (
 )
 
 _ISO_T = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
+_SERIAL = re.compile(r"^\d{4,5}(\.\d+)?$")
+# the two leading fields of a slash date: 03/04/2025
+LEADING_FIELDS = r"^\s*(\d{1,2})/(\d{1,2})/"
 
 
 def _parses(value: str, fmt: str) -> bool:
@@ -51,6 +64,8 @@ def _parses(value: str, fmt: str) -> bool:
         except ValueError:
             return False
         return True
+    if fmt == EXCEL_SERIAL:
+        return bool(_SERIAL.match(value)) and 1000 <= float(value) < 100_000  # 1902 .. 2173
     try:
         datetime.strptime(value, fmt)
     except ValueError:
@@ -58,12 +73,26 @@ def _parses(value: str, fmt: str) -> bool:
     return True
 
 
+def swapped(fmt: str) -> str | None:
+    """The same format with day and month swapped, when the two are ambiguous (slash dates)."""
+    if fmt.startswith("%m/%d/"):
+        return "%d/%m/" + fmt[6:]
+    if fmt.startswith("%d/%m/"):
+        return "%m/%d/" + fmt[6:]
+    return None
+
+
+def is_day_first(fmt: str) -> bool:
+    return fmt.startswith("%d")
+
+
 def guess_date_format(values: Iterable[str]) -> tuple[str | None, float]:
     """Return the format that parses the largest share of ``values`` and that share (1.0 = all).
 
     Blank values are ignored. ``ISO8601`` stands for ISO timestamps with ``T``, fractions or a zone
-    (handled by pyarrow's ISO parser). Values ending in a ``GMT+3``-style zone get ``ZONE_SUFFIX``.
-    Returns ``(None, 0.0)`` when nothing parses.
+    (handled by pyarrow's ISO parser); ``EXCEL_SERIAL`` for Excel day numbers. Values ending in a zone
+    (``GMT+3``, ``UTC``, ``-0400``) get ``ZONE_SUFFIX``. Returns ``(None, 0.0)`` when nothing parses. When
+    month-first and day-first both parse every value, month-first is returned: see ``order_evidence``.
     """
     sample = [v.strip() for v in values if v and v.strip()][:200]
     if not sample:
@@ -75,7 +104,7 @@ def guess_date_format(values: Iterable[str]) -> tuple[str | None, float]:
         return (fmt + ZONE_SUFFIX if fmt else None), share
     best: str | None = None
     best_share = 0.0
-    for fmt in (ISO8601, *FORMATS):
+    for fmt in (ISO8601, *FORMATS, EXCEL_SERIAL):
         hits = sum(_parses(v, fmt) for v in sample)
         share = hits / len(sample)
         if share > best_share:
@@ -83,3 +112,61 @@ def guess_date_format(values: Iterable[str]) -> tuple[str | None, float]:
             if share == 1.0:
                 break
     return best, best_share
+
+
+def order_evidence(first_max: int, second_max: int) -> str | None:
+    """``day-first`` / ``month-first`` when a leading field above 12 settles it (both: ``None``)."""
+    if first_max > 12 and second_max <= 12:
+        return "day-first"
+    if second_max > 12 and first_max <= 12:
+        return "month-first"
+    return None
+
+
+def leading_field_max(values: Sequence[str]) -> tuple[int, int]:
+    """The largest first and second field among slash dates (``31/01/2025`` -> 31, 1)."""
+    first = second = 0
+    pattern = re.compile(LEADING_FIELDS)
+    for v in values:
+        m = pattern.match(v)
+        if m:
+            first = max(first, int(m.group(1)))
+            second = max(second, int(m.group(2)))
+    return first, second
+
+
+_DAY_FIRST_HEADER = re.compile(
+    r"dd[/.\-]mm|jj[/.\-]mm|tt[/.\-]mm|gg[/.\-]mm|יום\s*/\s*חודש|gün\s*/\s*ay|\btag\b|\bdatum\b|\btarih\b|תאריך",
+    re.IGNORECASE,
+)
+_MONTH_FIRST_HEADER = re.compile(r"mm[/.\-]dd|m/d/y", re.IGNORECASE)
+
+
+def header_order(header: str) -> str | None:
+    """What a column's header says about the order: ``DD/MM``, ``gün/ay``, ``יום/חודש``, German ``Tag``/``Datum``,
+    Turkish ``Tarih``, Hebrew ``תאריך`` -> day-first; ``MM/DD`` -> month-first."""
+    if _MONTH_FIRST_HEADER.search(header):
+        return "month-first"
+    if _DAY_FIRST_HEADER.search(header):
+        return "day-first"
+    return None
+
+
+# letters of languages whose locales write the day first (Turkish, German, Hebrew, French, Spanish ...)
+_LOCALE_LETTERS = re.compile(r"[\u0590-\u05ffğışİĞŞäöüßÄÖÜéèêàçñÉÈÀÇÑ]")
+
+
+def locale_order(delimiter: str | None, headers: Sequence[str], decimal_comma: bool) -> str | None:
+    """Day-first when the file looks like a non-US Excel export: ``;`` delimiter, decimal commas, or
+    headers in Hebrew, Turkish, German, French or Spanish."""
+    if delimiter == ";" or decimal_comma or any(_LOCALE_LETTERS.search(h) for h in headers):
+        return "day-first"
+    return None
+
+
+def with_order(fmt: str, order: str) -> str:
+    """``fmt`` in the given day/month order (unchanged when it has no ambiguous pair)."""
+    other = swapped(fmt)
+    if other is None or is_day_first(fmt) == (order == "day-first"):
+        return fmt
+    return other

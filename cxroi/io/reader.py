@@ -18,6 +18,7 @@ import atexit
 import io
 import os
 import queue
+import re
 import shutil
 import sys
 import tempfile
@@ -35,7 +36,19 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from cxroi.errors import DataError, InputError
-from cxroi.io.dates import ISO8601, ZONE_PATTERN, ZONE_SUFFIX, guess_date_format
+from cxroi.io.dates import (
+    EXCEL_SERIAL,
+    ISO8601,
+    ZONE_PATTERN,
+    ZONE_SUFFIX,
+    guess_date_format,
+    header_order,
+    leading_field_max,
+    locale_order,
+    order_evidence,
+    swapped,
+    with_order,
+)
 from cxroi.io.layout import Layout, detect_layout
 from cxroi.io.sniff import (
     FileKind,
@@ -50,6 +63,8 @@ HEAD_BYTES = 1 << 20
 DEFAULT_BLOCK_SIZE = 2 << 20
 _DICT = pa.dictionary(pa.int32(), pa.string())
 _TS = pa.timestamp("us")
+_US_PER_DAY = 86_400_000_000
+_SLASH_FIELDS = r"^\s*(?P<a>\d{1,2})/(?P<b>\d{1,2})/"
 
 
 class ColumnKind(StrEnum):
@@ -175,6 +190,9 @@ class TableSource:
         self.multiline = False
         self.encoding: str | None = None
         self.delimiter: str | None = None
+        self.warnings: list[str] = []  # problems found while sniffing (e.g. an assumed day/month order)
+        self.ambiguous_dates: list[str] = []
+        self.date_formats: dict[str, tuple[str, str]] = {}  # column -> (format, how it was decided)
         self._sample: list[list[str]] = []
         if self.kind == "csv":
             self.encoding = detect_encoding(head, self.options.encoding, self.display)
@@ -222,13 +240,20 @@ class TableSource:
         return [r[idx] for r in self._sample if idx < len(r)]
 
     def date_format(self, column: str) -> str:
+        """The strptime format (or ``ISO8601`` / ``EXCEL_SERIAL``) of a date column, decided once.
+
+        Day/month order: see ``cxroi.io.dates``. What was chosen, and why, is kept in ``date_formats``
+        (shown by ``-v`` and ``cxroi check``); an order assumed for want of evidence adds a warning.
+        """
         if self.options.date_format:
             return self.options.date_format
+        if column in self.date_formats:
+            return self.date_formats[column][0]
         values = self.sample_values(column)
         if not any(v.strip() for v in values):
-            return (
-                ISO8601  # nothing to go by (e.g. no churn yet): ISO; other shapes are reported as bad dates
-            )
+            # nothing to go by (e.g. no churn yet): ISO; other shapes are reported as bad dates
+            self.date_formats[column] = (ISO8601, "no values in the first rows")
+            return ISO8601
         fmt, share = guess_date_format(values)
         if fmt is None or share < 0.5:
             example = next((v for v in values if v.strip()), "")
@@ -236,7 +261,52 @@ class TableSource:
                 f"{self.display}: cannot recognise the date format of column {column!r} (e.g. {example!r})",
                 "give it with --date-format, e.g. --date-format '%d/%m/%Y %H:%M'",
             )
+        basis = "sniffed"
+        if swapped(fmt.removesuffix(ZONE_SUFFIX)) is not None:
+            fmt, basis = self._day_month_order(column, fmt, values)
+        self.date_formats[column] = (fmt, basis)
         return fmt
+
+    def _day_month_order(self, column: str, fmt: str, values: list[str]) -> tuple[str, str]:
+        order = order_evidence(*leading_field_max(values))
+        if order is not None:
+            return with_order(fmt, order), f"{order}: a value in the first rows settles it"
+        order = order_evidence(*self._leading_field_max(column))
+        if order is not None:
+            return with_order(fmt, order), f"{order}: a value further down the column settles it"
+        order = header_order(column)
+        if order is not None:
+            return with_order(fmt, order), f"{order}: from the column's header"
+        decimal_comma = any(
+            re.fullmatch(r"-?\d+,\d{1,2}", cell.strip()) for row in self._sample[:50] for cell in row
+        )
+        order = locale_order(self.delimiter, self.columns, decimal_comma)
+        if order is not None:
+            return with_order(fmt, order), f"{order}: the file looks like a non-US export (delimiter, decimals, language)"
+        fmt = with_order(fmt, "month-first")
+        self.warnings.append(
+            f"{self.display}: every date in {column!r} reads both as month/day and as day/month; assumed "
+            f"month first ({fmt.removesuffix(ZONE_SUFFIX)}) -- pin it with --date-format "
+            f"(e.g. '{with_order(fmt, 'day-first').removesuffix(ZONE_SUFFIX)}') or date_format in the config"
+        )
+        self.ambiguous_dates.append(column)
+        return fmt, "month-first: assumed (ambiguous)"
+
+    def _leading_field_max(self, column: str) -> tuple[int, int]:
+        """The largest first and second field of slash dates over the whole column (one text pass)."""
+        first = second = 0
+        while True:
+            try:
+                for batch in self.batches({column: ColumnKind.TEXT}):
+                    arr = batch.columns[column]
+                    parts = pc.extract_regex(pc.fill_null(arr.cast(pa.string()), ""), _SLASH_FIELDS)
+                    a = pc.max(pc.cast(pc.struct_field(parts, "a"), pa.int64())).as_py()
+                    b = pc.max(pc.cast(pc.struct_field(parts, "b"), pa.int64())).as_py()
+                    first, second = max(first, a or 0), max(second, b or 0)
+                return first, second
+            except MultilineNeeded:
+                first = second = 0
+                continue
 
     # -- streaming ----------------------------------------------------------------------------------
     def batches(
@@ -265,7 +335,9 @@ class TableSource:
         parsers: list[Any] = []
         # dates pyarrow cannot parse while reading (a zone suffix such as Google Forms' "GMT+3") are read as
         # text and parsed per batch, like every date after a failed fast read
-        as_text = {c for c, f in date_formats.items() if text_dates or f.endswith(ZONE_SUFFIX)}
+        as_text = {
+            c for c, f in date_formats.items() if text_dates or f.endswith(ZONE_SUFFIX) or f == EXCEL_SERIAL
+        }
         for col, kind in wanted.items():
             if kind is ColumnKind.CATEGORY:
                 types[col] = _DICT
@@ -475,11 +547,22 @@ def _parse_dates(texts: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
     if fmt.endswith(ZONE_SUFFIX):  # local time as written; the zone is dropped
         fmt = fmt.removesuffix(ZONE_SUFFIX)
         trimmed = pc.replace_substring_regex(trimmed, ZONE_PATTERN, "")
-    parsed = (
-        _iso(trimmed) if fmt == ISO8601 else pc.strptime(trimmed, format=fmt, unit="us", error_is_null=True)
-    )
+    if fmt == ISO8601:
+        parsed = _iso(trimmed)
+    elif fmt == EXCEL_SERIAL:
+        parsed = _excel_serial(trimmed)
+    else:
+        parsed = pc.strptime(trimmed, format=fmt, unit="us", error_is_null=True)
     bad = pc.and_(pc.is_null(parsed), pc.invert(pc.is_null(trimmed)))
     return parsed, np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _excel_serial(texts: pa.Array) -> pa.Array:
+    """Excel day numbers (days since 1899-12-30, fraction = time of day) as timestamps."""
+    ok = pc.fill_null(pc.match_substring_regex(texts, r"^\d{4,5}(\.\d+)?$"), False)
+    days = pc.cast(pc.if_else(ok, texts, pa.scalar(None, pa.string())), pa.float64())
+    micros = pc.round(pc.multiply(pc.subtract(days, 25569.0), float(_US_PER_DAY)))
+    return pc.cast(pc.cast(micros, pa.int64()), _TS)
 
 
 def _iso(texts: pa.Array) -> pa.Array:

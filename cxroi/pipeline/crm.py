@@ -28,7 +28,8 @@ from cxroi.metrics.amounts import guess_decimal, parse_amounts, parse_durations
 from cxroi.metrics.churn import NO_END, active_days, annualize, churn_counts, churn_rate
 from cxroi.metrics.clv import clv_discounted, clv_simple, margin_per_year
 from cxroi.metrics.periods import PERIODS_PER_YEAR, period_label, period_range
-from cxroi.pipeline.common import BLANK_LABEL, Tally, category_codes, combine_codes
+from cxroi.pipeline.common import Tally
+from cxroi.pipeline.customers import Customers, amounts_of, days_of, load_customers, plural
 from cxroi.pipeline.inputs import open_input
 
 EPOCH = date(1970, 1, 1)
@@ -71,83 +72,7 @@ class CrmRequest:
     windows: tuple[tuple[int, int], ...] = ()  # [first day, day after last) to sum money per customer in
 
 
-@dataclass
-class Customers:
-    ids: pa.Array  # unique customer ids (trimmed text), first occurrence
-    positions: np.ndarray  # row of each unique id
-    start: np.ndarray  # days
-    end: np.ndarray  # days, NO_END when active
-    mrr: np.ndarray | None
-    group: np.ndarray
-    labels: list[tuple[str, ...]]
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def k(self) -> int:
-        return max(len(self.labels), 1)
-
-    def lookup(self, ids: pa.Array, trimmed: bool = False) -> np.ndarray:
-        """Row of each customer id (-1 when not in the customer file); ids compared as trimmed text.
-
-        pyarrow's ``index_in`` hashes the customer ids on every call, so callers pass large batches.
-        """
-        text = ids if trimmed else pc.utf8_trim_whitespace(ids.cast(pa.string()))
-        idx = pc.fill_null(pc.index_in(text, value_set=self.ids), -1)
-        found = np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int64)
-        out = np.full(len(found), -1, dtype=np.int64)
-        hit = found >= 0
-        out[hit] = self.positions[found[hit]]
-        return out
-
-
-def _days(arr: pa.Array) -> np.ndarray:
-    """Day numbers of timestamps; ``NO_END`` where null."""
-    micros = pc.fill_null(arr.cast(pa.timestamp("us")).cast(pa.int64()), np.iinfo(np.int64).min)
-    values = np.asarray(micros.to_numpy(zero_copy_only=False))
-    out: np.ndarray = np.floor_divide(values, _US_PER_DAY)
-    out[values == np.iinfo(np.int64).min] = NO_END
-    return out
-
-
-def _amounts(column: pa.Array, decimal: str) -> tuple[np.ndarray, np.ndarray]:
-    """Amounts as float64 (NaN where blank or unreadable) and the mask of unreadable ones."""
-    parsed, bad = parse_amounts(column, decimal)
-    return np.asarray(pc.fill_null(parsed, math.nan).to_numpy(zero_copy_only=False), dtype=np.float64), bad
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-class _GroupCodes:
-    """Global codes for segment-value combinations, built batch by batch."""
-
-    def __init__(self) -> None:
-        self.codes: dict[tuple[str, ...], int] = {}
-
-    def encode(self, batch: Batch, columns: Sequence[str]) -> np.ndarray:
-        if not columns:
-            self.codes.setdefault((), 0)
-            return np.zeros(batch.num_rows, dtype=np.int64)
-        parts = [category_codes(batch.columns[c]) for c in columns]
-        combined, _radix = combine_codes(parts, batch.num_rows)
-        uniq, inverse = np.unique(combined, return_inverse=True)
-        mapping = np.empty(len(uniq), dtype=np.int64)
-        for i, code in enumerate(uniq.tolist()):
-            labels: list[str] = []
-            rest = code
-            for codes_labels in reversed(parts):
-                rest, j = divmod(rest, len(codes_labels[1]))
-                labels.append(str(codes_labels[1][j]))
-            key = tuple(reversed(labels))
-            mapping[i] = self.codes.setdefault(key, len(self.codes))
-        return mapping[inverse]
-
-    def labels(self) -> list[tuple[str, ...]]:
-        return [k for k, _ in sorted(self.codes.items(), key=lambda kv: kv[1])]
-
-
-def _role(src: Source, section: str, mapping: Any, role: str, required: bool = True) -> str | None:
+def role(src: Source, section: str, mapping: Any, role: str, required: bool = True) -> str | None:
     """The column of ``section.role`` in ``src``: the configured name, else recognised (preset, common names)."""
     return find_column(
         src.table,
@@ -156,141 +81,6 @@ def _role(src: Source, section: str, mapping: Any, role: str, required: bool = T
         src.preset,
         required=required,
         key=f"crm.{section}.{role}",
-    )
-
-
-def load_customers(request: CrmRequest) -> Customers:
-    """Read the customer file(s): id, start, end, optional MRR and the segment columns."""
-    if not request.customers:
-        raise UsageError(
-            "no customer file given", "pass it as CUSTOMERS, or name inputs.customers in the config"
-        )
-    m = request.customers_map
-    groups = _GroupCodes()
-    ids: list[np.ndarray] = []
-    starts: list[np.ndarray] = []
-    ends: list[np.ndarray] = []
-    mrrs: list[np.ndarray] = []
-    codes: list[np.ndarray] = []
-    warnings: list[str] = []
-    use_mrr = False
-
-    def one(src: Source) -> None:
-        nonlocal use_mrr
-        t = src.table
-        col_id, col_start, col_end = (_role(src, "customers", m, r) for r in ("id", "start", "end"))
-        col_mrr = _role(src, "customers", m, "mrr", required=False)
-        by_cols = [t.resolve(b) for b in request.by]
-        assert col_id and col_start and col_end
-        wanted = {col_id: ColumnKind.TEXT, col_start: ColumnKind.DATE, col_end: ColumnKind.DATE}
-        wanted.update({b: ColumnKind.CATEGORY for b in by_cols})
-        if col_mrr:
-            wanted[col_mrr] = ColumnKind.TEXT
-            use_mrr = True
-        # Stripe subscriptions: Amount is per Interval and per unit; MRR = amount x quantity / months
-        lowered = {c.casefold(): c for c in t.columns}
-        per_interval = src.preset == "stripe-subscriptions" and col_mrr is not None
-        col_interval = lowered.get("interval") if per_interval else None
-        col_quantity = lowered.get("quantity") if per_interval else None
-        for extra in (col_interval, col_quantity):
-            if extra:
-                wanted[extra] = ColumnKind.TEXT
-        decimal = guess_decimal(t.sample_values(col_mrr)) if col_mrr else "."
-        tallies = {k: Tally() for k in ("no_id", "no_start", "bad_end", "end_before_start", "bad_mrr")}
-
-        def step(acc: list[Any], batch: Batch) -> None:
-            idt = pc.utf8_trim_whitespace(batch.columns[col_id].cast(pa.string()))
-            no_id = np.asarray(
-                pc.fill_null(pc.equal(idt, ""), True).to_numpy(zero_copy_only=False), dtype=bool
-            )
-            start = _days(batch.columns[col_start])
-            end = _days(batch.columns[col_end])
-            no_start = start == NO_END
-            bad_end = batch.bad_dates.get(col_end, np.zeros(batch.num_rows, dtype=bool))
-            backwards = (end < start) & ~no_start
-            tallies["no_id"].add(batch, no_id)
-            tallies["no_start"].add(batch, no_start & ~no_id)
-            tallies["bad_end"].add(batch, bad_end & ~no_id & ~no_start)
-            tallies["end_before_start"].add(batch, backwards & ~no_id & ~bad_end)
-            keep = ~(no_id | no_start | bad_end | backwards)
-            mrr = np.full(batch.num_rows, math.nan)
-            if col_mrr:
-                mrr, bad = _amounts(batch.columns[col_mrr], decimal)
-                tallies["bad_mrr"].add(batch, bad & keep)
-                if col_quantity:
-                    quantity, _bad = _amounts(batch.columns[col_quantity], ".")
-                    mrr = mrr * np.where(np.isnan(quantity), 1.0, quantity)
-                if col_interval:
-                    interval = pc.utf8_lower(batch.columns[col_interval].cast(pa.string()))
-                    months = pc.fill_null(
-                        pc.if_else(
-                            pc.equal(interval, "year"),
-                            12.0,
-                            pc.if_else(
-                                pc.equal(interval, "week"),
-                                12.0 / 52.0,
-                                pc.if_else(pc.equal(interval, "day"), 12.0 / 365.25, 1.0),
-                            ),
-                        ),
-                        1.0,
-                    )
-                    mrr = mrr / np.asarray(months.to_numpy(zero_copy_only=False), dtype=np.float64)
-            group = groups.encode(batch, by_cols)
-            acc.append(
-                (idt.to_numpy(zero_copy_only=False)[keep], start[keep], end[keep], mrr[keep], group[keep])
-            )
-
-        def new() -> list[Any]:
-            for tally in tallies.values():
-                tally.reset()
-            return []
-
-        parts: list[Any] = scan(t, wanted, new, step)
-        for p in parts:
-            ids.append(p[0])
-            starts.append(p[1])
-            ends.append(p[2])
-            mrrs.append(p[3])
-            codes.append(p[4])
-        messages = {
-            "no_id": "have no customer id",
-            "no_start": f"have no readable start date in {col_start!r}",
-            "bad_end": f"have an end date in {col_end!r} that cannot be read",
-            "end_before_start": "end before they start",
-            "bad_mrr": f"have an MRR in {col_mrr!r} that is not an amount (MRR left blank)",
-        }
-        for key, tally in tallies.items():
-            if tally.count:
-                left = "" if key == "bad_mrr" else "; left out"
-                what = _plural(tally.count, "customer row")
-                warnings.append(f"{t.display}: {what} {messages[key]}{left} ({tally.where()})")
-
-    for src in request.customers:
-        one(src)
-    all_ids = np.concatenate(ids) if ids else np.array([], dtype=object)
-    if len(all_ids) == 0:
-        raise DataError("no usable customers in the customer file", "check the id and start date columns")
-    dup = pd.Index(all_ids).duplicated()
-    if dup.any():
-        warnings.append(
-            f"{_plural(int(dup.sum()), 'customer id')} appear more than once; each row counts as a customer, "
-            "and transactions, contracts and tickets go to the first"
-        )
-    if request.strict and warnings:
-        raise DataError(warnings[0], "fix the data, or drop --strict to leave such rows out with a warning")
-    labels = groups.labels()
-    order = sorted(range(len(labels)), key=lambda i: [(s == BLANK_LABEL, s) for s in labels[i]])
-    remap = np.empty(len(labels), dtype=np.int64)
-    remap[order] = np.arange(len(labels))
-    return Customers(
-        ids=pa.array(all_ids[~dup], type=pa.string()),
-        positions=np.flatnonzero(~dup),
-        start=np.concatenate(starts),
-        end=np.concatenate(ends),
-        mrr=np.concatenate(mrrs) if use_mrr else None,
-        group=remap[np.concatenate(codes)],
-        labels=[labels[i] for i in order],
-        warnings=warnings,
     )
 
 
@@ -310,15 +100,18 @@ class _PerCustomer:
     def reset(self) -> None:
         self.total = np.zeros(self.n)
         self.in_window = [np.zeros(self.n) for _ in self.windows]
+        self.last = np.full(self.n, -1, dtype=np.int64)  # day of each customer's latest row (-1: none)
 
     def add(self, row: np.ndarray, day: np.ndarray, units: np.ndarray) -> None:
         self.total += np.bincount(row, weights=units, minlength=self.n)
+        np.maximum.at(self.last, row, day)
         for i, (ws, we) in enumerate(self.windows):
             inside = (day >= ws) & (day < we)
             self.in_window[i] += np.bincount(row[inside], weights=units[inside], minlength=self.n)
 
     def add_from(self, other: _PerCustomer) -> None:
         self.total += other.total
+        np.maximum(self.last, other.last, out=self.last)
         for mine, theirs in zip(self.in_window, other.in_window, strict=True):
             mine += theirs
 
@@ -335,7 +128,12 @@ class Daily:
     frame: pd.DataFrame  # columns: day, group, and one per measure
     rows: pd.DataFrame | None = None  # per-row values (tickets: day, group, hours)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     per_customer: _PerCustomer | None = None  # money per customer (revenue or support cost)
+
+    @property
+    def last_day(self) -> np.ndarray | None:
+        return self.per_customer.last if self.per_customer is not None else None
 
 
 def _reduce(
@@ -381,73 +179,87 @@ def _daily_frame(parts: list[dict[tuple[int, int], np.ndarray]], names: list[str
 
 
 class _Linker:
-    """Per batch: customer row, segment group and day of each row; tallies of what cannot be linked."""
+    """Per batch: customer spell, segment group and day of each row; tallies of what cannot be linked.
 
-    def __init__(self, customers: Customers, id_col: str, date_col: str) -> None:
+    Rows dated after ``cut`` (the as-of day) do not exist yet: left out and counted in ``later``."""
+
+    def __init__(self, customers: Customers, id_col: str, date_col: str, cut: int) -> None:
         self.customers = customers
         self.id_col = id_col
         self.date_col = date_col
+        self.cut = cut
         self.unmatched = Tally()
         self.no_id = Tally()
         self.no_date = Tally()
+        self.later = Tally()
 
     def reset(self) -> None:
-        for tally in (self.unmatched, self.no_id, self.no_date):
+        for tally in (self.unmatched, self.no_id, self.no_date, self.later):
             tally.reset()
 
     def link(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         raw = batch.columns[self.id_col]
         text = pc.utf8_trim_whitespace(raw.cast(pa.string()))
         blank = np.asarray(pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False), dtype=bool)
-        row = self.customers.lookup(text, trimmed=True)
-        day = _days(batch.columns[self.date_col])
+        day = days_of(batch.columns[self.date_col])
         no_date = day == NO_END
+        row = self.customers.lookup(text, trimmed=True, days=day)
         unmatched = (row < 0) & ~blank
+        later = ~no_date & (day > self.cut)
         self.no_id.add(batch, blank)
+        self.later.add(batch, later & ~blank)
+        unmatched &= ~later
         examples = pc.filter(text, pa.array(unmatched)).slice(0, 3).to_pylist() if unmatched.any() else []
         self.unmatched.add(batch, unmatched, [str(e) for e in examples])
         self.no_date.add(batch, no_date & ~blank & ~unmatched)
-        keep = ~(blank | unmatched | no_date)
+        keep = ~(blank | unmatched | no_date | later)
         group = np.zeros(batch.num_rows, dtype=np.int64)
-        group[row >= 0] = self.customers.group[row[row >= 0]]
+        hit = row >= 0
+        group[hit] = self.customers.group_at(day[hit], row[hit])
         return keep, group, day, row
 
     def warnings(self, display: str, what: str) -> list[str]:
         out = []
         if self.unmatched.count:
             out.append(
-                f"{display}: {_plural(self.unmatched.count, what)} for customers not in the customer file; "
+                f"{display}: {plural(self.unmatched.count, what)} for customers not in the customer file; "
                 f"left out ({self.unmatched.where()})"
             )
         if self.no_id.count:
-            out.append(f"{display}: {_plural(self.no_id.count, what)} without a customer id; left out")
+            out.append(f"{display}: {plural(self.no_id.count, what)} without a customer id; left out")
         if self.no_date.count:
             out.append(
-                f"{display}: {_plural(self.no_date.count, what)} without a readable date; left out "
+                f"{display}: {plural(self.no_date.count, what)} without a readable date; left out "
                 f"({self.no_date.where()})"
             )
         return out
 
+    def notes(self, display: str, what: str) -> list[str]:
+        if not self.later.count:
+            return []
+        return [f"{display}: {plural(self.later.count, what)} dated after {day_date(self.cut)}; not counted yet"]
 
-def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None:
+
+def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Daily | None:
     """Revenue (refunds negative), number of sales (amount > 0) and cost per (day, segment)."""
     if not request.transactions:
         return None
     m = request.transactions_map
     parts: list[dict[tuple[int, int], np.ndarray]] = []
     warnings: list[str] = []
+    notes: list[str] = []
     per_customer = _PerCustomer(len(customers.start), request.windows)
 
     def one(src: Source) -> None:
         t = src.table
 
         id_col, date_col, amount_col = (
-            _role(src, "transactions", m, r) for r in ("customer", "date", "amount")
+            role(src, "transactions", m, r) for r in ("customer", "date", "amount")
         )
-        cost_col = _role(src, "transactions", m, "cost", required=False)
+        cost_col = role(src, "transactions", m, "cost", required=False)
         stripe = src.preset == "stripe-payments"
-        refunded_col = _role(src, "transactions", m, "refunded", required=False) if stripe else None
-        status_col = _role(src, "transactions", m, "status", required=False) if stripe else None
+        refunded_col = role(src, "transactions", m, "refunded", required=False) if stripe else None
+        status_col = role(src, "transactions", m, "status", required=False) if stripe else None
         assert id_col and date_col and amount_col
         wanted = {id_col: ColumnKind.TEXT, date_col: ColumnKind.DATE, amount_col: ColumnKind.TEXT}
         for extra in (cost_col, refunded_col):
@@ -456,7 +268,7 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
         if status_col:
             wanted[status_col] = ColumnKind.CATEGORY
         decimal = m.decimal or guess_decimal(t.sample_values(amount_col))
-        linker = _Linker(customers, id_col, date_col)
+        linker = _Linker(customers, id_col, date_col, cut)
         bad_amount = Tally()
         not_paid = Tally()
         sums = _PerCustomer(len(customers.start), request.windows)
@@ -470,7 +282,7 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
 
         def step(acc: list[Any], batch: Batch) -> None:
             keep, group, day, row = linker.link(batch)
-            values, bad = _amounts(batch.columns[amount_col], decimal)
+            values, bad = amounts_of(batch.columns[amount_col], decimal)
             bad_amount.add(batch, bad & keep)
             keep = keep & ~np.isnan(values)
             if refunded_col:
@@ -505,38 +317,42 @@ def load_transactions(request: CrmRequest, customers: Customers) -> Daily | None
         found: list[Any] = scan(t, wanted, new, step, LINKED_ROWS)
         parts.extend(found)
         per_customer.add_from(sums)
+        warnings.extend(t.warnings)
         warnings.extend(linker.warnings(t.display, "transaction"))
+        notes.extend(linker.notes(t.display, "transaction"))
         if bad_amount.count:
             warnings.append(
-                f"{t.display}: {_plural(bad_amount.count, 'amount')} in {amount_col!r} "
+                f"{t.display}: {plural(bad_amount.count, 'amount')} in {amount_col!r} "
                 f"{'is' if bad_amount.count == 1 else 'are'} not a number; left out ({bad_amount.where()})"
             )
         if not_paid.count:
-            warnings.append(f"{t.display}: {_plural(not_paid.count, 'payment')} not paid (status); left out")
+            warnings.append(f"{t.display}: {plural(not_paid.count, 'payment')} not paid (status); left out")
 
     for src in request.transactions:
         one(src)
     return Daily(
         _daily_frame(parts, ["revenue", "sales", "refunds", "cost"]),
         warnings=warnings,
+        notes=notes,
         per_customer=per_customer,
     )
 
 
-def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
+def load_contracts(request: CrmRequest, customers: Customers, cut: int) -> Daily | None:
     """Value and number of contracts signed per (day, segment)."""
     if not request.contracts:
         return None
     m = request.contracts_map
     parts: list[dict[tuple[int, int], np.ndarray]] = []
     warnings: list[str] = []
+    notes: list[str] = []
 
     def one(src: Source) -> None:
         t = src.table
-        id_col, date_col, value_col = (_role(src, "contracts", m, r) for r in ("customer", "date", "value"))
+        id_col, date_col, value_col = (role(src, "contracts", m, r) for r in ("customer", "date", "value"))
         assert id_col and date_col and value_col
         decimal = m.decimal or guess_decimal(t.sample_values(value_col))
-        linker = _Linker(customers, id_col, date_col)
+        linker = _Linker(customers, id_col, date_col, cut)
         bad_value = Tally()
         shared = Tally()  # HubSpot deals associated with several companies ("123;456")
         several_ids = src.preset == "hubspot-deals"
@@ -554,7 +370,7 @@ def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
                 shared.add(batch, np.asarray(many.to_numpy(zero_copy_only=False), dtype=bool))
                 batch.columns[id_col] = pc.list_element(pc.split_pattern(ids, ";"), 0)
             keep, group, day, _row = linker.link(batch)
-            values, bad = _amounts(batch.columns[value_col], decimal)
+            values, bad = amounts_of(batch.columns[value_col], decimal)
             bad_value.add(batch, bad & keep)
             keep = keep & ~np.isnan(values)
             acc.append(
@@ -569,24 +385,26 @@ def load_contracts(request: CrmRequest, customers: Customers) -> Daily | None:
         wanted = {id_col: ColumnKind.TEXT, date_col: ColumnKind.DATE, value_col: ColumnKind.TEXT}
         found: list[Any] = scan(t, wanted, new, step, LINKED_ROWS)
         parts.extend(found)
+        warnings.extend(t.warnings)
         warnings.extend(linker.warnings(t.display, "contract"))
+        notes.extend(linker.notes(t.display, "contract"))
         if shared.count:
             warnings.append(
-                f"{t.display}: {_plural(shared.count, 'deal')} associated with several companies; each is "
+                f"{t.display}: {plural(shared.count, 'deal')} associated with several companies; each is "
                 f"credited to its first company ({shared.where()})"
             )
         if bad_value.count:
             warnings.append(
-                f"{t.display}: {_plural(bad_value.count, 'contract value')} not a number; left out "
+                f"{t.display}: {plural(bad_value.count, 'contract value')} not a number; left out "
                 f"({bad_value.where()})"
             )
 
     for src in request.contracts:
         one(src)
-    return Daily(_daily_frame(parts, ["value", "contracts"]), warnings=warnings)
+    return Daily(_daily_frame(parts, ["value", "contracts"]), warnings=warnings, notes=notes)
 
 
-def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
+def load_tickets(request: CrmRequest, customers: Customers, cut: int) -> Daily | None:
     """Tickets and support cost per (day, segment); first response time (hours) per ticket."""
     if not request.tickets:
         return None
@@ -595,13 +413,14 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
     rows: list[pd.DataFrame] = []
     per_customer = _PerCustomer(len(customers.start), request.windows)
     warnings: list[str] = []
+    notes: list[str] = []
 
     def one(src: Source) -> None:
         t = src.table
 
-        id_col, created_col = (_role(src, "tickets", m, r) for r in ("customer", "created"))
+        id_col, created_col = (role(src, "tickets", m, r) for r in ("customer", "created"))
         at_col, dur_col, cost_col = (
-            _role(src, "tickets", m, r, required=False)
+            role(src, "tickets", m, r, required=False)
             for r in ("first_response_at", "first_response", "cost")
         )
         assert id_col and created_col
@@ -613,7 +432,7 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
             wanted[at_col] = ColumnKind.DATE
         if cost_col:
             wanted[cost_col] = ColumnKind.TEXT
-        linker = _Linker(customers, id_col, created_col)
+        linker = _Linker(customers, id_col, created_col, cut)
         bad_frt = Tally()
         sums = _PerCustomer(len(customers.start), request.windows)
 
@@ -641,6 +460,10 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
                 bad_frt.add(batch, negative & keep)
                 from_ts[negative] = math.nan
                 hours = np.where(np.isnan(hours), from_ts, hours)
+            # a response after the as-of day has not happened yet
+            created_us = batch.columns[created_col].cast(pa.timestamp("us")).cast(pa.int64())
+            created_h = np.asarray(pc.fill_null(created_us, 0).to_numpy(zero_copy_only=False)) / 3_600_000_000.0
+            hours = np.where(created_h + hours >= (cut + 1) * 24.0, math.nan, hours)
             cost = np.full(batch.num_rows, m.cost_per_ticket if m.cost_per_ticket is not None else 0.0)
             if cost_col:
                 c, _bad = parse_amounts(batch.columns[cost_col], m.decimal or ".")
@@ -665,10 +488,12 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
             parts.append(reduced)
             rows.append(frame)
         per_customer.add_from(sums)
+        warnings.extend(t.warnings)
         warnings.extend(linker.warnings(t.display, "ticket"))
+        notes.extend(linker.notes(t.display, "ticket"))
         if bad_frt.count:
             warnings.append(
-                f"{t.display}: {_plural(bad_frt.count, 'first response time')} could not be read or "
+                f"{t.display}: {plural(bad_frt.count, 'first response time')} could not be read or "
                 f"come before the ticket; left out of response times ({bad_frt.where()})"
             )
         if not cost_col and m.cost_per_ticket is None:
@@ -682,6 +507,7 @@ def load_tickets(request: CrmRequest, customers: Customers) -> Daily | None:
         _daily_frame(parts, ["tickets", "cost"]),
         rows=pd.concat(rows, ignore_index=True) if rows else None,
         warnings=warnings,
+        notes=notes,
         per_customer=per_customer,
     )
 
@@ -696,11 +522,19 @@ class CrmData:
     warnings: list[str]
 
 
+def run_date() -> date:
+    """The run's own date: the latest possible default "now" (tests pin it)."""
+    return date.today()
+
+
 def load(request: CrmRequest) -> CrmData:
-    customers = load_customers(request)
-    transactions = load_transactions(request, customers)
-    contracts = load_contracts(request, customers)
-    tickets = load_tickets(request, customers)
+    """Load every CRM input as of ``request.as_of`` (default: the latest date in the data that is not
+    after the run's own date). Rows dated after it do not exist; ends after it are scheduled, not churn."""
+    cut = day_number(request.as_of or run_date())
+    customers = load_customers(request, cut)
+    transactions = load_transactions(request, customers, cut)
+    contracts = load_contracts(request, customers, cut)
+    tickets = load_tickets(request, customers, cut)
     warnings = list(customers.warnings)
     for daily in (transactions, contracts, tickets):
         if daily is not None:
@@ -717,8 +551,29 @@ def load(request: CrmRequest) -> CrmData:
         for daily in (transactions, contracts, tickets):
             if daily is not None and len(daily.frame):
                 last = max(last, int(daily.frame["day"].max()))
-        as_of = day_date(last)
-    return CrmData(customers, transactions, contracts, tickets, as_of, warnings)
+        as_of = day_date(min(last, cut))
+    notes = list(customers.notes)
+    for daily in (transactions, contracts, tickets):
+        if daily is not None:
+            notes += daily.notes
+    inactive = request.customers_map.inactive_after_days
+    if not customers.has_end and inactive and transactions is not None and transactions.last_day is not None:
+        _churn_from_inactivity(customers, transactions.last_day, inactive, day_number(as_of), notes)
+    return CrmData(customers, transactions, contracts, tickets, as_of, warnings + notes)
+
+
+def _churn_from_inactivity(customers: Customers, last_day: np.ndarray, days: int, as_of: int, notes: list[str]) -> None:
+    """Without end dates: a customer with no purchase for ``days`` days churned ``days`` after the last
+    one (or after the start, when they never bought), if that is on or before the as-of day."""
+    last = np.where(last_day >= 0, np.maximum(last_day, customers.start), customers.start)
+    end = last + days
+    churned = end <= as_of
+    customers.end = np.where(churned, end, NO_END)
+    customers.has_end = True
+    notes.append(
+        f"churn from inactivity: {plural(int(churned.sum()), 'customer')} without a purchase for {days} days "
+        "count as churned that many days after their last purchase"
+    )
 
 
 def _segment_fields(by: Sequence[str], labels: tuple[str, ...]) -> dict[str, str]:
@@ -776,7 +631,7 @@ def churn_records(data: CrmData, request: CrmRequest) -> list[dict[str, Any]]:
     as_of_day = day_number(data.as_of)
     records: list[dict[str, Any]] = []
     for key, ps, pe in _periods(data, request):
-        counts = churn_counts(c.start, c.end, ps, pe, c.group, c.k)
+        counts = churn_counts(c.start, c.end, ps, pe, c.group_at(ps), c.k)
         for g, labels in enumerate(c.labels):
             rec, rate = _churn_base(request, key, labels, counts, g)
             rec.update(
@@ -819,7 +674,7 @@ def clv_inputs(data: CrmData, ws: int, we: int, years: float, overall: bool = Fa
     and the churn of the customers there at the start of the window; per segment, or for all
     customers together with ``overall``."""
     c = data.customers
-    groups, k = (np.zeros(len(c.start), dtype=np.int64), 1) if overall else (c.group, c.k)
+    groups, k = (np.zeros(len(c.start), dtype=np.int64), 1) if overall else (c.group_at(ws), c.k)
 
     def total(daily: Daily | None, column: str) -> np.ndarray:
         sums = _sum_in(daily, column, ws, we, c.k)
@@ -935,7 +790,7 @@ def economics_records(data: CrmData, request: CrmRequest, cfg: ClvConfig) -> lis
     records: list[dict[str, Any]] = []
     tickets_rows = data.tickets.rows if data.tickets is not None else None
     for key, ps, pe in _periods(data, request):
-        counts = churn_counts(c.start, c.end, ps, pe, c.group, c.k)
+        counts = churn_counts(c.start, c.end, ps, pe, c.group_at(ps), c.k)
         years = (pe - ps) / DAYS_PER_YEAR
         inputs = clv_inputs(data, ps, pe, years)
         revenue = _sum_in(data.transactions, "revenue", ps, pe, c.k)

@@ -156,14 +156,14 @@ def _scan_answers(source: TableSource, key: str, scores: ScoresRequest, data: Cr
             any_valid |= p >= 0
         text = pc.utf8_trim_whitespace(batch.columns[key_col].cast(pa.string()))
         blank = np.asarray(pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False), dtype=bool)
-        row = data.customers.lookup(batch.columns[key_col])
+        micros = batch.columns[date_col].cast(pa.timestamp("us")).cast(pa.int64())
+        stamp = np.asarray(pc.fill_null(micros, np.iinfo(np.int64).min).to_numpy(zero_copy_only=False))
+        row = data.customers.lookup(text, trimmed=True, days=np.floor_divide(stamp, 86_400_000_000))
         miss = any_valid & ~blank & (row < 0)
         examples = pc.filter(text, pa.array(miss)).slice(0, 3).to_pylist() if miss.any() else []
         acc.unmatched.add(batch, miss, [str(e) for e in examples])
         acc.answers += int(any_valid.sum())
         acc.no_key += int((any_valid & blank).sum())
-        micros = batch.columns[date_col].cast(pa.timestamp("us")).cast(pa.int64())
-        stamp = np.asarray(pc.fill_null(micros, np.iinfo(np.int64).min).to_numpy(zero_copy_only=False))
         keep = any_valid & (row >= 0) & (stamp != np.iinfo(np.int64).min)
         acc.rows.append(row[keep])
         acc.days.append(np.floor_divide(stamp[keep], 86_400_000_000))

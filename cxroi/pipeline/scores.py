@@ -360,7 +360,7 @@ def _cross_check(where: str, acc: _Acc, resolved: dict[str, str]) -> list[str]:
 def _source_warnings(
     source: TableSource, acc: _Acc, request: ScoresRequest, resolved: dict[str, str]
 ) -> list[str]:
-    out: list[str] = []
+    out: list[str] = list(source.warnings)
     where = source.display
     for metric, cfg in request.metrics().items():
         tally = acc.invalid[metric]
