@@ -282,7 +282,9 @@ class TableSource:
         )
         order = locale_order(self.delimiter, self.columns, decimal_comma)
         if order is not None:
-            return with_order(fmt, order), f"{order}: the file looks like a non-US export (delimiter, decimals, language)"
+            return with_order(
+                fmt, order
+            ), f"{order}: the file looks like a non-US export (delimiter, decimals, language)"
         fmt = with_order(fmt, "month-first")
         self.warnings.append(
             f"{self.display}: every date in {column!r} reads both as month/day and as day/month; assumed "

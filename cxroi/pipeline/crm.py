@@ -237,7 +237,9 @@ class _Linker:
     def notes(self, display: str, what: str) -> list[str]:
         if not self.later.count:
             return []
-        return [f"{display}: {plural(self.later.count, what)} dated after {day_date(self.cut)}; not counted yet"]
+        return [
+            f"{display}: {plural(self.later.count, what)} dated after {day_date(self.cut)}; not counted yet"
+        ]
 
 
 def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Daily | None:
@@ -462,7 +464,9 @@ def load_tickets(request: CrmRequest, customers: Customers, cut: int) -> Daily |
                 hours = np.where(np.isnan(hours), from_ts, hours)
             # a response after the as-of day has not happened yet
             created_us = batch.columns[created_col].cast(pa.timestamp("us")).cast(pa.int64())
-            created_h = np.asarray(pc.fill_null(created_us, 0).to_numpy(zero_copy_only=False)) / 3_600_000_000.0
+            created_h = (
+                np.asarray(pc.fill_null(created_us, 0).to_numpy(zero_copy_only=False)) / 3_600_000_000.0
+            )
             hours = np.where(created_h + hours >= (cut + 1) * 24.0, math.nan, hours)
             cost = np.full(batch.num_rows, m.cost_per_ticket if m.cost_per_ticket is not None else 0.0)
             if cost_col:
@@ -562,7 +566,9 @@ def load(request: CrmRequest) -> CrmData:
     return CrmData(customers, transactions, contracts, tickets, as_of, warnings + notes)
 
 
-def _churn_from_inactivity(customers: Customers, last_day: np.ndarray, days: int, as_of: int, notes: list[str]) -> None:
+def _churn_from_inactivity(
+    customers: Customers, last_day: np.ndarray, days: int, as_of: int, notes: list[str]
+) -> None:
     """Without end dates: a customer with no purchase for ``days`` days churned ``days`` after the last
     one (or after the start, when they never bought), if that is on or before the as-of day."""
     last = np.where(last_day >= 0, np.maximum(last_day, customers.start), customers.start)

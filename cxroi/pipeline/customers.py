@@ -246,7 +246,9 @@ def _read(request: Any, src: Any, groups: GroupCodes, rows: _Rows, warnings: lis
     for key, tally in tallies.items():
         if tally.count:
             left = "" if key == "bad_mrr" else "; left out"
-            warnings.append(f"{t.display}: {plural(tally.count, 'customer row')} {messages[key]}{left} ({tally.where()})")
+            warnings.append(
+                f"{t.display}: {plural(tally.count, 'customer row')} {messages[key]}{left} ({tally.where()})"
+            )
     return col_end is not None, col_mrr is not None
 
 
@@ -254,7 +256,9 @@ def load_customers(request: Any, cut: int) -> Customers:
     """Read the customer file(s) as of day ``cut``: id, start, end, optional MRR and the segment columns;
     rows of the same id merged into spells (see the module's docstring)."""
     if not request.customers:
-        raise UsageError("no customer file given", "pass it as CUSTOMERS, or name inputs.customers in the config")
+        raise UsageError(
+            "no customer file given", "pass it as CUSTOMERS, or name inputs.customers in the config"
+        )
     groups = GroupCodes()
     rows = _Rows()
     warnings: list[str] = []
@@ -266,7 +270,11 @@ def load_customers(request: Any, cut: int) -> Customers:
         if not end_col:
             notes.append(
                 f"{src.table.display}: no end (churn) date column; every customer is taken as active"
-                + (", churn from inactivity" if request.customers_map.inactive_after_days else ", churn is not reported")
+                + (
+                    ", churn from inactivity"
+                    if request.customers_map.inactive_after_days
+                    else ", churn is not reported"
+                )
             )
     ids = np.concatenate(rows.ids) if rows.ids else np.array([], dtype=object)
     start = np.concatenate(rows.start) if rows.start else np.array([], dtype=np.int64)

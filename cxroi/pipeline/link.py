@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -145,6 +146,7 @@ def _scan_answers(source: TableSource, key: str, scores: ScoresRequest, data: Cr
     cols = {m: source.resolve(c.column or "") for m, c in metrics.items()}
     wanted = {key_col: ColumnKind.TEXT, date_col: ColumnKind.DATE}
     wanted.update({c: ColumnKind.CATEGORY for c in cols.values()})
+    cut = (data.as_of - date(1970, 1, 1)).days
 
     def new() -> _Parts:
         return _Parts()
@@ -158,7 +160,9 @@ def _scan_answers(source: TableSource, key: str, scores: ScoresRequest, data: Cr
         blank = np.asarray(pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False), dtype=bool)
         micros = batch.columns[date_col].cast(pa.timestamp("us")).cast(pa.int64())
         stamp = np.asarray(pc.fill_null(micros, np.iinfo(np.int64).min).to_numpy(zero_copy_only=False))
-        row = data.customers.lookup(text, trimmed=True, days=np.floor_divide(stamp, 86_400_000_000))
+        day = np.floor_divide(stamp, 86_400_000_000)
+        any_valid &= day <= cut  # answers after the as-of day have not been given yet
+        row = data.customers.lookup(text, trimmed=True, days=day)
         miss = any_valid & ~blank & (row < 0)
         examples = pc.filter(text, pa.array(miss)).slice(0, 3).to_pylist() if miss.any() else []
         acc.unmatched.add(batch, miss, [str(e) for e in examples])

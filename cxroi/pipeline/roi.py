@@ -44,6 +44,47 @@ from cxroi.pipeline.link import LinkResult, per_customer_years
 BASELINE, CURRENT = 0, 1
 
 
+def _year_before(d: date) -> date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)
+
+
+def resolve_windows(
+    cfg: RoiConfig, as_of: date | None, assumptions_only: bool = False
+) -> tuple[RoiConfig, list[str]]:
+    """The ROI's windows as of ``as_of``: ``current`` defaults to the 12 months ending then and
+    ``baseline`` to the 12 months before; a configured window that runs past ``as_of`` is cut there (with a
+    note) and one that starts after it is an error."""
+    if as_of is None or assumptions_only:
+        return cfg, []
+    notes: list[str] = []
+    current = cfg.current
+    if current is None:
+        current = Window.model_validate({"from": _year_before(as_of) + timedelta(days=1), "to": as_of})
+    baseline = cfg.baseline
+    if baseline is None:
+        baseline = Window.model_validate(
+            {"from": _year_before(current.from_), "to": current.from_ - timedelta(days=1)}
+        )
+    out: dict[str, Window] = {}
+    for name, w in (("baseline", baseline), ("current", current)):
+        if w.from_ > as_of:
+            raise ConfigError(
+                f"roi.{name} starts on {w.from_}, after the as-of date {as_of}: nothing in it has happened yet",
+                f"move roi.{name}, or run with a later --as-of",
+            )
+        if w.to > as_of:
+            notes.append(
+                f"roi.{name} ends on {w.to}, after the as-of date {as_of}: measured over {w.from_}..{as_of} "
+                "(rates per year)"
+            )
+            w = Window.model_validate({"from": w.from_, "to": as_of})
+        out[name] = w
+    return cfg.model_copy(update=out), notes
+
+
 def window_days(w: Window) -> tuple[int, int]:
     """[first day, day after the last) of a config window."""
     return day_number(w.from_), day_number(w.to + timedelta(days=1))

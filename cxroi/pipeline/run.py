@@ -12,14 +12,14 @@ from typing import Any
 import numpy as np
 
 from cxroi import __version__
-from cxroi.config import Config
+from cxroi.config import Config, RoiConfig
 from cxroi.errors import UsageError
 from cxroi.io import ReadOptions, TableSource
 from cxroi.metrics.churn import latest_complete
 from cxroi.pipeline import crm
 from cxroi.pipeline.inputs import open_input
 from cxroi.pipeline.link import LinkResult, _band_of, _choose, link_outcomes, load_answers
-from cxroi.pipeline.roi import CURRENT, RoiOutcome, compute_roi, window_days
+from cxroi.pipeline.roi import CURRENT, RoiOutcome, compute_roi, resolve_windows, window_days
 from cxroi.pipeline.scores import ScoresRequest, ScoresResult, build_request, compute_scores
 
 SCHEMA_VERSION = 1
@@ -84,14 +84,17 @@ def run(config: Config, config_name: str, as_of: date | None = None) -> RunResul
     latest date in the data)."""
     as_of = as_of or config.crm.as_of
     result = RunResult(as_of=as_of, config=config_name)
-    request = replace(build_request(config), until=as_of)
+    data: crm.CrmData | None = None
+    roi_cfg = config.roi
+    if config.crm.customers.input in config.inputs:
+        # the CRM first: its as-of day is "now" for every section
+        data, roi_cfg = _crm(result, config, as_of)
+        as_of = data.as_of
+    request = replace(build_request(config), until=as_of or crm.run_date())
     survey: list[TableSource] = []
     if request.metrics() and config.scores.input in config.inputs:
         survey = open_input(config, config.scores.input)
         _scores(result, survey, request)
-    data: crm.CrmData | None = None
-    if config.crm.customers.input in config.inputs:
-        data = _crm(result, config, as_of)
     link: LinkResult | None = None
     answers = None
     if config.link.survey_key and survey and data is not None:
@@ -100,10 +103,13 @@ def run(config: Config, config_name: str, as_of: date | None = None) -> RunResul
         result.link = link
         result.warnings += link.warnings
         result.sections.append("link")
-    if config.roi is not None:
-        promoters = _promoters(config, request, data, answers)
-        result.roi = compute_roi(config.roi, config.clv, data, link, promoters)
+    if roi_cfg is not None:
+        promoters = _promoters(roi_cfg, config, request, data, answers)
+        result.roi = compute_roi(roi_cfg, config.clv, data, link, promoters)
         result.sections.append("roi")
+    result.warnings = list(dict.fromkeys(result.warnings))
+    order = ("scores", "economics", "link", "roi")
+    result.sections.sort(key=order.index)
     if not result.sections:
         raise UsageError(
             "the config enables nothing to compute",
@@ -138,18 +144,22 @@ def _scores(result: RunResult, survey: list[TableSource], request: ScoresRequest
     result.sections.append("scores")
 
 
-def _crm(result: RunResult, config: Config, as_of: date | None) -> crm.CrmData:
-    windows: tuple[tuple[int, int], ...] = ()
-    if config.roi is not None and config.roi.baseline is not None and config.roi.current is not None:
-        windows = (window_days(config.roi.baseline), window_days(config.roi.current))
-    flags = ReadOptions()
-    request = replace(
-        crm.build_crm_request(
-            config, flags, as_of=as_of, need=("customers", "transactions", "contracts", "tickets")
-        ),
-        windows=windows,
+def _crm(result: RunResult, config: Config, as_of: date | None) -> tuple[crm.CrmData, RoiConfig | None]:
+    """Load the CRM inputs as of ``as_of``, with the ROI windows resolved relative to that day; the
+    per-customer money in those windows is summed while reading (a second read of transactions and
+    tickets only when the as-of day was not known before the data was read)."""
+    roi_cfg, roi_notes = _roi_windows(config, as_of)
+    request = crm.build_crm_request(
+        config, ReadOptions(), as_of=as_of, need=("customers", "transactions", "contracts", "tickets")
     )
+    request = replace(request, windows=_windows(roi_cfg))
     data = crm.load(request)
+    if as_of is None and config.roi is not None:
+        roi_cfg, roi_notes = _roi_windows(config, data.as_of)
+        if _windows(roi_cfg) != request.windows:
+            request = replace(request, windows=_windows(roi_cfg), as_of=data.as_of)
+            data = crm.load(request)
+    result.warnings += roi_notes
     result.as_of = data.as_of
     result.warnings += data.warnings
     result.churn = crm.churn_records(data, request)
@@ -163,19 +173,31 @@ def _crm(result: RunResult, config: Config, as_of: date | None) -> crm.CrmData:
         if request.by:
             result.clv += crm.clv_records(data, request, config.clv)
     result.sections.append("economics")
-    return data
+    return data, roi_cfg
+
+
+def _roi_windows(config: Config, as_of: date | None) -> tuple[RoiConfig | None, list[str]]:
+    if config.roi is None:
+        return None, []
+    return resolve_windows(config.roi, as_of)
+
+
+def _windows(roi_cfg: RoiConfig | None) -> tuple[tuple[int, int], ...]:
+    if roi_cfg is None or roi_cfg.baseline is None or roi_cfg.current is None:
+        return ()
+    return (window_days(roi_cfg.baseline), window_days(roi_cfg.current))
 
 
 def _promoters(
-    config: Config, request: ScoresRequest, data: crm.CrmData | None, answers: Any
+    roi_cfg: RoiConfig, config: Config, request: ScoresRequest, data: crm.CrmData | None, answers: Any
 ) -> tuple[int, str] | None:
     """Distinct customers whose chosen answer in the ROI's current window is a promoter."""
-    if answers is None or data is None or config.roi is None or config.roi.current is None:
+    if answers is None or data is None or roi_cfg.current is None:
         return None
     nps_cfg = request.nps
     if nps_cfg is None or not nps_cfg.column:
         return None
-    ws, we = window_days(config.roi.current)
+    ws, we = window_days(roi_cfg.current)
     pos = answers.positions["nps"]
     in_window = (answers.day >= ws) & (answers.day < we) & (pos >= 0)
     use = _choose(answers.row, answers.day, in_window, config.link.answers)
@@ -341,12 +363,12 @@ def link_only(config: Config, as_of: date | None = None) -> tuple[LinkResult, li
     if config.scores.input not in config.inputs or config.crm.customers.input not in config.inputs:
         raise UsageError("linking needs inputs for the survey and the customers", "see configs/default.yaml")
     as_of = as_of or config.crm.as_of
-    request = replace(build_request(config), until=as_of)
     data = crm.load(
         crm.build_crm_request(
             config, ReadOptions(), as_of=as_of, need=("customers", "transactions", "tickets")
         )
     )
+    request = replace(build_request(config), until=data.as_of)
     answers = load_answers(open_input(config, config.scores.input), config.link.survey_key, request, data)
     result = link_outcomes(answers, request, data, config.link, config.clv)
     return result, data.warnings + result.warnings

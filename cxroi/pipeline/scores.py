@@ -121,7 +121,7 @@ class _Scorer:
         acc.rows += n
         keep = np.ones(n, dtype=bool)
         parts: list[tuple[np.ndarray, Sequence[object]]] = []
-        if self.request.until is not None:
+        if self.request.until is not None and "date" in self.resolved:
             stamps = batch.columns[self.resolved["date"]].cast(pa.timestamp("us"))
             after = pc.fill_null(pc.greater(stamps, pa.scalar(self._until_us, pa.timestamp("us"))), False)
             keep &= ~np.asarray(after.to_numpy(zero_copy_only=False), dtype=bool)
