@@ -70,6 +70,9 @@ class CrmRequest:
     as_of: date | None = None
     strict: bool = False
     windows: tuple[tuple[int, int], ...] = ()  # [first day, day after last) to sum money per customer in
+    latest_elsewhere: date | None = (
+        None  # the latest date of the other inputs (survey), for the default as-of
+    )
 
 
 def role(src: Source, section: str, mapping: Any, role: str, required: bool = True) -> str | None:
@@ -555,6 +558,8 @@ def load(request: CrmRequest) -> CrmData:
         for daily in (transactions, contracts, tickets):
             if daily is not None and len(daily.frame):
                 last = max(last, int(daily.frame["day"].max()))
+        if request.latest_elsewhere is not None:
+            last = max(last, day_number(request.latest_elsewhere))
         as_of = day_date(min(last, cut))
     notes = list(customers.notes)
     for daily in (transactions, contracts, tickets):

@@ -20,7 +20,7 @@ from cxroi.pipeline import crm
 from cxroi.pipeline.inputs import open_input
 from cxroi.pipeline.link import LinkResult, _band_of, _choose, link_outcomes, load_answers
 from cxroi.pipeline.roi import CURRENT, RoiOutcome, compute_roi, resolve_windows, window_days
-from cxroi.pipeline.scores import ScoresRequest, ScoresResult, build_request, compute_scores
+from cxroi.pipeline.scores import ScoresRequest, ScoresResult, build_request, compute_scores, latest_date
 
 SCHEMA_VERSION = 1
 
@@ -86,14 +86,16 @@ def run(config: Config, config_name: str, as_of: date | None = None) -> RunResul
     result = RunResult(as_of=as_of, config=config_name)
     data: crm.CrmData | None = None
     roi_cfg = config.roi
-    if config.crm.customers.input in config.inputs:
-        # the CRM first: its as-of day is "now" for every section
-        data, roi_cfg = _crm(result, config, as_of)
-        as_of = data.as_of
     request = replace(build_request(config), until=as_of or crm.run_date())
     survey: list[TableSource] = []
     if request.metrics() and config.scores.input in config.inputs:
         survey = open_input(config, config.scores.input)
+    if config.crm.customers.input in config.inputs:
+        # the CRM first: its as-of day (the latest date of every input, unless pinned) is "now" everywhere
+        data, roi_cfg = _crm(result, config, as_of, _survey_latest(survey, request, as_of))
+        as_of = data.as_of
+        request = replace(request, until=as_of)
+    if survey:
         _scores(result, survey, request)
     link: LinkResult | None = None
     answers = None
@@ -144,7 +146,16 @@ def _scores(result: RunResult, survey: list[TableSource], request: ScoresRequest
     result.sections.append("scores")
 
 
-def _crm(result: RunResult, config: Config, as_of: date | None) -> tuple[crm.CrmData, RoiConfig | None]:
+def _survey_latest(survey: list[TableSource], request: ScoresRequest, as_of: date | None) -> date | None:
+    """The latest answer day (not after the run's date), when "now" is not pinned and the survey is dated."""
+    if as_of is not None or not survey or not request.date:
+        return None
+    return latest_date(survey, request.date, crm.run_date())
+
+
+def _crm(
+    result: RunResult, config: Config, as_of: date | None, survey_latest: date | None = None
+) -> tuple[crm.CrmData, RoiConfig | None]:
     """Load the CRM inputs as of ``as_of``, with the ROI windows resolved relative to that day; the
     per-customer money in those windows is summed while reading (a second read of transactions and
     tickets only when the as-of day was not known before the data was read)."""
@@ -152,7 +163,7 @@ def _crm(result: RunResult, config: Config, as_of: date | None) -> tuple[crm.Crm
     request = crm.build_crm_request(
         config, ReadOptions(), as_of=as_of, need=("customers", "transactions", "contracts", "tickets")
     )
-    request = replace(request, windows=_windows(roi_cfg))
+    request = replace(request, windows=_windows(roi_cfg), latest_elsewhere=survey_latest)
     data = crm.load(request)
     if as_of is None and config.roi is not None:
         roi_cfg, roi_notes = _roi_windows(config, data.as_of)
@@ -363,12 +374,14 @@ def link_only(config: Config, as_of: date | None = None) -> tuple[LinkResult, li
     if config.scores.input not in config.inputs or config.crm.customers.input not in config.inputs:
         raise UsageError("linking needs inputs for the survey and the customers", "see configs/default.yaml")
     as_of = as_of or config.crm.as_of
-    data = crm.load(
-        crm.build_crm_request(
-            config, ReadOptions(), as_of=as_of, need=("customers", "transactions", "tickets")
-        )
+    request = build_request(config)
+    survey = open_input(config, config.scores.input)
+    crm_request = crm.build_crm_request(
+        config, ReadOptions(), as_of=as_of, need=("customers", "transactions", "tickets")
     )
-    request = replace(build_request(config), until=data.as_of)
-    answers = load_answers(open_input(config, config.scores.input), config.link.survey_key, request, data)
+    latest = _survey_latest(survey, request, as_of)
+    data = crm.load(replace(crm_request, latest_elsewhere=latest))
+    request = replace(request, until=data.as_of)
+    answers = load_answers(survey, config.link.survey_key, request, data)
     result = link_outcomes(answers, request, data, config.link, config.clv)
     return result, data.warnings + result.warnings

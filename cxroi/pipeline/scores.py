@@ -245,6 +245,27 @@ def _group_mismatches(group_col: pa.Array, pos: np.ndarray, cfg: NpsConfig) -> n
     return mismatch
 
 
+def latest_date(sources: Sequence[TableSource], column: str, until: dt.date) -> dt.date | None:
+    """The latest day in ``column`` (of every source) that is not after ``until``."""
+    cut = np.datetime64(dt.datetime(until.year, until.month, until.day) + dt.timedelta(days=1), "us")
+    latest: np.datetime64 | None = None
+    for source in sources:
+        col = source.resolve(column)
+
+        def step(acc: list[np.datetime64], batch: Batch, col: str = col) -> None:
+            stamps = np.asarray(batch.columns[col].cast(pa.timestamp("us")).to_numpy(zero_copy_only=False))
+            ok = stamps[~np.isnat(stamps) & (stamps < cut)]
+            if len(ok):
+                acc.append(ok.max())
+
+        found: list[np.datetime64] = scan(source, {col: ColumnKind.DATE}, list, step)
+        for value in found:
+            latest = value if latest is None or value > latest else latest
+    if latest is None:
+        return None
+    return dt.date.fromisoformat(str(latest.astype("datetime64[D]")))
+
+
 def validate_request(request: ScoresRequest) -> None:
     if not request.metrics():
         raise UsageError(
