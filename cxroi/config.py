@@ -22,10 +22,16 @@ from cxroi.metrics.bands import Range, band_problems
 Period = Literal["week", "month", "quarter", "year"]
 Preset = Literal[
     "salesforce",
+    "salesforce-opportunities",
     "hubspot",
     "hubspot-deals",
     "stripe-payments",
+    "stripe-invoices",
+    "stripe-customers",
     "stripe-subscriptions",
+    "chargebee",
+    "shopify-orders",
+    "shopify-customers",
     "zendesk",
     "freshdesk",
 ]
@@ -125,18 +131,25 @@ class CustomersMap(_Model):
 
 class TransactionsMap(_Model):
     input: str = "transactions"
+    id: str | None = None  # order / invoice id: each id counted once (Shopify line items repeat the total)
     customer: str | None = None
     date: str | None = None
     amount: str | None = None
+    refunded: str | None = None  # an amount refunded, subtracted (Stripe "Amount Refunded")
     cost: str | None = None
+    status: str | None = None  # only rows whose status is one of paid_values count as revenue
+    paid_values: list[str] | None = None
     decimal: Literal[".", ","] | None = None
 
 
 class ContractsMap(_Model):
     input: str = "contracts"
+    id: str | None = None  # contract / opportunity id: each id counted once
     customer: str | None = None
     date: str | None = None
     value: str | None = None
+    status: str | None = None  # only rows whose status is one of won_values count (Salesforce "Stage")
+    won_values: list[str] | None = None
     decimal: Literal[".", ","] | None = None
 
 

@@ -52,7 +52,10 @@ GENERIC: dict[str, tuple[str, ...]] = {
     "transactions.amount": ("Amount", "Total", "Revenue", "Net Amount", "amount", "total"),
     "transactions.cost": ("Cost", "COGS", "cost"),
     "transactions.refunded": ("Amount Refunded",),
-    "transactions.status": ("Status",),
+    "transactions.status": ("Status", "Financial Status"),
+    "transactions.id": ("Invoice ID", "Order ID", "Transaction ID", "Payment ID"),
+    "contracts.id": ("Contract ID", "Opportunity ID", "Deal ID"),
+    "contracts.status": ("Stage", "Deal Stage", "Status"),
     "contracts.customer": (
         "Customer ID",
         "customer_id",
@@ -94,6 +97,7 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "contracts.value": ("Amount",),
     },
     "stripe-payments": {
+        "transactions.id": ("id",),
         "transactions.customer": ("Customer ID",),
         "transactions.date": ("Created (UTC)", "Created date (UTC)"),
         "transactions.amount": ("Amount",),
@@ -105,6 +109,42 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "customers.start": ("Start (UTC)", "Created (UTC)"),
         "customers.end": ("Ended At (UTC)", "Canceled At (UTC)"),
         "customers.mrr": ("Amount",),
+    },
+    "salesforce-opportunities": {
+        "contracts.id": ("Opportunity ID",),
+        "contracts.customer": ("Account ID", "Account Name"),
+        "contracts.date": ("Close Date",),
+        "contracts.value": ("Amount", "Total Contract Value"),
+        "contracts.status": ("Stage",),
+    },
+    "stripe-invoices": {
+        "transactions.id": ("id", "Number"),
+        "transactions.customer": ("Customer", "Customer ID"),
+        "transactions.date": ("Date (UTC)", "Paid At (UTC)", "Created (UTC)"),
+        "transactions.amount": ("Amount Paid",),
+        "transactions.status": ("Status",),
+    },
+    "stripe-customers": {
+        "customers.id": ("id",),
+        "customers.start": ("Created (UTC)",),
+    },
+    "chargebee": {
+        "customers.id": ("subscriptions.customer_id", "customers.id"),
+        "customers.start": ("subscriptions.started_at", "subscriptions.created_at"),
+        "customers.end": ("subscriptions.cancelled_at",),
+        "customers.mrr": ("subscriptions.mrr",),
+    },
+    "shopify-orders": {
+        "transactions.id": ("Name", "Id"),
+        "transactions.customer": ("Email",),
+        "transactions.date": ("Paid at", "Created at"),
+        "transactions.amount": ("Total",),
+        "transactions.refunded": ("Refunded Amount",),
+        "transactions.status": ("Financial Status",),
+    },
+    "shopify-customers": {
+        "customers.id": ("Email",),
+        "customers.start": ("Created At", "Created at"),
     },
     "zendesk": {
         "tickets.customer": ("Requester id", "Organization"),
@@ -145,18 +185,32 @@ def find_column(
 
 
 def recognise_preset(columns: tuple[str, ...]) -> str | None:
-    """Guess which export a header row comes from (for ``cxroi init``)."""
+    """Guess which export a header row comes from (named on stderr, and by ``cxroi init``)."""
     names = {c.casefold() for c in columns}
     if {"first reply time in minutes", "requester id"} & names:
         return "zendesk"
     if {"first response time (in hrs)", "initial response time"} & names:
         return "freshdesk"
+    if {"financial status", "lineitem name"} <= names or {"financial status", "name", "total"} <= names:
+        return "shopify-orders"
+    if {"amount paid", "amount due"} <= names and "status" in names:
+        return "stripe-invoices"
     if "amount refunded" in names and "customer id" in names:
         return "stripe-payments"
     if "current period end (utc)" in names or "cancel at period end" in names:
         return "stripe-subscriptions"
+    if "subscriptions.customer_id" in names or "subscriptions.started_at" in names:
+        return "chargebee"
+    if {"id", "created (utc)", "delinquent"} <= names:
+        return "stripe-customers"
+    if {"customer id", "email", "created at"} <= names and (
+        "accepts email marketing" in names or "total spent" in names
+    ):
+        return "shopify-customers"
     if columns and columns[0] == "Record ID":
         return "hubspot-deals" if "deal stage" in names else "hubspot"
+    if {"stage", "close date"} <= names and ("opportunity name" in names or "opportunity owner" in names):
+        return "salesforce-opportunities"
     if "account id" in names or "account name" in names:
         return "salesforce"
     return None

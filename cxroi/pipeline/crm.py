@@ -31,6 +31,7 @@ from cxroi.metrics.periods import PERIODS_PER_YEAR, period_label, period_range
 from cxroi.pipeline.common import Tally
 from cxroi.pipeline.customers import Customers, amounts_of, days_of, load_customers, plural
 from cxroi.pipeline.inputs import open_input
+from cxroi.pipeline.rowrules import DEFAULT_PAID, DEFAULT_WON, PAID_VALUES, WON_VALUES, FirstOfId, status_ok
 
 EPOCH = date(1970, 1, 1)
 _US_PER_DAY = 86_400_000_000
@@ -181,6 +182,13 @@ def _daily_frame(parts: list[dict[tuple[int, int], np.ndarray]], names: list[str
     return pd.DataFrame(rows, columns=["day", "group", *names])
 
 
+def _examples(column: pa.Array, mask: np.ndarray) -> list[str]:
+    if not mask.any():
+        return []
+    values = pc.filter(column.cast(pa.string()), pa.array(mask)).unique().slice(0, 3).to_pylist()
+    return [str(v) for v in values]
+
+
 class _Linker:
     """Per batch: customer spell, segment group and day of each row; tallies of what cannot be linked.
 
@@ -262,12 +270,16 @@ def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Da
             role(src, "transactions", m, r) for r in ("customer", "date", "amount")
         )
         cost_col = role(src, "transactions", m, "cost", required=False)
-        stripe = src.preset == "stripe-payments"
-        refunded_col = role(src, "transactions", m, "refunded", required=False) if stripe else None
-        status_col = role(src, "transactions", m, "status", required=False) if stripe else None
+        known = src.preset in PAID_VALUES
+        refunded_col = role(src, "transactions", m, "refunded", required=False) if known else None
+        status_col = (
+            role(src, "transactions", m, "status", required=bool(m.status)) if m.status or known else None
+        )
+        paid_values = m.paid_values or PAID_VALUES.get(src.preset or "", DEFAULT_PAID)
+        row_id_col = role(src, "transactions", m, "id", required=bool(m.id)) if m.id or known else None
         assert id_col and date_col and amount_col
         wanted = {id_col: ColumnKind.TEXT, date_col: ColumnKind.DATE, amount_col: ColumnKind.TEXT}
-        for extra in (cost_col, refunded_col):
+        for extra in (cost_col, refunded_col, row_id_col):
             if extra:
                 wanted[extra] = ColumnKind.TEXT
         if status_col:
@@ -276,12 +288,14 @@ def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Da
         linker = _Linker(customers, id_col, date_col, cut)
         bad_amount = Tally()
         not_paid = Tally()
+        once = FirstOfId()
         sums = _PerCustomer(len(customers.start), request.windows)
 
         def new() -> list[Any]:  # also on a re-read (see io.reader.scan): start every count afresh
             linker.reset()
             bad_amount.reset()
             not_paid.reset()
+            once.reset()
             sums.reset()
             return []
 
@@ -296,15 +310,11 @@ def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Da
                     np.asarray(refunded.to_numpy(zero_copy_only=False), dtype=float)
                 )
             if status_col:
-                status = pc.utf8_lower(batch.columns[status_col].cast(pa.string()))
-                paid = np.asarray(
-                    pc.fill_null(
-                        pc.is_in(status, pa.array(["paid", "succeeded", "refunded"])), False
-                    ).to_numpy(zero_copy_only=False),
-                    dtype=bool,
-                )
-                not_paid.add(batch, keep & ~paid)
+                paid = status_ok(batch.columns[status_col], paid_values)
+                not_paid.add(batch, keep & ~paid, _examples(batch.columns[status_col], keep & ~paid))
                 keep = keep & paid
+            if row_id_col:
+                keep = once.first(batch.columns[row_id_col], keep)
             cost = np.zeros(batch.num_rows)
             if cost_col:
                 c, _bad = parse_amounts(batch.columns[cost_col], decimal)
@@ -331,7 +341,15 @@ def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Da
                 f"{'is' if bad_amount.count == 1 else 'are'} not a number; left out ({bad_amount.where()})"
             )
         if not_paid.count:
-            warnings.append(f"{t.display}: {plural(not_paid.count, 'payment')} not paid (status); left out")
+            notes.append(
+                f"{t.display}: {plural(not_paid.count, 'row')} with a status in {status_col!r} other than "
+                f"{', '.join(paid_values)} (not paid; {not_paid.where()}); not revenue"
+            )
+        if once.duplicates:
+            notes.append(
+                f"{t.display}: {plural(once.duplicates, 'row')} repeat an id in {row_id_col!r} (line items or "
+                "duplicates of one order or invoice); each id counted once"
+            )
 
     for src in request.transactions:
         one(src)
@@ -356,15 +374,25 @@ def load_contracts(request: CrmRequest, customers: Customers, cut: int) -> Daily
         t = src.table
         id_col, date_col, value_col = (role(src, "contracts", m, r) for r in ("customer", "date", "value"))
         assert id_col and date_col and value_col
+        known = src.preset in WON_VALUES
+        status_col = (
+            role(src, "contracts", m, "status", required=bool(m.status)) if m.status or known else None
+        )
+        won_values = m.won_values or WON_VALUES.get(src.preset or "", DEFAULT_WON)
+        row_id_col = role(src, "contracts", m, "id", required=True) if m.id else None
         decimal = m.decimal or guess_decimal(t.sample_values(value_col))
         linker = _Linker(customers, id_col, date_col, cut)
         bad_value = Tally()
+        not_won = Tally()
+        once = FirstOfId()
         shared = Tally()  # HubSpot deals associated with several companies ("123;456")
         several_ids = src.preset == "hubspot-deals"
 
         def new() -> list[Any]:
             linker.reset()
             bad_value.reset()
+            not_won.reset()
+            once.reset()
             shared.reset()
             return []
 
@@ -378,6 +406,12 @@ def load_contracts(request: CrmRequest, customers: Customers, cut: int) -> Daily
             values, bad = amounts_of(batch.columns[value_col], decimal)
             bad_value.add(batch, bad & keep)
             keep = keep & ~np.isnan(values)
+            if status_col:
+                won = status_ok(batch.columns[status_col], won_values)
+                not_won.add(batch, keep & ~won, _examples(batch.columns[status_col], keep & ~won))
+                keep = keep & won
+            if row_id_col:
+                keep = once.first(batch.columns[row_id_col], keep)
             acc.append(
                 _reduce(
                     day[keep],
@@ -388,11 +422,23 @@ def load_contracts(request: CrmRequest, customers: Customers, cut: int) -> Daily
             )
 
         wanted = {id_col: ColumnKind.TEXT, date_col: ColumnKind.DATE, value_col: ColumnKind.TEXT}
+        for extra in (status_col, row_id_col):
+            if extra:
+                wanted[extra] = ColumnKind.TEXT
         found: list[Any] = scan(t, wanted, new, step, LINKED_ROWS)
         parts.extend(found)
         warnings.extend(t.warnings)
         warnings.extend(linker.warnings(t.display, "contract"))
         notes.extend(linker.notes(t.display, "contract"))
+        if not_won.count:
+            notes.append(
+                f"{t.display}: {plural(not_won.count, 'contract row')} with a status in {status_col!r} other "
+                f"than {', '.join(won_values)} (lost or open; {not_won.where()}); not contract value"
+            )
+        if once.duplicates:
+            notes.append(
+                f"{t.display}: {plural(once.duplicates, 'row')} repeat an id in {row_id_col!r}; counted once"
+            )
         if shared.count:
             warnings.append(
                 f"{t.display}: {plural(shared.count, 'deal')} associated with several companies; each is "
