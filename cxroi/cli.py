@@ -23,6 +23,7 @@ from cxroi.config import Config, load_config
 from cxroi.errors import EXIT_ALERT, EXIT_INTERNAL, EXIT_INTERRUPTED, CxroiError, UsageError
 from cxroi.io import ReadOptions
 from cxroi.io.atomic import write_atomic
+from cxroi.pipeline.common import Note
 from cxroi.pipeline.inputs import open_input
 from cxroi.report.formats import EXTENSIONS, OutputFormat, json_safe, render_records
 
@@ -104,6 +105,11 @@ def _guard(verbose: bool, fn: Callable[[], T]) -> T:
         _err(f"Error: internal error: {type(exc).__name__}: {exc}")
         _err("  hint: this is a bug in cxroi; run again with --verbose and report the traceback")
         raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _warn(message: str) -> None:
+    """A warning, or a note (a fact worth knowing, not a data problem)."""
+    _err(f"{'Note' if isinstance(message, Note) else 'Warning'}: {message}")
 
 
 def _stdout_is_tty() -> bool:
@@ -258,7 +264,7 @@ def _publish(
 ) -> None:
     """Warnings to stderr, then the records rendered to stdout or written atomically to ``output``."""
     for w in warnings:
-        _err(f"Warning: {w}")
+        _warn(w)
     out_fmt = _resolve_format(fmt, output)
     color = out_fmt is OutputFormat.table and output is None and _stdout_is_tty() and not no_color
     text = render_records(
@@ -720,7 +726,7 @@ def run(
             assert isinstance(data, dict)
             if not quiet:
                 for w in result.warnings:
-                    _err(f"Warning: {w}")
+                    _warn(w)
             assumptions = cfg.model_dump(
                 mode="json", include={"roi", "clv", "link", "crm", "scores"}, by_alias=True
             )
@@ -744,7 +750,7 @@ def run(
         breaches, alert_warnings = check_alerts(cfg.alerts, data, list(cfg.scores.by), list(cfg.crm.by))
         if not quiet:
             for w in alert_warnings:
-                _err(f"Warning: {w}")
+                _warn(w)
         for breach in breaches:
             _err(f"Alert: {breach.message()}")
         if breaches:
@@ -840,7 +846,7 @@ def roi(
         result = run_all(cfg, str(path), _date("--as-of", as_of))
         assert result.roi is not None
         for w in result.warnings:
-            _err(f"Warning: {w}")
+            _warn(w)
         out_fmt = _resolve_format(fmt, output)
         if out_fmt is OutputFormat.json:
             data = {"summary": result.roi.summary, "lines": result.roi.lines, "what_if": result.roi.what_if}

@@ -137,7 +137,7 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
     "shopify-orders": {
         "transactions.id": ("Name", "Id"),
         "transactions.customer": ("Email",),
-        "transactions.date": ("Paid at", "Created at"),
+        "transactions.date": ("Created at",),
         "transactions.amount": ("Total",),
         "transactions.refunded": ("Refunded Amount",),
         "transactions.status": ("Financial Status",),

@@ -12,6 +12,15 @@ import pyarrow.compute as pc
 from cxroi.io import Batch
 
 BLANK_LABEL = "(blank)"
+
+
+class Note(str):
+    """A message that reports a fact (rows counted once, scheduled cancellations, a preset recognised),
+    not a data problem: printed as ``Note:``, never fatal under ``--strict``."""
+
+    __slots__ = ()
+
+
 MAX_ROWS_SHOWN = 5
 
 

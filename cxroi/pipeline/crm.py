@@ -28,7 +28,7 @@ from cxroi.metrics.amounts import guess_decimal, parse_amounts, parse_durations
 from cxroi.metrics.churn import NO_END, active_days, annualize, churn_counts, churn_rate
 from cxroi.metrics.clv import clv_discounted, clv_simple, margin_per_year
 from cxroi.metrics.periods import PERIODS_PER_YEAR, period_label, period_range
-from cxroi.pipeline.common import Tally
+from cxroi.pipeline.common import Note, Tally
 from cxroi.pipeline.customers import Customers, amounts_of, days_of, load_customers, plural
 from cxroi.pipeline.inputs import open_input
 from cxroi.pipeline.rowrules import DEFAULT_PAID, DEFAULT_WON, PAID_VALUES, WON_VALUES, FirstOfId, status_ok
@@ -592,8 +592,9 @@ def load(request: CrmRequest) -> CrmData:
     for daily in (transactions, contracts, tickets):
         if daily is not None:
             warnings += daily.warnings
-    if request.strict and warnings:
-        raise DataError(warnings[0], "fix the data, or drop --strict to leave such rows out with a warning")
+    problems = [w for w in warnings if not isinstance(w, Note)]
+    if request.strict and problems:
+        raise DataError(problems[0], "fix the data, or drop --strict to leave such rows out with a warning")
     if request.as_of is not None:
         as_of = request.as_of
     else:
@@ -614,7 +615,7 @@ def load(request: CrmRequest) -> CrmData:
     inactive = request.customers_map.inactive_after_days
     if not customers.has_end and inactive and transactions is not None and transactions.last_day is not None:
         _churn_from_inactivity(customers, transactions.last_day, inactive, day_number(as_of), notes)
-    return CrmData(customers, transactions, contracts, tickets, as_of, warnings + notes)
+    return CrmData(customers, transactions, contracts, tickets, as_of, warnings + [Note(n) for n in notes])
 
 
 def _churn_from_inactivity(
@@ -665,19 +666,22 @@ def _div(a: float, b: float) -> float:
     return a / b if b else math.nan
 
 
+NO_CHURN_NOTE = "no end dates: churn not known"
+
+
 def _churn_base(
-    request: CrmRequest, key: int, labels: tuple[str, ...], counts: Any, g: int
+    request: CrmRequest, key: int, labels: tuple[str, ...], counts: Any, g: int, known: bool = True
 ) -> tuple[dict[str, Any], float]:
     """Period, segment fields and the four customer counts of group ``g``, and its churn rate."""
     rec: dict[str, Any] = {"period": period_label(key, request.period)}
     rec.update(_segment_fields(request.by, labels))
     rec.update(
         customers_start=int(counts.customers_start[g]),
-        churned=int(counts.churned[g]),
+        churned=int(counts.churned[g]) if known else None,
         new=int(counts.new[g]),
         customers_end=int(counts.customers_end[g]),
     )
-    return rec, churn_rate(int(counts.churned[g]), int(counts.customers_start[g]))
+    return rec, churn_rate(int(counts.churned[g]), int(counts.customers_start[g])) if known else math.nan
 
 
 def churn_records(data: CrmData, request: CrmRequest) -> list[dict[str, Any]]:
@@ -690,13 +694,14 @@ def churn_records(data: CrmData, request: CrmRequest) -> list[dict[str, Any]]:
     for key, ps, pe in _periods(data, request):
         counts = churn_counts(c.start, c.end, ps, pe, c.group_at(ps), c.k)
         for g, labels in enumerate(c.labels):
-            rec, rate = _churn_base(request, key, labels, counts, g)
+            rec, rate = _churn_base(request, key, labels, counts, g, c.has_end)
+            note = "no customers at the start" if counts.customers_start[g] == 0 else None
             rec.update(
                 value=_pct(rate),
                 retention=_pct(1.0 - rate),
                 annualized=_pct(annualize(rate, per_year)),
                 partial=pe - 1 > as_of_day,
-                note="no customers at the start" if counts.customers_start[g] == 0 else None,
+                note=note if c.has_end else NO_CHURN_NOTE,
             )
             records.append(rec)
     return records
@@ -787,6 +792,12 @@ def clv_records(
     we = day_number(data.as_of) + 1
     ws = day_number(_year_before(data.as_of)) + 1
     inputs = clv_inputs(data, ws, we, 1.0, overall=overall)
+    if not data.customers.has_end and cfg.retention is None:
+        raise DataError(
+            "CLV needs churn, and the customer file has no end (churn) dates",
+            "set clv.retention (e.g. --retention 0.85), or crm.customers.inactive_after_days to count churn "
+            "from inactivity",
+        )
     if cfg.annual_margin is None and cfg.annual_revenue is None and np.isnan(inputs.annual_revenue).all():
         raise DataError(
             "CLV needs revenue: give a transactions file, an MRR column, or clv.annual_revenue/annual_margin",
@@ -858,13 +869,15 @@ def economics_records(data: CrmData, request: CrmRequest, cfg: ClvConfig) -> lis
         avg_customers = inputs.customer_years / years
         period_records = []
         for g, labels in enumerate(c.labels):
-            rec, rate = _churn_base(request, key, labels, counts, g)
+            rec, rate = _churn_base(request, key, labels, counts, g, c.has_end)
             rec.update(
                 churn=_pct(rate),
                 retention=_pct(1.0 - rate),
                 annualized_churn=_pct(annualize(rate, per_year)),
             )
-            if data.transactions is not None or c.mrr is not None or cfg.annual_margin is not None:
+            if (c.has_end or cfg.retention is not None) and (
+                data.transactions is not None or c.mrr is not None or cfg.annual_margin is not None
+            ):
                 fields = clv_fields(
                     cfg,
                     float(inputs.annual_revenue[g]),
@@ -949,7 +962,15 @@ def _sources(
     one its header row is recognised as."""
     spec = config.inputs.get(name)
     chosen = preset or (spec.preset if spec else None)
-    return [Source(t, chosen or recognise_preset(t.columns)) for t in open_input(config, name, paths, flags)]
+    sources = []
+    for t in open_input(config, name, paths, flags):
+        found = chosen or recognise_preset(t.columns)
+        if found and not chosen:
+            t.warnings.append(
+                Note(f"{t.display}: recognised as a {found} export (--preset to choose another)")
+            )
+        sources.append(Source(t, found))
+    return sources
 
 
 def build_crm_request(

@@ -283,13 +283,15 @@ def load_customers(request: Any, cut: int) -> Customers:
     group = np.concatenate(rows.group) if rows.group else np.array([], dtype=np.int64)
     future = start > cut
     if future.any():
-        notes.append(f"{plural(int(future.sum()), 'customer row')} start after {_day(cut)}; not counted yet")
+        notes.append(
+            f"{plural(int(future.sum()), 'customer row')} with a start after {_day(cut)}: not counted yet"
+        )
     ids, start, end, mrr, group = (a[~future] for a in (ids, start, end, mrr, group))
     scheduled = (end > cut) & (end != NO_END)
     if scheduled.any():
         notes.append(
-            f"{plural(int(scheduled.sum()), 'customer row')} end after {_day(cut)} (scheduled cancellations or "
-            "later churn): active as of then, not churned"
+            f"{plural(int(scheduled.sum()), 'customer row')} with an end date after {_day(cut)} (a scheduled "
+            "cancellation, or later churn): active then, not churned"
         )
         end = np.where(scheduled, NO_END, end)
     if len(ids) == 0:
@@ -338,8 +340,8 @@ def _spells(ids: np.ndarray, start: np.ndarray, end: np.ndarray, mrr: np.ndarray
     returned = n_spells - len(uniques)
     if merged:
         notes.append(
-            f"{plural(merged, 'customer row')} continue another row of the same customer (plan change or "
-            "renewal); merged into one customer"
+            f"{plural(merged, 'customer row')} merged into an earlier row of the same customer that it "
+            "continues (a plan change or renewal): one customer, not a churn and a new one"
         )
     if returned:
         notes.append(

@@ -17,6 +17,7 @@ from cxroi.errors import UsageError
 from cxroi.io import ReadOptions, TableSource
 from cxroi.metrics.churn import latest_complete
 from cxroi.pipeline import crm
+from cxroi.pipeline.common import Note
 from cxroi.pipeline.inputs import open_input
 from cxroi.pipeline.link import LinkResult, _band_of, _choose, link_outcomes, load_answers
 from cxroi.pipeline.roi import CURRENT, RoiOutcome, compute_roi, resolve_windows, window_days
@@ -170,12 +171,12 @@ def _crm(
         if _windows(roi_cfg) != request.windows:
             request = replace(request, windows=_windows(roi_cfg), as_of=data.as_of)
             data = crm.load(request)
-    result.warnings += roi_notes
+    result.warnings += [Note(n) for n in roi_notes]
     result.as_of = data.as_of
     result.warnings += data.warnings
     result.churn = crm.churn_records(data, request)
     result.economics = crm.economics_records(data, request, config.clv)
-    if (
+    if (data.customers.has_end or config.clv.retention is not None) and (
         data.transactions is not None
         or data.customers.mrr is not None
         or config.clv.annual_margin is not None

@@ -27,7 +27,7 @@ from cxroi.metrics.ces import CesResult, ces, ces_change_test
 from cxroi.metrics.csat import CsatResult, csat, csat_change_test
 from cxroi.metrics.nps import NpsResult, nps, nps_change_test
 from cxroi.metrics.periods import period_keys, period_label
-from cxroi.pipeline.common import Tally, category_codes, combine_codes, decode_code, grouped_histograms
+from cxroi.pipeline.common import Note, Tally, category_codes, combine_codes, decode_code, grouped_histograms
 
 Metric = Literal["nps", "csat", "ces"]
 METRICS: tuple[Metric, ...] = ("nps", "csat", "ces")
@@ -294,8 +294,9 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
         _merge(total, part)
         warnings.extend(_source_warnings(source, part, request, resolved))
         cross_checks.extend(_cross_check(source.display, part, resolved))
-    if request.strict and warnings:
-        raise DataError(warnings[0], "fix the data, or drop --strict to leave such rows out with a warning")
+    problems = [w for w in warnings if not isinstance(w, Note)]
+    if request.strict and problems:
+        raise DataError(problems[0], "fix the data, or drop --strict to leave such rows out with a warning")
     warnings += cross_checks  # information, not a data problem: never fatal, even with --strict
     for metric, cfg in metrics.items():
         if not total.counts[metric]:

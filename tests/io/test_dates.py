@@ -1,0 +1,79 @@
+"""Day/month order, zones and Excel serials in date columns (see cxroi.io.dates)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cxroi.io import open_source
+from cxroi.io.dates import EXCEL_SERIAL, guess_date_format, header_order
+from tests.test_cli import run
+
+X = Path(__file__).parent.parent / "fixtures" / "exports"
+
+
+def test_hebrew_month_to_date_export_is_day_first() -> None:
+    """Every day is <= 12, so both orders parse; the header (יום/חודש/שנה) says day first: months 2..7,
+    six of them (read as US dates there would be nine, every one wrong)."""
+    r = run(["scores", str(X / "hebrew_mtd.csv"), "--nps", "ציון", "--date", "תאריך (יום/חודש/שנה)",
+             "--period", "month", "-f", "json"])  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    periods = [rec["period"] for rec in json.loads(r.stdout)]
+    assert periods == ["2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07"]
+    assert "Warning" not in r.stderr
+
+
+def test_ambiguous_dates_warn_and_strict_refuses(tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text("id,when,score\n1,01/02/2026,9\n2,03/04/2026,5\n")
+    r = run(["scores", str(f), "--nps", "score", "--date", "when", "--period", "month", "-f", "csv"])
+    assert r.exit_code == 0
+    assert "assumed month first (%m/%d/%Y)" in r.stderr and "--date-format" in r.stderr
+    r = run(["scores", str(f), "--nps", "score", "--date", "when", "--period", "month", "--strict"], ok=False)
+    assert r.exit_code == 4 and "reads both as month/day and as day/month" in r.stderr
+    pinned = run(["scores", str(f), "--nps", "score", "--date", "when", "--period", "month",
+                  "--date-format", "%d/%m/%Y", "-f", "csv", "--strict"])  # fmt: skip
+    assert pinned.exit_code == 0 and "2026-02" in pinned.stdout and "2026-04" in pinned.stdout
+
+
+def test_a_day_above_12_far_down_the_column_settles_the_order(tmp_path: Path) -> None:
+    rows = [f"{i},{(i % 12) + 1:02d}/03/2026,9" for i in range(1000)] + ["1000,25/03/2026,9"]
+    f = tmp_path / "s.csv"
+    f.write_text("id,when,score\n" + "\n".join(rows) + "\n")
+    src = open_source(str(f))
+    assert src.date_format("when") == "%d/%m/%Y"
+    assert "further down" in src.date_formats["when"][1] and not src.warnings
+
+
+def test_semicolon_export_is_day_first(tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text("id;when;score\n1;01/02/2026;9\n2;03/04/2026;5\n")
+    src = open_source(str(f))
+    assert src.date_format("when") == "%d/%m/%Y" and not src.warnings
+
+
+def test_header_hints() -> None:
+    assert header_order("Date (DD/MM/YYYY)") == "day-first"
+    assert header_order("Tarih (gün/ay/yıl)") == "day-first"
+    assert header_order("Datum") == "day-first"
+    assert header_order("Order date (MM/DD/YYYY)") == "month-first"
+    assert header_order("Created") is None
+
+
+def test_zone_offsets_and_utc_suffix_are_read_as_wall_time(tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text("id,when,score\n1,2025-06-30 23:13:05 -0400,9\n2,2025-07-01 00:10:00 -0400,5\n")
+    r = run(["scores", str(f), "--nps", "score", "--date", "when", "--period", "month", "-f", "json"])
+    assert [rec["period"] for rec in json.loads(r.stdout)] == ["2025-06", "2025-07"]
+    fmt, share = guess_date_format(["2026-03-08 13:42:27 UTC"])
+    assert fmt == "%Y-%m-%d %H:%M:%S [zone dropped]" and share == 1.0
+
+
+def test_excel_serial_numbers(tmp_path: Path) -> None:
+    """45658 is 2025-01-01 (days since 1899-12-30); 45689.75 is 2025-02-01 18:00."""
+    assert guess_date_format(["45658", "45689.75"]) == (EXCEL_SERIAL, 1.0)
+    f = tmp_path / "s.csv"
+    f.write_text("id,when,score\n1,45658,9\n2,45689.75,5\n")
+    r = run(["scores", str(f), "--nps", "score", "--date", "when", "--period", "month", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    assert [rec["period"] for rec in json.loads(r.stdout)] == ["2025-01", "2025-02"]

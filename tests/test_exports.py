@@ -1,0 +1,105 @@
+"""Real export shapes (tests/fixtures/exports, built by hand after ../shared/formats.md) give the figures
+computed by hand in each test's docstring, with what was left out counted and reported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.test_cli import run
+
+X = Path(__file__).parent / "fixtures" / "exports"
+
+
+def _json(args: list[str]) -> tuple[list[dict[str, object]], str]:
+    r = run([*args, "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    return json.loads(r.stdout), r.stderr
+
+
+def test_shopify_orders_count_each_paid_order_once() -> None:
+    """Orders #1001 150 (3 lines), #1002 95 (2 lines), #1003 150 refunded 150 -> 0, #1004 pending (2 lines),
+    #1005 200 refunded 50 -> 150, #1006 voided: revenue 150 + 95 + 0 + 150 = 395 from 3 sales (summing every
+    row's Total would give 1,190); 3 line-item rows repeat an order; 3 rows not paid. Customers have no end
+    column: churn is not reported (null), not 0."""
+    recs, err = _json(
+        ["economics", str(X / "shopify_customers.csv"), "--transactions", str(X / "shopify_orders.csv"),
+         "--period", "year", "--as-of", "2025-12-31"]
+    )  # fmt: skip
+    assert len(recs) == 1
+    assert recs[0]["revenue"] == 395.0 and recs[0]["transactions"] == 3
+    assert recs[0]["churned"] is None and recs[0]["churn"] is None and recs[0]["new"] == 3
+    assert "recognised as a shopify-orders export" in err
+    assert "3 rows repeat an id in 'Name'" in err
+    assert "3 rows with a status in 'Financial Status'" in err
+
+
+def test_stripe_invoices_count_amount_paid_of_paid_invoices() -> None:
+    """Paid: in_1 trial 0.00, in_2 120.00, in_4 300.00 -> 420 (Total of every invoice: 1,260); open, void,
+    uncollectible and draft (4) are reported, not revenue."""
+    recs, err = _json(
+        ["economics", str(X / "stripe_customers.csv"), "--transactions", str(X / "stripe_invoices.csv"),
+         "--period", "year", "--as-of", "2025-12-31"]
+    )  # fmt: skip
+    assert recs[0]["revenue"] == 420.0 and recs[0]["transactions"] == 2
+    assert "4 rows with a status in 'Status' other than paid" in err
+
+
+def test_stripe_customers_without_end_date_refuse_clv() -> None:
+    r = run(
+        ["clv", str(X / "stripe_customers.csv"), "--transactions", str(X / "stripe_invoices.csv")], ok=False
+    )
+    assert r.exit_code == 4 and "no end (churn) dates" in r.stderr
+
+
+def test_salesforce_opportunities_closed_won_only_and_trailing_comma_footer() -> None:
+    """Q1 2025 contract value: Closed Won 12,500 (Acme, Retail) + 30,000 (Beta, Software) = 42,500; the
+    lost 5,000 and the open 8,000 are not contract value. The ``Grand Totals (2 records),,,,`` footer is no
+    customer: --strict passes and --by Industry has no (blank) segment."""
+    recs, err = _json(
+        ["economics", str(X / "salesforce_accounts.csv"), "--contracts", str(X / "salesforce_opportunities.csv"),
+         "--by", "Industry", "--from", "2025-01-01", "--as-of", "2025-06-30", "--strict"]
+    )  # fmt: skip
+    q1 = {r["Industry"]: r["contract_value"] for r in recs if r["period"] == "2025-Q1"}
+    assert q1 == {"Retail": 12500.0, "Software": 30000.0}
+    assert sum(float(r["contract_value"]) for r in recs if r["period"] == "2025-Q2") == 0.0  # type: ignore[arg-type]
+    assert {r["Industry"] for r in recs} == {"Retail", "Software"}
+    assert "2 contract rows with a status in 'Stage'" in err
+
+
+def test_chargebee_plan_change_is_one_customer_and_future_cancel_is_scheduled() -> None:
+    """cb_1 moves from basic to pro on 2025-04-10 (two rows, one customer); cb_2 is non_renewing with a
+    cancel date in 2027 (scheduled, not churn); cb_3 churns on 2025-05-20. Per quarter of 2025: Q1 4 new;
+    Q2 4 at the start, 1 churned (25%); Q3, Q4 3 at the start, none churned. By plan at each period's start:
+    Q2 basic 3 (cb_1 still basic on 1 April) with 1 churned, pro 1; Q3 basic 1, pro 2."""
+    recs, err = _json(
+        ["churn", str(X / "chargebee_subscriptions.csv"), "--from", "2025-01-01", "--as-of", "2025-12-31"]
+    )
+    got = [(r["period"], r["customers_start"], r["churned"], r["new"]) for r in recs]
+    assert got == [("2025-Q1", 0, 0, 4), ("2025-Q2", 4, 1, 0), ("2025-Q3", 3, 0, 0), ("2025-Q4", 3, 0, 0)]
+    assert "1 customer row merged" in err and "1 customer row with an end date after 2025-12-31" in err
+    by, _ = _json(
+        ["churn", str(X / "chargebee_subscriptions.csv"), "--from", "2025-04-01", "--to", "2025-09-30",
+         "--as-of", "2025-12-31", "--by", "subscriptions.plan_id"]
+    )  # fmt: skip
+    got2 = {(r["period"], r["subscriptions.plan_id"]): (r["customers_start"], r["churned"]) for r in by}
+    assert got2 == {
+        ("2025-Q2", "basic-monthly"): (3, 1),
+        ("2025-Q2", "pro-monthly"): (1, 0),
+        ("2025-Q3", "basic-monthly"): (1, 0),
+        ("2025-Q3", "pro-monthly"): (2, 0),
+    }
+
+
+def test_chargebee_mrr_is_in_cents() -> None:
+    """MRR at the end of 2025: cb_1 pro 99.00, cb_2 basic 29.00, cb_4 pro 99.00 -> 12 x 227 / 3 = 908 a year."""
+    recs, _ = _json(["clv", str(X / "chargebee_subscriptions.csv"), "--as-of", "2025-12-31"])
+    assert abs(float(recs[0]["annual_revenue"]) - 908.0) < 1e-9  # type: ignore[arg-type]
+
+
+def test_default_as_of_is_not_in_the_future(monkeypatch: object) -> None:
+    """Without --as-of, "now" is the latest date not after the run's own date: cb_2's 2027 cancel date is
+    scheduled, the last real date is cb_3's end on 2025-05-20."""
+    recs, err = _json(["churn", str(X / "chargebee_subscriptions.csv"), "--from", "2025-01-01"])
+    assert recs[-1]["period"] == "2025-Q2" and recs[-1]["partial"] is True
+    assert sum(int(r["churned"]) for r in recs) == 1  # type: ignore[call-overload]
