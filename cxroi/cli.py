@@ -168,10 +168,15 @@ def scores(
         ),
     ] = None,
     nps: Annotated[
-        str | None, typer.Option("--nps", metavar="COL", help="NPS column (header, ImportId or question).")
+        list[str] | None,
+        typer.Option("--nps", metavar="COL", help="NPS column (header, ImportId or question); repeatable."),
     ] = None,
-    csat: Annotated[str | None, typer.Option("--csat", metavar="COL", help="CSAT column.")] = None,
-    ces: Annotated[str | None, typer.Option("--ces", metavar="COL", help="CES column.")] = None,
+    csat: Annotated[
+        list[str] | None, typer.Option("--csat", metavar="COL", help="CSAT column; repeatable.")
+    ] = None,
+    ces: Annotated[
+        list[str] | None, typer.Option("--ces", metavar="COL", help="CES column; repeatable.")
+    ] = None,
     date: Annotated[
         str | None, typer.Option("--date", metavar="COL", help="Date column (needed by --period).")
     ] = None,
@@ -203,7 +208,7 @@ def scores(
     """NPS, CSAT and CES with margins of error, per segment and period."""
 
     def body() -> None:
-        from cxroi.pipeline.scores import DECIMALS, build_request, compute_scores, titles
+        from cxroi.pipeline.scores import DECIMALS, build_request, compute_questions, titles
 
         _check_choice("--period", period, ("week", "month", "quarter", "year"))
         _check_choice("--interval", interval, ("wald", "adjusted-wald"))
@@ -211,9 +216,9 @@ def scores(
         cfg = _load(config)
         request = build_request(
             cfg,
-            nps_col=nps,
-            csat_col=csat,
-            ces_col=ces,
+            nps_col=nps[0] if nps else None,
+            csat_col=csat[0] if csat else None,
+            ces_col=ces[0] if ces else None,
             date=date,
             by=by,
             period=period,  # type: ignore[arg-type]
@@ -233,7 +238,8 @@ def scores(
                 _err(
                     f"{s.display}: {s.kind}, {s.layout.kind} layout, delimiter {s.delimiter!r}, {s.encoding}"
                 )
-        result = compute_scores(sources, request)
+        questions = {m: cols for m, cols in (("nps", nps), ("csat", csat), ("ces", ces)) if cols}
+        result = compute_questions(sources, request, questions)
         _publish(
             result.records,
             result.fields,

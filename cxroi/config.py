@@ -59,6 +59,7 @@ class InputConfig(_Model):
 
 class NpsConfig(_Model):
     column: str | None = None
+    labels: dict[str, float] = {}  # answer label -> score on the scale (adds to the built-in labels)
     scale: Range = (0, 10)
     detractors: Range = (0, 6)
     passives: Range = (7, 8)
@@ -74,6 +75,7 @@ class NpsConfig(_Model):
 
 class CsatConfig(_Model):
     column: str | None = None
+    labels: dict[str, float] = {}  # answer label -> score on the scale (adds to the built-in labels)
     scale: Range = (1, 5)
     satisfied: Range = (4, 5)
 
@@ -85,6 +87,7 @@ class CsatConfig(_Model):
 
 class CesConfig(_Model):
     column: str | None = None
+    labels: dict[str, float] = {}  # answer label -> score on the scale (adds to the built-in labels)
     scale: Range = (1, 7)
     disagree: Range = (1, 3)
     neutral: Range | None = (4, 4)

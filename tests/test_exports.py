@@ -4,7 +4,10 @@ computed by hand in each test's docstring, with what was left out counted and re
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
+
+import pytest
 
 from tests.test_cli import run
 
@@ -97,9 +100,11 @@ def test_chargebee_mrr_is_in_cents() -> None:
     assert abs(float(recs[0]["annual_revenue"]) - 908.0) < 1e-9  # type: ignore[arg-type]
 
 
-def test_default_as_of_is_not_in_the_future(monkeypatch: object) -> None:
+def test_default_as_of_is_not_in_the_future(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without --as-of, "now" is the latest date not after the run's own date: cb_2's 2027 cancel date is
     scheduled, the last real date is cb_3's end on 2025-05-20."""
+    monkeypatch.setattr("cxroi.pipeline.crm.run_date", lambda: date(2026, 12, 1))
     recs, err = _json(["churn", str(X / "chargebee_subscriptions.csv"), "--from", "2025-01-01"])
+    assert "with an end date after 2026-12-01" in err
     assert recs[-1]["period"] == "2025-Q2" and recs[-1]["partial"] is True
     assert sum(int(r["churned"]) for r in recs) == 1  # type: ignore[call-overload]

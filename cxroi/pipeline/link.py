@@ -152,7 +152,10 @@ def _scan_answers(source: TableSource, key: str, scores: ScoresRequest, data: Cr
         return _Parts()
 
     def step(acc: _Parts, batch: Batch) -> None:
-        positions = {m: answer_positions(batch.columns[c], *metrics[m].scale)[0] for m, c in cols.items()}
+        positions = {
+            m: answer_positions(batch.columns[c], *metrics[m].scale, metrics[m].labels)[0]
+            for m, c in cols.items()
+        }
         any_valid = np.zeros(batch.num_rows, dtype=bool)
         for p in positions.values():
             any_valid |= p >= 0

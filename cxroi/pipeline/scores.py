@@ -21,7 +21,15 @@ from cxroi.config import CesConfig, CsatConfig, NpsConfig, Period
 from cxroi.errors import DataError, UsageError
 from cxroi.io import Batch, ColumnKind, TableSource
 from cxroi.io.reader import scan
-from cxroi.metrics.answers import BLANK, INVALID, numeric_positions, parse_answer, scale_positions
+from cxroi.metrics.answers import (
+    BLANK,
+    INVALID,
+    builtin_labels,
+    label_key,
+    numeric_positions,
+    parse_labelled,
+    scale_positions,
+)
 from cxroi.metrics.bands import band_lookup
 from cxroi.metrics.ces import CesResult, ces, ces_change_test
 from cxroi.metrics.csat import CsatResult, csat, csat_change_test
@@ -87,20 +95,24 @@ class _Acc:
 
 
 def answer_positions(
-    arr: pa.Array, low: int, high: int
+    arr: pa.Array, low: int, high: int, labels: dict[str, float] | None = None
 ) -> tuple[np.ndarray, list[str] | None, np.ndarray | None]:
-    """Scale positions per row, plus (for text) the dictionary strings and their positions (for examples)."""
+    """Scale positions per row, plus (for text) the dictionary strings and their positions (for examples).
+
+    Text answers may be labels (``Good``, 😃, ``Very satisfied``, ``Çok memnunum``: see
+    ``cxroi.metrics.answers.builtin_labels``) or the config's ``labels``; "no answer" labels are blanks."""
     if pa.types.is_dictionary(arr.type):
         texts = arr.dictionary.to_pylist()
         strings = [None if t is None else str(t) for t in texts]
-        lut = scale_positions([parse_answer(t) for t in strings], low, high)
+        mapping = builtin_labels(low, high) | {label_key(k): float(v) for k, v in (labels or {}).items()}
+        lut = scale_positions([parse_labelled(t, mapping) for t in strings], low, high)
         lut = np.append(lut, BLANK)
         idx = np.asarray(arr.indices.fill_null(len(strings)).to_numpy(zero_copy_only=False), dtype=np.int64)
         return lut[idx], [s or "" for s in strings], lut[:-1]
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         values = np.asarray(arr.cast(pa.float64()).fill_null(math.nan).to_numpy(zero_copy_only=False))
         return numeric_positions(values, low, high), None, None
-    return answer_positions(arr.cast(pa.string()).dictionary_encode(), low, high)
+    return answer_positions(arr.cast(pa.string()).dictionary_encode(), low, high, labels)
 
 
 class _Scorer:
@@ -154,7 +166,7 @@ class _Scorer:
             groupings.append(("undated", dated_or_not & ~keep, seg_combined, seg_radix, segment_parts))
         for metric, cfg in self.metrics.items():
             low, high = cfg.scale
-            pos, strings, lut = answer_positions(batch.columns[self.resolved[metric]], low, high)
+            pos, strings, lut = answer_positions(batch.columns[self.resolved[metric]], low, high, cfg.labels)
             invalid = pos == INVALID
             if invalid.any():
                 examples = [
@@ -343,6 +355,33 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
         segments,
         trend,
     )
+
+
+def compute_questions(
+    sources: Sequence[TableSource], request: ScoresRequest, questions: dict[str, list[str]]
+) -> ScoresResult:
+    """``compute_scores``, with one record set per question when a metric names several columns
+    (``--nps Q5 --nps Q12``: each question is its own NPS); the records then carry a ``question`` field."""
+    if all(len(cols) <= 1 for cols in questions.values()):
+        return compute_scores(sources, request)
+    records: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    answers: dict[Metric, int] = {}
+    fields: list[str] = []
+    for metric in METRICS:
+        base = getattr(request, metric)
+        columns = questions.get(metric) or ([base.column] if base is not None and base.column else [])
+        for column in dict.fromkeys(columns):
+            only: dict[str, Any] = {m: None for m in METRICS if m != metric}
+            only[metric] = base.model_copy(update={"column": column})
+            one = replace(request, **only)
+            part = compute_scores(sources, one)
+            records += [{"metric": r["metric"], "question": column, **r} for r in part.records]
+            warnings += part.warnings
+            answers[metric] = answers.get(metric, 0) + part.answers.get(metric, 0)
+            fields += [f for f in part.fields if f not in fields]
+    fields.insert(1, "question")
+    return ScoresResult(records, fields, list(dict.fromkeys(warnings)), request.by, request.period, answers)
 
 
 Counts = dict[str, dict[tuple[object, ...], np.ndarray]]

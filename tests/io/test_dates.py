@@ -77,3 +77,38 @@ def test_excel_serial_numbers(tmp_path: Path) -> None:
     r = run(["scores", str(f), "--nps", "score", "--date", "when", "--period", "month", "-f", "json"])
     assert r.exit_code == 0, r.stderr
     assert [rec["period"] for rec in json.loads(r.stdout)] == ["2025-01", "2025-02"]
+
+
+def test_labels_zendesk_good_bad_and_intercom_emoji() -> None:
+    """Zendesk: Good 3, Bad 2, Offered/Not Offered are no answer -> CSAT 3/5 = 60%. Intercom: 🤩 2, 😃 2,
+    😐 1, 🙁 1, 😠 1 -> top two boxes 4/7 = 57.14%."""
+    r = run(["scores", str(X / "zendesk_satisfaction.csv"), "--csat", "Satisfaction", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    rec = json.loads(r.stdout)[0]
+    assert (rec["n"], rec["satisfied"], rec["value"]) == (5, 3, 60.0)
+    r = run(["scores", str(X / "intercom_ratings.csv"), "--csat", "Rating", "-f", "json"])
+    rec = json.loads(r.stdout)[0]
+    assert (rec["n"], rec["satisfied"]) == (7, 4) and abs(rec["value"] - 400 / 7) < 1e-12
+
+
+def test_config_labels_and_turkish_likert(tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text("id,memnuniyet,ces\n1,Çok memnunum,Very easy!\n2,Memnun değilim,Hard\n3,Kararsızım,Hard\n")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("scores:\n  ces:\n    scale: [1, 5]\n    disagree: [1, 2]\n    neutral: [3, 3]\n    agree: [4, 5]\n"
+                   "    labels: {'Very easy!': 5, Hard: 2}\n")  # fmt: skip
+    r = run(["scores", str(f), "-c", str(cfg), "--csat", "memnuniyet", "--ces", "ces", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    recs = {rec["metric"]: rec for rec in json.loads(r.stdout)}
+    assert recs["csat"]["n"] == 3 and recs["csat"]["satisfied"] == 1
+    assert recs["ces"]["n"] == 3 and recs["ces"]["value"] == 3.0
+
+
+def test_several_questions_per_metric(tmp_path: Path) -> None:
+    """Q5: 9, 10, 6, 8 -> NPS 25; Q12: 3, 7, 2, 10 -> 1 promoter, 2 detractors of 4 -> -25."""
+    f = tmp_path / "s.csv"
+    f.write_text("id,Q5,Q5_NPS_GROUP,Q12,Q12_NPS_GROUP\n1,9,3,3,1\n2,10,3,7,2\n3,6,1,2,1\n4,8,2,10,3\n")
+    r = run(["scores", str(f), "--nps", "Q5", "--nps", "Q12", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    got = {rec["question"]: rec["value"] for rec in json.loads(r.stdout)}
+    assert got == {"Q5": 25.0, "Q12": -25.0}
