@@ -120,7 +120,14 @@ def _resolve_format(fmt: OutputFormat | None, output: Path | None) -> OutputForm
     if fmt is not None:
         return fmt
     if output is not None:
-        return EXTENSIONS.get(output.suffix.lower(), OutputFormat.csv)
+        found = EXTENSIONS.get(output.suffix.lower())
+        if found is None:
+            raise UsageError(
+                f"cannot tell the output format from the extension of {output.name!r}",
+                "name it .csv .json .ndjson .jsonl .md or .txt, or give --format "
+                "(cxroi run --report html|xlsx writes those reports)",
+            )
+        return found
     return OutputFormat.table if _stdout_is_tty() else OutputFormat.csv
 
 
@@ -654,16 +661,16 @@ def economics(
 
 # --- the whole job ---------------------------------------------------------------------------------------
 def _default_config(config: Path | None) -> Path:
-    """-c, else $CXROI_CONFIG (via the option's envvar), else ./configs/default.yaml, else the repository's."""
+    """-c, else $CXROI_CONFIG (via the option's envvar), else ./configs/default.yaml; never a packaged one."""
     if config is not None:
         return config
     here = Path("configs/default.yaml")
     if here.exists():
         return here
-    repo = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
-    if repo.exists():
-        return repo
-    raise UsageError("no config given and no configs/default.yaml here", "pass one with -c FILE")
+    raise UsageError(
+        "no config given and no configs/default.yaml in this folder",
+        "pass one with -c FILE (or CXROI_CONFIG); `cxroi init EXPORT -o cxroi.yaml` writes a starter config",
+    )
 
 
 RunFormatOpt = Annotated[

@@ -206,7 +206,14 @@ class LinkConfig(_Model):
     answers: Literal["latest", "first", "each"] = "latest"
     window_days: int = Field(default=365, ge=1, le=3650)
     full_window: bool = True  # only answers followed for the whole window (answer + window <= as_of)
-    min_match_rate: float = Field(default=0.5, ge=0, le=1)  # warn below this
+    min_match_rate: float = Field(default=50.0, ge=0, le=100)  # % of answers; warn below this
+
+    @field_validator("min_match_rate")
+    @classmethod
+    def _percent(cls, v: float) -> float:
+        if 0 < v < 1:
+            raise ValueError(f"rates are in percent (0-100), as in the output: write {v * 100:g} for {v:g}")
+        return v
 
 
 class Window(_Model):
@@ -287,6 +294,7 @@ ALERT_METRICS = (
     "payback_months", "match_rate",
 )  # fmt: skip
 PER_SEGMENT_METRICS = ("nps", "csat", "ces", "churn_rate", "clv")
+PERCENT_METRICS = ("csat", "match_rate")  # fractions there are never meant: 0.9 must be 90
 _ALERT = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|<|>|==|!=)\s*(-?\d+(?:\.\d+)?)\s*(and\s+significant)?\s*$")
 
 
@@ -319,6 +327,11 @@ class AlertSpec(_Model):
             raise ValueError(f"unknown alert metric {metric!r}; one of {', '.join(ALERT_METRICS)}")
         if significant and not metric.endswith("_delta"):
             raise ValueError("'and significant' applies to a change: nps_delta, csat_delta or ces_delta")
+        threshold = abs(float(_num))
+        if metric in PERCENT_METRICS and 0 < threshold < 1:
+            raise ValueError(
+                f"{metric} is in percent (0-100), as in the output: write {threshold * 100:g}, not {threshold:g}"
+            )
         if self.per_segment and metric not in PER_SEGMENT_METRICS:
             raise ValueError(f"per_segment works for {', '.join(PER_SEGMENT_METRICS)}, not {metric}")
         return self

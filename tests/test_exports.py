@@ -108,3 +108,26 @@ def test_default_as_of_is_not_in_the_future(monkeypatch: pytest.MonkeyPatch) -> 
     assert "with an end date after 2026-12-01" in err
     assert recs[-1]["period"] == "2025-Q2" and recs[-1]["partial"] is True
     assert sum(int(r["churned"]) for r in recs) == 1  # type: ignore[call-overload]
+
+
+def test_rates_are_percent_everywhere(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("alerts: ['match_rate < 0.9']\n")
+    r = run(["check", "-c", str(cfg)], ok=False)
+    assert r.exit_code == 2 and "write 90, not 0.9" in r.stderr
+    cfg.write_text("link: {min_match_rate: 0.5}\n")
+    r = run(["check", "-c", str(cfg)], ok=False)
+    assert r.exit_code == 2 and "write 50 for 0.5" in r.stderr
+
+
+def test_unknown_output_extension_is_an_error(tmp_path: Path) -> None:
+    out = tmp_path / "scores.xlsx"
+    r = run(["scores", str(X / "intercom_ratings.csv"), "--csat", "Rating", "-o", str(out)], ok=False)
+    assert r.exit_code == 2 and "cannot tell the output format" in r.stderr and not out.exists()
+
+
+def test_no_silent_packaged_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CXROI_CONFIG", raising=False)
+    r = run(["run"], ok=False)
+    assert r.exit_code == 2 and "cxroi init" in r.stderr

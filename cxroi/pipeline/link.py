@@ -258,7 +258,7 @@ def link_outcomes(
             "no survey answer matches a CRM customer",
             f"check link.survey_key and crm.customers.id (unmatched keys e.g. {answers.unmatched.examples})",
         )
-    if rate < link.min_match_rate:
+    if rate * 100 < link.min_match_rate:
         warnings.append(
             f"only {rate:.1%} of survey answers match a CRM customer ({matched} of {answers.answers}); "
             f"unmatched keys e.g. {', '.join(map(repr, answers.unmatched.examples)) or 'blank'}"

@@ -125,7 +125,7 @@ def run(config: Config, config_name: str, as_of: date | None = None) -> RunResul
 def _scores(result: RunResult, survey: list[TableSource], request: ScoresRequest) -> None:
     """Overall, trend and segment scores in one pass over the survey."""
     for metric, cfg in request.metrics().items():
-        fields = cfg.model_dump(exclude={"column", "interval", "value"})
+        fields = cfg.model_dump(exclude={"column", "interval", "value", "labels"})
         result.bands[metric] = {k: list(v) for k, v in fields.items() if v is not None}
     period = (request.period or "quarter") if request.date else None
     both = compute_scores(survey, replace(request, period=period, totals=True))
