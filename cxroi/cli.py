@@ -247,6 +247,10 @@ def scores(
                 )
         questions = {m: cols for m, cols in (("nps", nps), ("csat", csat), ("ces", ces)) if cols}
         result = compute_questions(sources, request, questions)
+        if verbose:
+            for s in sources:
+                for col, (found, why) in s.date_formats.items():
+                    _err(f"{s.display}: dates in {col!r} read as {found} ({why})")
         _publish(
             result.records,
             result.fields,
