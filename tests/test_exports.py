@@ -67,7 +67,7 @@ def test_salesforce_opportunities_closed_won_only_and_trailing_comma_footer() ->
     assert q1 == {"Retail": 12500.0, "Software": 30000.0}
     assert sum(float(r["contract_value"]) for r in recs if r["period"] == "2025-Q2") == 0.0  # type: ignore[arg-type]
     assert {r["Industry"] for r in recs} == {"Retail", "Software"}
-    assert "2 contract rows with a status in 'Stage'" in err
+    assert "2 rows with a status in 'Stage' other than closed won" in err
 
 
 def test_chargebee_plan_change_is_one_customer_and_future_cancel_is_scheduled() -> None:

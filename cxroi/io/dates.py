@@ -11,7 +11,7 @@ assumes month-first (US) and says so in a warning (``--strict`` makes it an erro
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 ISO8601 = "ISO8601"
@@ -170,3 +170,32 @@ def with_order(fmt: str, order: str) -> str:
     if other is None or is_day_first(fmt) == (order == "day-first"):
         return fmt
     return other
+
+
+def decide_order(
+    fmt: str,
+    values: Sequence[str],
+    header: str,
+    whole_column: Callable[[], tuple[int, int]],
+    delimiter: str | None,
+    headers: Sequence[str],
+    decimal_comma: bool,
+) -> tuple[str, str | None]:
+    """``fmt`` in the day/month order the evidence gives, and the evidence (``None``: nothing decided it,
+    month first assumed). ``whole_column`` returns the largest first and second field over the whole column
+    and is called only when the sampled ``values`` do not settle it."""
+    order = order_evidence(*leading_field_max(values))
+    if order is not None:
+        return with_order(fmt, order), f"{order}: a value in the first rows settles it"
+    order = order_evidence(*whole_column())
+    if order is not None:
+        return with_order(fmt, order), f"{order}: a value further down the column settles it"
+    order = header_order(header)
+    if order is not None:
+        return with_order(fmt, order), f"{order}: from the column's header"
+    order = locale_order(delimiter, headers, decimal_comma)
+    if order is not None:
+        return with_order(
+            fmt, order
+        ), f"{order}: the file looks like a non-US export (delimiter, decimals, language)"
+    return with_order(fmt, "month-first"), None

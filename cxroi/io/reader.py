@@ -36,16 +36,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from cxroi.errors import DataError, InputError
+from cxroi.io.arrow_dates import parse_dates
 from cxroi.io.dates import (
     EXCEL_SERIAL,
     ISO8601,
-    ZONE_PATTERN,
     ZONE_SUFFIX,
+    decide_order,
     guess_date_format,
-    header_order,
-    leading_field_max,
-    locale_order,
-    order_evidence,
     swapped,
     with_order,
 )
@@ -58,6 +55,7 @@ from cxroi.io.sniff import (
     head_records,
     sniff_delimiter,
 )
+from cxroi.io.xlsx import cell_text, read_xlsx
 
 HEAD_BYTES = 1 << 20
 DEFAULT_BLOCK_SIZE = 2 << 20
@@ -207,10 +205,10 @@ class TableSource:
             self.layout = detect_layout(records)
             self._sample = [list(r) for r in records[self.layout.header_rows :]]
         elif self.kind == "xlsx":
-            self._xlsx_rows = _read_xlsx(self.path, self.options.sheet, self.display)
-            self.layout = detect_layout([[_cell_text(c) for c in r] for r in self._xlsx_rows[:4]])
+            self._xlsx_rows = read_xlsx(self.path, self.options.sheet, self.display)
+            self.layout = detect_layout([[cell_text(c) for c in r] for r in self._xlsx_rows[:4]])
             self._sample = [
-                [_cell_text(c) for c in r] for r in self._xlsx_rows[self.layout.header_rows :][:400]
+                [cell_text(c) for c in r] for r in self._xlsx_rows[self.layout.header_rows :][:400]
             ]
         else:
             import pyarrow.parquet as pq
@@ -270,31 +268,28 @@ class TableSource:
         return fmt
 
     def _day_month_order(self, column: str, fmt: str, values: list[str]) -> tuple[str, str]:
-        order = order_evidence(*leading_field_max(values))
-        if order is not None:
-            return with_order(fmt, order), f"{order}: a value in the first rows settles it"
-        order = order_evidence(*self._leading_field_max(column))
-        if order is not None:
-            return with_order(fmt, order), f"{order}: a value further down the column settles it"
-        order = header_order(column)
-        if order is not None:
-            return with_order(fmt, order), f"{order}: from the column's header"
         decimal_comma = any(
             re.fullmatch(r"-?\d+,\d{1,2}", cell.strip()) for row in self._sample[:50] for cell in row
         )
-        order = locale_order(self.delimiter, self.columns, decimal_comma)
-        if order is not None:
-            return with_order(
-                fmt, order
-            ), f"{order}: the file looks like a non-US export (delimiter, decimals, language)"
-        fmt = with_order(fmt, "month-first")
-        self.warnings.append(
-            f"{self.display}: every date in {column!r} reads both as month/day and as day/month; assumed "
-            f"month first ({fmt.removesuffix(ZONE_SUFFIX)}) -- pin it with --date-format "
-            f"(e.g. '{with_order(fmt, 'day-first').removesuffix(ZONE_SUFFIX)}') or date_format in the config"
+        fmt, basis = decide_order(
+            fmt,
+            values,
+            column,
+            lambda: self._leading_field_max(column),
+            self.delimiter,
+            self.columns,
+            decimal_comma,
         )
-        self.ambiguous_dates.append(column)
-        return fmt, "month-first: assumed (ambiguous)"
+        if basis is None:
+            bare = fmt.removesuffix(ZONE_SUFFIX)
+            self.warnings.append(
+                f"{self.display}: every date in {column!r} reads both as month/day and as day/month; assumed "
+                f"month first ({bare}) -- pin it with --date-format "
+                f"(e.g. '{with_order(bare, 'day-first')}') or date_format in the config"
+            )
+            self.ambiguous_dates.append(column)
+            return fmt, "month-first: assumed (ambiguous)"
+        return fmt, basis
 
     def _leading_field_max(self, column: str) -> tuple[int, int]:
         """The largest first and second field of slash dates over the whole column (one text pass)."""
@@ -388,7 +383,7 @@ class TableSource:
                 cols = {c: rb.column(c) for c in wanted}
                 bad: dict[str, np.ndarray] = {}
                 for col in as_text:
-                    cols[col], bad[col] = _parse_dates(cols[col], date_formats[col])
+                    cols[col], bad[col] = parse_dates(cols[col], date_formats[col])
                 batch = self._drop_footer_rows(
                     Batch(self.display, cols, row, rb.num_rows, bad), rb.column(first_col)
                 )
@@ -462,7 +457,7 @@ class TableSource:
                 ):
                     cols[col] = pa.array(raw, type=pa.float64())
                 else:
-                    texts = [None if (t := _cell_text(v)) == "" else t for v in raw]
+                    texts = [None if (t := cell_text(v)) == "" else t for v in raw]
                     arr = pa.array(texts, type=pa.string())
                     cols[col] = arr.dictionary_encode() if kind is ColumnKind.CATEGORY else arr
             yield Batch(self.display, cols, self.layout.header_rows + 1 + start, len(chunk), bad)
@@ -470,8 +465,8 @@ class TableSource:
     def _xlsx_dates(self, col: str, raw: list[Any]) -> tuple[pa.Array, np.ndarray]:
         if all(isinstance(v, datetime) or v is None or v == "" for v in raw):
             return pa.array([v or None for v in raw], type=_TS), np.zeros(len(raw), dtype=bool)
-        texts = pa.array([None if (t := _cell_text(v)) == "" else t for v in raw], type=pa.string())
-        return _parse_dates(texts, self.date_format(col))
+        texts = pa.array([None if (t := cell_text(v)) == "" else t for v in raw], type=pa.string())
+        return parse_dates(texts, self.date_format(col))
 
     def _parquet_batches(self, wanted: dict[str, ColumnKind]) -> Iterator[Batch]:
         row = 1
@@ -487,7 +482,7 @@ class TableSource:
                         cols[col] = arr.cast(_TS)
                         bad[col] = np.zeros(len(arr), dtype=bool)
                     else:
-                        cols[col], bad[col] = _parse_dates(arr.cast(pa.string()), self.date_format(col))
+                        cols[col], bad[col] = parse_dates(arr.cast(pa.string()), self.date_format(col))
                 elif kind is ColumnKind.CATEGORY:
                     if (
                         pa.types.is_dictionary(arr.type)
@@ -564,80 +559,6 @@ def _prefetch(source: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
     finally:
         stop.set()
         worker.join(timeout=5)
-
-
-def _parse_dates(texts: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
-    """Parse text dates with ``fmt``; unparseable non-blank values become null and are flagged."""
-    texts = texts.cast(pa.string()) if not pa.types.is_string(texts.type) else texts
-    trimmed = pc.utf8_trim_whitespace(texts)
-    if fmt.endswith(ZONE_SUFFIX):  # local time as written; the zone is dropped
-        fmt = fmt.removesuffix(ZONE_SUFFIX)
-        trimmed = pc.replace_substring_regex(trimmed, ZONE_PATTERN, "")
-    if fmt == ISO8601:
-        parsed = _iso(trimmed)
-    elif fmt == EXCEL_SERIAL:
-        parsed = _excel_serial(trimmed)
-    else:
-        parsed = pc.strptime(trimmed, format=fmt, unit="us", error_is_null=True)
-    bad = pc.and_(pc.is_null(parsed), pc.invert(pc.is_null(trimmed)))
-    return parsed, np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _excel_serial(texts: pa.Array) -> pa.Array:
-    """Excel day numbers (days since 1899-12-30, fraction = time of day) as timestamps."""
-    ok = pc.fill_null(pc.match_substring_regex(texts, r"^\d{4,5}(\.\d+)?$"), False)
-    days = pc.cast(pc.if_else(ok, texts, pa.scalar(None, pa.string())), pa.float64())
-    micros = pc.round(pc.multiply(pc.subtract(days, 25569.0), float(_US_PER_DAY)))
-    return pc.cast(pc.cast(micros, pa.int64()), _TS)
-
-
-def _iso(texts: pa.Array) -> pa.Array:
-    values: list[datetime | None] = []
-    for v in texts.to_pylist():
-        try:
-            d = datetime.fromisoformat(v) if v else None
-        except ValueError:
-            d = None
-        if d is not None and d.tzinfo is not None:
-            d = d.replace(tzinfo=None)
-        values.append(d)
-    return pa.array(values, type=_TS)
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).upper()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
-
-
-def _read_xlsx(path: Path, sheet: str | None, display: str) -> list[tuple[Any, ...]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError(f"{display}: not a readable XLSX workbook ({exc})") from exc
-    try:
-        if sheet is not None:
-            if sheet not in wb.sheetnames:
-                raise InputError(
-                    f"{display}: no sheet named {sheet!r}", "sheets: " + ", ".join(map(repr, wb.sheetnames))
-                )
-            ws = wb[sheet]
-        else:
-            ws = wb.worksheets[0]
-        rows = [r for r in ws.iter_rows(values_only=True) if any(v not in (None, "") for v in r)]
-    finally:
-        wb.close()
-    return rows
 
 
 def open_source(path: str, options: ReadOptions | None = None) -> TableSource:

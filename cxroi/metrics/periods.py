@@ -117,3 +117,11 @@ def period_range(first_day: int, last_day: int, period: Period) -> list[tuple[in
         if key >= last_key:
             return out
         key = _key_of_day(end, period)
+
+
+def year_before(d: date) -> date:
+    """The same day a year earlier (28 February for 29 February)."""
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)

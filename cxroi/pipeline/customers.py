@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +29,7 @@ from cxroi.io.reader import scan
 from cxroi.metrics.amounts import guess_decimal, parse_amounts
 from cxroi.metrics.churn import NO_END
 from cxroi.pipeline.common import BLANK_LABEL, Tally, category_codes, combine_codes
+from cxroi.pipeline.sources import CrmRequest, Source, day_date, role
 
 _US_PER_DAY = 86_400_000_000
 
@@ -177,10 +177,10 @@ def _mrr_per_month(batch: Batch, col_mrr: str, decimal: str, col_quantity: str |
     return mrr, bad
 
 
-def _read(request: Any, src: Any, groups: GroupCodes, rows: _Rows, warnings: list[str]) -> tuple[bool, bool]:
+def _read(
+    request: CrmRequest, src: Source, groups: GroupCodes, rows: _Rows, warnings: list[str]
+) -> tuple[bool, bool]:
     """Read one customer source into ``rows``; returns (has an end column, has an MRR column)."""
-    from cxroi.pipeline.crm import role  # the column finder shared by every CRM input
-
     m = request.customers_map
     t = src.table
     col_id, col_start = (role(src, "customers", m, r) for r in ("id", "start"))
@@ -252,7 +252,7 @@ def _read(request: Any, src: Any, groups: GroupCodes, rows: _Rows, warnings: lis
     return col_end is not None, col_mrr is not None
 
 
-def load_customers(request: Any, cut: int) -> Customers:
+def load_customers(request: CrmRequest, cut: int) -> Customers:
     """Read the customer file(s) as of day ``cut``: id, start, end, optional MRR and the segment columns;
     rows of the same id merged into spells (see the module's docstring)."""
     if not request.customers:
@@ -284,13 +284,13 @@ def load_customers(request: Any, cut: int) -> Customers:
     future = start > cut
     if future.any():
         notes.append(
-            f"{plural(int(future.sum()), 'customer row')} with a start after {_day(cut)}: not counted yet"
+            f"{plural(int(future.sum()), 'customer row')} with a start after {day_date(cut)}: not counted yet"
         )
     ids, start, end, mrr, group = (a[~future] for a in (ids, start, end, mrr, group))
     scheduled = (end > cut) & (end != NO_END)
     if scheduled.any():
         notes.append(
-            f"{plural(int(scheduled.sum()), 'customer row')} with an end date after {_day(cut)} (a scheduled "
+            f"{plural(int(scheduled.sum()), 'customer row')} with an end date after {day_date(cut)} (a scheduled "
             "cancellation, or later churn): active then, not churned"
         )
         end = np.where(scheduled, NO_END, end)
@@ -307,12 +307,6 @@ def load_customers(request: Any, cut: int) -> Customers:
         customers.mrr = None
     customers.warnings = warnings
     return customers
-
-
-def _day(n: int) -> str:
-    from datetime import date, timedelta
-
-    return (date(1970, 1, 1) + timedelta(days=int(n))).isoformat()
 
 
 def _spells(ids: np.ndarray, start: np.ndarray, end: np.ndarray, mrr: np.ndarray, group: np.ndarray,

@@ -30,6 +30,7 @@ from cxroi.config import ClvConfig, RoiConfig, Window
 from cxroi.errors import ConfigError, DataError
 from cxroi.metrics.churn import churn_counts
 from cxroi.metrics.clv import clv_discounted, margin_per_year
+from cxroi.metrics.periods import year_before
 from cxroi.metrics.roi import (
     annuity,
     cost_to_serve_benefit,
@@ -44,13 +45,6 @@ from cxroi.pipeline.link import LinkResult, per_customer_years
 BASELINE, CURRENT = 0, 1
 
 
-def _year_before(d: date) -> date:
-    try:
-        return d.replace(year=d.year - 1)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year - 1, day=28)
-
-
 def resolve_windows(
     cfg: RoiConfig, as_of: date | None, assumptions_only: bool = False
 ) -> tuple[RoiConfig, list[str]]:
@@ -62,11 +56,11 @@ def resolve_windows(
     notes: list[str] = []
     current = cfg.current
     if current is None:
-        current = Window.model_validate({"from": _year_before(as_of) + timedelta(days=1), "to": as_of})
+        current = Window.model_validate({"from": year_before(as_of) + timedelta(days=1), "to": as_of})
     baseline = cfg.baseline
     if baseline is None:
         baseline = Window.model_validate(
-            {"from": _year_before(current.from_), "to": current.from_ - timedelta(days=1)}
+            {"from": year_before(current.from_), "to": current.from_ - timedelta(days=1)}
         )
     out: dict[str, Window] = {}
     for name, w in (("baseline", baseline), ("current", current)):

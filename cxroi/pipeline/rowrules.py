@@ -18,6 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxroi.io import Batch
+from cxroi.pipeline.common import Tally
+
 # Default status values that mean "the money came in" / "the deal was won", per preset (case-insensitive).
 PAID_VALUES: dict[str, tuple[str, ...]] = {
     "stripe-payments": ("paid", "succeeded", "refunded", "partially_refunded"),
@@ -66,4 +69,53 @@ class FirstOfId:
         out[rows[~fresh]] = False
         self.duplicates += int((~fresh).sum())
         self.seen = np.union1d(self.seen, hashes[fresh])
+        return out
+
+
+class RowRules:
+    """The status and id rules of one transactions or contracts file, applied batch by batch."""
+
+    def __init__(self, status_col: str | None, values: Sequence[str], id_col: str | None, kind: str) -> None:
+        self.status_col, self.values, self.id_col, self.kind = status_col, tuple(values), id_col, kind
+        self.rejected = Tally()
+        self.once = FirstOfId()
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in (self.status_col, self.id_col) if c]
+
+    def reset(self) -> None:
+        self.rejected.reset()
+        self.once.reset()
+
+    def apply(self, batch: Batch, keep: np.ndarray) -> np.ndarray:
+        """``keep`` narrowed to rows with an accepted status, each id's first row only."""
+        if self.status_col:
+            column = batch.columns[self.status_col]
+            ok = status_ok(column, self.values)
+            rejected = keep & ~ok
+            examples = (
+                pc.filter(column.cast(pa.string()), pa.array(rejected)).unique().slice(0, 3).to_pylist()
+            )
+            self.rejected.add(batch, rejected, [str(v) for v in examples])
+            keep = keep & ok
+        if self.id_col:
+            keep = self.once.first(batch.columns[self.id_col], keep)
+        return keep
+
+    def notes(self, display: str) -> list[str]:
+        """What was left out (``kind``: ``revenue`` or ``contract value``) and what was counted once."""
+        out = []
+        n = self.rejected.count
+        if n:
+            out.append(
+                f"{display}: {n:,} row{'' if n == 1 else 's'} with a status in {self.status_col!r} other than "
+                f"{', '.join(self.values)} ({self.rejected.where()}); not {self.kind}"
+            )
+        d = self.once.duplicates
+        if d:
+            out.append(
+                f"{display}: {d:,} row{'' if d == 1 else 's'} repeat an id in {self.id_col!r} (line items or "
+                "duplicates); each id counted once"
+            )
         return out

@@ -1,0 +1,45 @@
+"""XLSX workbooks: the rows of one sheet (openpyxl, read-only) and their cells as text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cxroi.errors import InputError
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def read_xlsx(path: Path, sheet: str | None, display: str) -> list[tuple[Any, ...]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(f"{display}: not a readable XLSX workbook ({exc})") from exc
+    try:
+        if sheet is not None:
+            if sheet not in wb.sheetnames:
+                raise InputError(
+                    f"{display}: no sheet named {sheet!r}", "sheets: " + ", ".join(map(repr, wb.sheetnames))
+                )
+            ws = wb[sheet]
+        else:
+            ws = wb.worksheets[0]
+        rows = [r for r in ws.iter_rows(values_only=True) if any(v not in (None, "") for v in r)]
+    finally:
+        wb.close()
+    return rows
