@@ -202,6 +202,16 @@ def scores(
     strict: Annotated[
         bool | None, typer.Option("--strict/--no-strict", help="Fail on invalid answers or dates.")
     ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", metavar="COL=VALUE", help="Keep only rows where COL is VALUE; repeatable."),
+    ] = None,
+    min_n: Annotated[
+        int | None,
+        typer.Option(
+            "--min-n", metavar="N", min=0, help="Flag records with fewer answers as small [default: 30]."
+        ),
+    ] = None,
     config: ConfigOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -232,8 +242,9 @@ def scores(
             strict=strict,
             interval=interval,
             ces_value=ces_value,
+            min_n=min_n,
         )
-        flags = ReadOptions(encoding, delimiter, sheet, date_format)
+        flags = ReadOptions(encoding, delimiter, sheet, date_format, where=_where(where))
         sources = open_input(cfg, cfg.scores.input, paths, flags)
         if not sources:
             raise UsageError(
@@ -297,6 +308,19 @@ def _publish(
         pivot=pivot,
     )
     _emit(text, output)
+
+
+def _where(rules: list[str] | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``--where COL=VALUE`` (repeatable; the same COL twice keeps either value)."""
+    out: dict[str, list[str]] = {}
+    for rule in rules or []:
+        col, sep, value = rule.partition("=")
+        if not sep or not col.strip():
+            raise UsageError(
+                f"--where {rule!r} is not COL=VALUE", "e.g. --where Finished=1 --where Status=paid"
+            )
+        out.setdefault(col.strip(), []).append(value.strip())
+    return tuple((c, tuple(v)) for c, v in out.items())
 
 
 def _date(option: str, value: str | None) -> date | None:

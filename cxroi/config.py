@@ -50,6 +50,18 @@ class InputConfig(_Model):
     delimiter: str | None = None
     sheet: str | None = None
     date_format: str | None = None
+    where: dict[str, list[str]] = {}  # keep rows whose column holds one of the values, e.g. {Finished: 1}
+
+    @field_validator("where", mode="before")
+    @classmethod
+    def _values(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+
+        def text(x: Any) -> Any:
+            return str(x).lower() if isinstance(x, bool) else str(x) if isinstance(x, int | float) else x
+
+        return {k: [text(x) for x in (vals if isinstance(vals, list) else [vals])] for k, vals in v.items()}
 
     @field_validator("path", mode="before")
     @classmethod
@@ -118,6 +130,7 @@ class ScoresConfig(_Model):
     by: list[str] = []
     period: Period | None = None
     strict: bool = False
+    min_n: int = Field(default=30, ge=0)  # records with fewer answers are flagged small (0: off)
 
 
 class CustomersMap(_Model):

@@ -39,6 +39,7 @@ def test_json_records_have_full_precision() -> None:
             "promoters": 3,
             "passives": 2,
             "detractors": 1,
+            "small": True,  # 6 answers < scores.min_n (30)
         }
     ]
     assert records[0]["value"] == 200 / 6  # (promoters - detractors) * 100 / n

@@ -131,3 +131,41 @@ def test_no_silent_packaged_config(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("CXROI_CONFIG", raising=False)
     r = run(["run"], ok=False)
     assert r.exit_code == 2 and "cxroi init" in r.stderr
+
+
+def test_where_filters_rows_and_counts_them() -> None:
+    """Haifa rows (2, 4, 6, 8): 10, 8, 6, 10 -> 2 promoters, 1 passive, 1 detractor: NPS 25 on 4 answers; the
+    five Tel Aviv rows are counted as left out."""
+    r = run(["scores", str(X / "hebrew_mtd.csv"), "--nps", "ציון", "--where", "סניף=חיפה", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    rec = json.loads(r.stdout)[0]
+    assert (rec["n"], rec["value"], rec["promoters"], rec["detractors"]) == (4, 25.0, 2, 1)
+    assert "5 rows left out by the row filter" in r.stderr
+
+
+def test_where_keeps_spreadsheet_row_numbers(tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text("id,keep,score\n1,no,x\n2,yes,9\n3,no,1\n4,yes,oops\n")
+    r = run(["scores", str(f), "--nps", "score", "--where", "keep=yes", "-f", "csv"])
+    assert r.exit_code == 0 and "row 5" in r.stderr and "'oops'" in r.stderr  # header is row 1
+    assert ",1,100.0," in r.stdout  # only the 9 of row 3
+
+
+def test_where_in_config_applies_to_crm_inputs(tmp_path: Path) -> None:
+    """Only ``Financial Status`` = paid: #1001 150 + #1002 95 = 245."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("inputs:\n  transactions:\n    path: x.csv\n    where: {Financial Status: paid}\n")
+    recs, err = _json(
+        ["economics", str(X / "shopify_customers.csv"), "--transactions", str(X / "shopify_orders.csv"),
+         "-c", str(cfg), "--period", "year", "--as-of", "2025-12-31"]
+    )  # fmt: skip
+    assert recs[0]["revenue"] == 245.0 and "5 rows left out by the row filter" in err
+
+
+def test_min_n_flags_small_records(tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text("seg,score\n" + "a,9\n" * 29 + "b,9\n" * 30)
+    recs, _ = _json(["scores", str(f), "--nps", "score", "--by", "seg"])
+    assert [(r["seg"], r["n"], r["small"]) for r in recs] == [("a", 29, True), ("b", 30, False)]
+    off, _ = _json(["scores", str(f), "--nps", "score", "--by", "seg", "--min-n", "0"])
+    assert all("small" not in r for r in off)

@@ -80,6 +80,8 @@ class ReadOptions:
     sheet: str | None = None
     date_format: str | None = None
     block_size: int = DEFAULT_BLOCK_SIZE
+    # row filters: keep rows whose column (header, ImportId or question) holds one of the values
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass
@@ -91,9 +93,26 @@ class Batch:
     first_row: int  # spreadsheet row number of the batch's first data row
     num_rows: int
     bad_dates: dict[str, np.ndarray] = field(default_factory=dict)  # column -> bool mask of unparseable dates
+    rows: np.ndarray | None = None  # spreadsheet row of each row, once rows were filtered out
 
     def row_numbers(self, mask: np.ndarray) -> np.ndarray:
+        if self.rows is not None:
+            out: np.ndarray = self.rows[mask]
+            return out
         return np.flatnonzero(mask) + self.first_row
+
+    def keep_rows(self, keep: np.ndarray, columns: Sequence[str] | None = None) -> Batch:
+        """This batch with only the ``keep`` rows (and only ``columns``, when given); row numbers kept."""
+        names = list(self.columns) if columns is None else list(columns)
+        mask = pa.array(keep)
+        return Batch(
+            self.source,
+            {c: pc.filter(self.columns[c], mask) for c in names},
+            self.first_row,
+            int(keep.sum()),
+            {c: m[keep] for c, m in self.bad_dates.items() if c in names},
+            self.row_numbers(np.ones(self.num_rows, dtype=bool))[keep],
+        )
 
 
 @dataclass
@@ -187,6 +206,7 @@ class TableSource:
             raise InputError(f"{self.display}: the file is empty", "export the data again")
         self.kind: FileKind = detect_kind(self.path, head)
         self.skipped = SkippedRows()
+        self.excluded = 0  # rows left out by the ``where`` filters in the latest read
         self.multiline = False
         self.encoding: str | None = None
         self.delimiter: str | None = None
@@ -319,13 +339,39 @@ class TableSource:
         while the file is still read in small blocks.
         """
         self.skipped = SkippedRows()
+        self.excluded = 0
+        filters = [(self.resolve(col), values) for col, values in self.options.where]
+        needed = dict(wanted)
+        for col, _values in filters:
+            needed.setdefault(col, ColumnKind.TEXT)
         if self.kind == "csv":
-            stream = _prefetch(self._csv_batches(wanted, text_dates))
+            stream = _prefetch(self._csv_batches(needed, text_dates))
         elif self.kind == "xlsx":
-            stream = self._xlsx_batches(wanted)
+            stream = self._xlsx_batches(needed)
         else:
-            stream = self._parquet_batches(wanted)
+            stream = self._parquet_batches(needed)
+        if filters:
+            stream = self._filtered(stream, filters, list(wanted))
         yield from (_rebatch(stream, min_rows) if min_rows else stream)
+
+    def _filtered(
+        self, stream: Iterator[Batch], filters: list[tuple[str, tuple[str, ...]]], columns: list[str]
+    ) -> Iterator[Batch]:
+        for batch in stream:
+            keep = np.ones(batch.num_rows, dtype=bool)
+            for col, values in filters:
+                text = pc.utf8_lower(pc.utf8_trim_whitespace(batch.columns[col].cast(pa.string())))
+                wanted = pa.array([v.strip().casefold() for v in values], type=pa.string())
+                keep &= np.asarray(pc.fill_null(pc.is_in(text, wanted), False).to_numpy(zero_copy_only=False))
+            self.excluded += int((~keep).sum())
+            yield batch.keep_rows(keep, columns)
+
+    def filter_note(self) -> str | None:
+        """How many rows the ``where`` filters left out (after a read), or None without filters."""
+        if not self.options.where:
+            return None
+        rule = "; ".join(f"{c} in {list(v)}" for c, v in self.options.where)
+        return f"{self.display}: {self.excluded:,} rows left out by the row filter ({rule})"
 
     def _csv_batches(self, wanted: dict[str, ColumnKind], text_dates: bool) -> Iterator[Batch]:
         assert self.delimiter is not None and self.encoding is not None
@@ -421,10 +467,7 @@ class TableSource:
             return batch
         self.skipped.count += int(hit.sum())
         self.skipped.footer += int(hit.sum())
-        keep = pa.array(~hit)
-        cols = {c: pc.filter(a, keep) for c, a in batch.columns.items()}
-        bad = {c: m[~hit] for c, m in batch.bad_dates.items()}
-        return Batch(batch.source, cols, batch.first_row, int((~hit).sum()), bad)
+        return batch.keep_rows(~hit)
 
     def _invalid_row(self, row: Any) -> str:
         text = (row.text or "").strip().strip('"')
@@ -506,7 +549,10 @@ def _merge(batches: list[Batch]) -> Batch:
         name: pa.chunked_array([b.columns[name] for b in batches]).combine_chunks() for name in first.columns
     }
     bad = {name: np.concatenate([b.bad_dates[name] for b in batches]) for name in first.bad_dates}
-    return Batch(first.source, columns, first.first_row, sum(b.num_rows for b in batches), bad)
+    rows = None
+    if any(b.rows is not None for b in batches):
+        rows = np.concatenate([b.row_numbers(np.ones(b.num_rows, dtype=bool)) for b in batches])
+    return Batch(first.source, columns, first.first_row, sum(b.num_rows for b in batches), bad, rows)
 
 
 def _rebatch(stream: Iterator[Batch], min_rows: int) -> Iterator[Batch]:

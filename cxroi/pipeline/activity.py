@@ -178,6 +178,9 @@ class _Linker:
     def report(self, table: Any, what: str, warnings: list[str], notes: list[str]) -> None:
         """The file's own warnings (from sniffing), then what could not be linked, then what is later."""
         warnings.extend(table.warnings)
+        note = table.filter_note()
+        if note:
+            notes.append(note)
         warnings.extend(self.warnings(table.display, what))
         notes.extend(self.notes(table.display, what))
 

@@ -28,7 +28,7 @@ from cxroi.io import Batch, ColumnKind
 from cxroi.io.reader import scan
 from cxroi.metrics.amounts import guess_decimal, parse_amounts
 from cxroi.metrics.churn import NO_END
-from cxroi.pipeline.common import BLANK_LABEL, Tally, category_codes, combine_codes
+from cxroi.pipeline.common import BLANK_LABEL, Note, Tally, category_codes, combine_codes
 from cxroi.pipeline.sources import CrmRequest, Source, day_date, role
 
 _US_PER_DAY = 86_400_000_000
@@ -236,6 +236,9 @@ def _read(
     for name in ("ids", "start", "end", "mrr", "group"):
         getattr(rows, name).extend(getattr(part, name))
     warnings.extend(t.warnings)
+    note = t.filter_note()
+    if note:
+        warnings.append(Note(note))
     messages = {
         "no_id": "have no customer id",
         "no_start": f"have no readable start date in {col_start!r}",

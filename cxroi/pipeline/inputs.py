@@ -23,5 +23,7 @@ def open_input(
         sheet=flags.sheet or (spec.sheet if spec else None),
         date_format=flags.date_format or (spec.date_format if spec else None),
         block_size=flags.block_size,
+        where=flags.where
+        + tuple((col, tuple(values)) for col, values in (spec.where if spec else {}).items()),
     )
     return open_sources(files, options)

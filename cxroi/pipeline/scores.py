@@ -62,6 +62,7 @@ class ScoresRequest:
     strict: bool = False
     until: dt.date | None = None  # answers dated after this day are not counted (``--as-of``)
     totals: bool = False  # also count, in the same pass, overall and per segment regardless of period
+    min_n: int = 0  # records with fewer valid answers get ``small: true`` (0: no flag)
 
     def metrics(self) -> dict[Metric, NpsConfig | CsatConfig | CesConfig]:
         found = {m: getattr(self, m) for m in METRICS}
@@ -336,6 +337,8 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
     fields += [f for m in metrics for f in METRIC_FIELDS[m]]
     if request.period:
         fields += ["delta", "p_value"]
+    if request.min_n:
+        fields.append("small")
     answers = {m: int(sum(int(h.sum()) for h in total.counts[m].values())) for m in metrics}
     counted = overall_counts if request.totals else total.counts
     distributions: dict[str, list[int]] = {
@@ -422,6 +425,9 @@ def _source_warnings(
     source: TableSource, acc: _Acc, request: ScoresRequest, resolved: dict[str, str]
 ) -> list[str]:
     out: list[str] = list(source.warnings)
+    note = source.filter_note()
+    if note:
+        out.append(Note(note))
     where = source.display
     for metric, cfg in request.metrics().items():
         tally = acc.invalid[metric]
@@ -507,6 +513,8 @@ def _records(
             rec.update(dict(zip(request.by, segs, strict=True)))
             rec.update({"n": result.n, "value": result.value, "moe": result.moe})
             rec.update({"ci_low": result.ci_low, "ci_high": result.ci_high})
+            if request.min_n:
+                rec["small"] = result.n < request.min_n
             if isinstance(result, NpsResult):
                 rec.update(promoters=result.promoters, passives=result.passives, detractors=result.detractors)
             elif isinstance(result, CsatResult):
@@ -536,6 +544,7 @@ def build_request(
     strict: bool | None = None,
     interval: str | None = None,
     ces_value: str | None = None,
+    min_n: int | None = None,
 ) -> ScoresRequest:
     """Merge command-line flags over the config's ``scores:`` section (flags win)."""
     sc = config.scores
@@ -554,6 +563,7 @@ def build_request(
         by=tuple(by) if by else tuple(sc.by),
         period=period or sc.period,
         strict=sc.strict if strict is None else strict,
+        min_n=sc.min_n if min_n is None else min_n,
     )
 
 

@@ -96,6 +96,9 @@ def render_csv_tables(data: dict[str, Any]) -> dict[str, str]:
 
 
 # --- Markdown -------------------------------------------------------------------------------------------
+SMALL_TEXT = "Rows with small = true have fewer answers than scores.min_n: read them with care."
+
+
 def _md(text: Any) -> str:
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
 
@@ -105,6 +108,8 @@ def _md_table(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
     lines = ["| " + " | ".join(_md(f) for f in shown) + " |", "|" + "|".join(" --- " for _ in shown) + "|"]
     for r in records:
         lines.append("| " + " | ".join(_md(display_cell(f, r.get(f))) for f in shown) + " |")
+    if any(r.get("small") for r in records):
+        lines += ["", f"_{SMALL_TEXT}_"]
     return "\n".join(lines) + "\n"
 
 
@@ -214,6 +219,7 @@ table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0;width:100%}
 th,td{border-bottom:1px solid #e6e6e6;padding:.25rem .5rem;text-align:right;white-space:nowrap}
 th{background:#fafafa}td.t,th.t{text-align:left}
 tr.hl td,td.hl,th.hl{background:#fdecea;font-weight:600}
+tr.small td{color:#999}
 .scroll{overflow-x:auto}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.charts svg{max-width:100%;height:auto}
 .muted{color:#777;font-size:.8rem}.warn{color:#8a6d3b}
@@ -235,11 +241,13 @@ def _html_table(
     head = "".join(f'<th class="{"t" if f in text_fields else ""}">{_esc(f)}</th>' for f in shown)
     rows = []
     for r in records:
-        cls = ' class="hl"' if highlight and highlight(r) else ""
+        marks = [c for c, on in (("hl", highlight and highlight(r)), ("small", r.get("small"))) if on]
+        cls = f' class="{" ".join(marks)}"' if marks else ""
         cells = "".join(f'<td class="{"t" if f in text_fields else ""}">{_esc(display_cell(f, r.get(f)))}</td>'
                         for f in shown)  # fmt: skip
         rows.append(f"<tr{cls}>{cells}</tr>")
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    note = f'<p class="muted">{_esc(SMALL_TEXT)}</p>' if any(r.get("small") for r in records) else ""
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>{note}'
 
 
 def _html_pivot(

@@ -174,6 +174,9 @@ def render_ndjson(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> s
     )
 
 
+SMALL_NOTE = "_Rows with small = true have fewer answers than scores.min_n: read them with care._"
+
+
 def _visible_fields(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> list[str]:
     """Drop columns that are empty in every record (e.g. ``satisfied`` when only NPS was asked)."""
     return [f for f in fields if any(_clean(r.get(f)) is not None for r in records)] or list(fields)
@@ -189,6 +192,8 @@ def render_markdown(records: Sequence[dict[str, Any]], fields: Sequence[str]) ->
     lines.append("| " + " | ".join("---:" if _numeric(records, f) else "---" for f in shown) + " |")
     for rec in records:
         lines.append("| " + " | ".join(_md_escape(display_cell(f, rec.get(f))) for f in shown) + " |")
+    if any(rec.get("small") for rec in records):
+        lines += ["", SMALL_NOTE]
     return "\n".join(lines) + "\n"
 
 
@@ -231,7 +236,13 @@ def render_table(
             )
         decimals = (group_decimals or {}).get(str(key))
         for rec in rows:
-            table.add_row(*(display_cell(f, rec.get(f), decimals) for f in shown))
+            table.add_row(
+                *(display_cell(f, rec.get(f), decimals) for f in shown),
+                style="dim" if rec.get("small") else None,
+            )
+        if any(rec.get("small") for rec in rows):
+            table.caption = "dimmed rows (small = true): fewer answers than scores.min_n; read them with care"
+            table.caption_justify = "left"
         console.print(table)
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
 
