@@ -6,6 +6,7 @@ and only here. Data goes to stdout (or ``-o``, written atomically); everything e
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
@@ -345,12 +346,14 @@ def check(
     """Validate a config and the inputs it names (files readable, columns present) without computing."""
 
     def body() -> None:
-        from cxroi.pipeline.check import check_config
+        from cxroi.pipeline.check import check_config, require_something
 
         if config is None:
             raise UsageError("cxroi check needs a config", "pass it with -c FILE")
-        for line in check_config(load_config(config)):
+        cfg = load_config(config)
+        for line in check_config(cfg):
             typer.echo(line)
+        require_something(cfg)
         typer.echo(f"OK: {config} is valid")
 
     _guard(verbose, body)
@@ -391,12 +394,32 @@ def main() -> NoReturn:
     """Console-script entry point."""
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `cxroi ... | head` ends quietly
+    code: int = 0
     try:
         app()
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            _err(exc.code)
+        code = 1 if isinstance(exc.code, str) else int(exc.code or 0)
     except KeyboardInterrupt:
         _err("Error: interrupted")
-        sys.exit(EXIT_INTERRUPTED)
-    sys.exit(0)
+        code = EXIT_INTERRUPTED
+    _leave(code)
+
+
+def _leave(code: int) -> NoReturn:
+    """Flush, run the atexit callbacks, then end the process without interpreter finalisation.
+
+    pyarrow's streaming CSV reader can be released on one of its IO threads after the last batch (its
+    read-ahead finishing late); if that happens while Python finalises, releasing our invalid-row handler
+    needs the GIL and the process aborts ("terminate called without an active exception", exit 134).
+    A command-line process has nothing left to finalise once its output is flushed.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
 
 
 # --- CRM economics -------------------------------------------------------------------------------------

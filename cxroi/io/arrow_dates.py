@@ -26,9 +26,24 @@ def parse_dates(texts: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
     elif fmt == EXCEL_SERIAL:
         parsed = excel_serial(trimmed)
     else:
-        parsed = pc.strptime(trimmed, format=fmt, unit="us", error_is_null=True)
+        parsed = _strict_strptime(trimmed, fmt)
     bad = pc.and_(pc.is_null(parsed), pc.invert(pc.is_null(trimmed)))
     return parsed, np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _digits(texts: pa.Array) -> pa.Array:
+    """Text compared for a round trip: lower case, single spaces, no leading zeros in numbers."""
+    text = pc.utf8_lower(pc.replace_substring_regex(texts, r"\s+", " "))
+    return pc.replace_substring_regex(text, r"(^|\D)0+(\d)", r"\1\2")
+
+
+def _strict_strptime(texts: pa.Array, fmt: str) -> pa.Array:
+    """``strptime`` that refuses impossible dates: Arrow's turns 2025-02-30 into 2025-03-02 without a word,
+    so each parsed value is written back with ``fmt`` and must give the text it came from."""
+    parsed = pc.strptime(texts, format=fmt, unit="us", error_is_null=True)
+    back = pc.strftime(pc.cast(parsed, pa.timestamp("s"), safe=False), format=fmt)  # %S without fractions
+    same = pc.fill_null(pc.equal(_digits(back), _digits(texts)), False)
+    return pc.if_else(same, parsed, pa.scalar(None, parsed.type))
 
 
 def excel_serial(texts: pa.Array) -> pa.Array:

@@ -38,7 +38,6 @@ import pyarrow.csv as pacsv
 from cxroi.errors import DataError, InputError
 from cxroi.io.arrow_dates import parse_dates
 from cxroi.io.dates import (
-    EXCEL_SERIAL,
     ISO8601,
     ZONE_SUFFIX,
     decide_order,
@@ -380,8 +379,10 @@ class TableSource:
         parsers: list[Any] = []
         # dates pyarrow cannot parse while reading (a zone suffix such as Google Forms' "GMT+3") are read as
         # text and parsed per batch, like every date after a failed fast read
+        # Only ISO dates are parsed while reading (Arrow's ISO parser refuses 2025-02-30); every other format
+        # is read as text and parsed strictly (Arrow's strptime would roll 30/02/2025 over to 2 March)
         as_text = {
-            c for c, f in date_formats.items() if text_dates or f.endswith(ZONE_SUFFIX) or f == EXCEL_SERIAL
+            c for c, f in date_formats.items() if text_dates or not (f == ISO8601 or f in _ISO_COMPATIBLE)
         }
         for col, kind in wanted.items():
             if kind is ColumnKind.CATEGORY:
@@ -390,8 +391,7 @@ class TableSource:
                 types[col] = pa.string()
             else:
                 types[col] = _TS
-                fmt = date_formats[col]
-                parsers.append(pacsv.ISO8601 if fmt == ISO8601 or fmt in _ISO_COMPATIBLE else fmt)
+                parsers.append(pacsv.ISO8601)
         first_col = self.layout.names[0]  # read too, to recognise footer rows (``Grand Totals,,,,``)
         if first_col not in types:
             types[first_col] = pa.string()

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from cxroi.config import Config
-from cxroi.errors import ConfigError
-from cxroi.io import TableSource
+from cxroi.errors import ConfigError, UsageError
+from cxroi.io import Batch, ColumnKind, TableSource
+from cxroi.io.reader import scan
 from cxroi.pipeline.inputs import open_input
+from cxroi.pipeline.rowrules import PAID_VALUES, WON_VALUES
 from cxroi.pipeline.scores import build_request, validate_request
+
+
+def date_lines(source: TableSource, column: str) -> list[str]:
+    """How the dates of ``column`` are read (format and why), and how many of them cannot be (one pass)."""
+    fmt = source.date_format(column)
+    why = source.date_formats.get(column, (fmt, "given with --date-format or date_format"))[1]
+
+    def step(acc: list[int], batch: Batch) -> None:
+        acc[0] += int(np.count_nonzero(batch.bad_dates.get(column, np.zeros(0, dtype=bool))))
+
+    bad: list[int] = scan(source, {column: ColumnKind.DATE}, lambda: [0], step)
+    lines = [f"    dates in {column!r} read as {fmt} ({why})"]
+    if bad[0]:
+        lines.append(f"    warning: {bad[0]:,} values in {column!r} cannot be read as {fmt}")
+    return lines
+
+
+def _enables_something(config: Config) -> bool:
+    request = build_request(config)
+    scores = bool(request.metrics()) and config.scores.input in config.inputs
+    return scores or config.crm.customers.input in config.inputs or config.roi is not None
 
 
 def check_config(config: Config) -> list[str]:
@@ -38,18 +63,34 @@ def check_config(config: Config) -> list[str]:
                 actual = source.resolve(col)
                 shown = col if actual == col else f"{col} -> {actual}"
                 lines.append(f"  scores.{role}: {shown} found in {source.display}")
-            if request.date and request.period:
-                lines.append(
-                    f"  dates in {request.date!r} read as {source.date_format(source.resolve(request.date))}"
-                )
+            if request.date:
+                lines += date_lines(source, source.resolve(request.date))
+            lines += [f"    warning: {w}" for w in source.warnings]
     lines += _check_crm(config, opened)
     return lines
 
 
+def require_something(config: Config) -> None:
+    """``cxroi run`` would stop on a config that enables nothing: say so (after the findings)."""
+    if not _enables_something(config):
+        raise UsageError(
+            "the config enables nothing to compute",
+            "name score columns (scores:), a customer input (inputs.customers) or a roi: section",
+        )
+
+
 _ROLES = {
-    "customers": (("id", True), ("start", True), ("end", True), ("mrr", False)),
-    "transactions": (("customer", True), ("date", True), ("amount", True), ("cost", False)),
-    "contracts": (("customer", True), ("date", True), ("value", True)),
+    "customers": (("id", True), ("start", True), ("end", False), ("mrr", False)),
+    "transactions": (
+        ("id", False),
+        ("customer", True),
+        ("date", True),
+        ("amount", True),
+        ("refunded", False),
+        ("status", False),
+        ("cost", False),
+    ),
+    "contracts": (("id", False), ("customer", True), ("date", True), ("value", True), ("status", False)),
     "tickets": (
         ("customer", True),
         ("created", True),
@@ -58,6 +99,10 @@ _ROLES = {
         ("cost", False),
     ),
 }
+_RULE_ROLES = {"id", "status", "refunded"}
+_RULE_PRESETS = {*PAID_VALUES, *WON_VALUES}
+_DATES = {"customers.start", "customers.end", "transactions.date", "contracts.date", "tickets.created",
+          "tickets.first_response_at"}  # fmt: skip
 
 
 def _check_crm(config: Config, opened: dict[str, list[TableSource]]) -> list[str]:
@@ -72,7 +117,12 @@ def _check_crm(config: Config, opened: dict[str, list[TableSource]]) -> list[str
         spec = config.inputs[mapping.input]
         for source in opened[mapping.input]:
             preset = spec.preset or recognise_preset(source.columns)
+            if preset:
+                how = "given" if spec.preset else "recognised from the header"
+                lines.append(f"  {source.display}: {preset} export ({how})")
             for role, required in roles:
+                if role in _RULE_ROLES and not getattr(mapping, role) and preset not in _RULE_PRESETS:
+                    continue  # ids and statuses are used only when configured or known from the preset
                 col = find_column(
                     source,
                     f"{section}.{role}",
@@ -83,6 +133,9 @@ def _check_crm(config: Config, opened: dict[str, list[TableSource]]) -> list[str
                 )
                 if col:
                     lines.append(f"  crm.{section}.{role}: {col} found in {source.display}")
+                    if f"{section}.{role}" in _DATES:
+                        lines += date_lines(source, col)
             for col in config.crm.by if section == "customers" else []:
                 lines.append(f"  crm.by: {source.resolve(col)} found in {source.display}")
+            lines += [f"    warning: {w}" for w in dict.fromkeys(source.warnings)]
     return lines

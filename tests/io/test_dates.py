@@ -112,3 +112,19 @@ def test_several_questions_per_metric(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     got = {rec["question"]: rec["value"] for rec in json.loads(r.stdout)}
     assert got == {"Q5": 25.0, "Q12": -25.0}
+
+
+def test_impossible_dates_are_unreadable_not_rolled_over(tmp_path: Path) -> None:
+    """Arrow's strptime reads 30/02/2025 as 2 March; cxroi counts it as a date it cannot read."""
+    f = tmp_path / "s.csv"
+    f.write_text("id,when,score\n1,31/01/2025,9\n2,30/02/2025,9\n3,28/02/2025,9\n4,2025-13-01,9\n")
+    r = run(["scores", str(f), "--nps", "score", "--date", "when", "--period", "month", "-f", "json",
+             "--date-format", "%d/%m/%Y"])  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert [(rec["period"], rec["n"]) for rec in json.loads(r.stdout)] == [("2025-01", 1), ("2025-02", 1)]
+    assert "2 dates in column 'when' could not be read" in r.stderr and "rows 3, 5" in r.stderr
+    iso = tmp_path / "i.csv"
+    iso.write_text("id,when,score\n1,2025-01-31,9\n2,2025-02-30,9\n3,2025-02-28,9\n")
+    r = run(["scores", str(iso), "--nps", "score", "--date", "when", "--period", "month", "-f", "json"])
+    assert [(rec["period"], rec["n"]) for rec in json.loads(r.stdout)] == [("2025-01", 1), ("2025-02", 1)]
+    assert "1 date in column 'when' could not be read" in r.stderr
