@@ -117,6 +117,11 @@ def _stdout_is_tty() -> bool:
     return sys.stdout.isatty()
 
 
+def _document(fmt: OutputFormat | None, output: Path | None) -> bool:
+    """``-o x.xlsx`` / ``-o x.html`` without --format: a workbook or a page of the records."""
+    return fmt is None and output is not None and output.suffix.lower() in {".xlsx", ".html", ".htm"}
+
+
 def _resolve_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat:
     if fmt is not None:
         return fmt
@@ -125,8 +130,7 @@ def _resolve_format(fmt: OutputFormat | None, output: Path | None) -> OutputForm
         if found is None:
             raise UsageError(
                 f"cannot tell the output format from the extension of {output.name!r}",
-                "name it .csv .json .ndjson .jsonl .md or .txt, or give --format "
-                "(cxroi run --report html|xlsx writes those reports)",
+                "name it .csv .json .ndjson .jsonl .md .txt .xlsx or .html, or give --format",
             )
         return found
     return OutputFormat.table if _stdout_is_tty() else OutputFormat.csv
@@ -251,7 +255,7 @@ def scores(
             raise UsageError(
                 "no survey file given", "pass a path (or - for stdin), or name inputs.survey in -c"
             )
-        out_fmt = _resolve_format(fmt, output)
+        out_fmt = None if _document(fmt, output) else _resolve_format(fmt, output)
         if verbose:
             for s in sources:
                 _err(
@@ -291,9 +295,20 @@ def _publish(
     headings: dict[str, str] | None = None,
     pivot: tuple[str | None, list[str]] | None = None,
 ) -> None:
-    """Warnings to stderr, then the records rendered to stdout or written atomically to ``output``."""
+    """Warnings to stderr, then the records rendered to stdout or written atomically to ``output``
+    (``.xlsx`` and ``.html`` outputs are a sheet and a self-contained page of the same records)."""
     for w in warnings:
         _warn(w)
+    if _document(fmt, output):
+        assert output is not None
+        from cxroi.report.documents import render_records_html, render_records_xlsx
+
+        safe = [{k: v for k, v in r.items()} for r in records]
+        if output.suffix.lower() == ".xlsx":
+            write_atomic(output, render_records_xlsx(safe, fields, title))
+        else:
+            write_atomic(output, render_records_html(safe, fields, title))
+        return
     out_fmt = _resolve_format(fmt, output)
     color = out_fmt is OutputFormat.table and output is None and _stdout_is_tty() and not no_color
     text = render_records(

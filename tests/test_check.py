@@ -18,14 +18,19 @@ def test_check_shows_date_formats_and_presets_of_crm_inputs(tmp_path: Path) -> N
     r = run(["check", "-c", str(cfg)])
     assert r.exit_code == 0, r.stderr
     assert "salesforce-opportunities export (recognised from the header)" in r.stdout
-    assert "dates in 'Customer Since' read as %m/%d/%Y (month-first: a value in the first rows settles it)" in r.stdout
+    assert (
+        "dates in 'Customer Since' read as %m/%d/%Y (month-first: a value in the first rows settles it)"
+        in r.stdout
+    )
     assert "crm.contracts.status: Stage found" in r.stdout
     assert r.stdout.rstrip().endswith("is valid")
 
 
 def test_check_finds_unreadable_crm_dates_and_unrecognisable_formats(tmp_path: Path) -> None:
     good = "".join(f"K{i},2025-01-0{i},\n" for i in range(1, 6))
-    (tmp_path / "c.csv").write_text("Customer ID,Signup Date,Churn Date\n" + good + "B,2025-02-30,\nC,soon,\n")
+    (tmp_path / "c.csv").write_text(
+        "Customer ID,Signup Date,Churn Date\n" + good + "B,2025-02-30,\nC,soon,\n"
+    )
     cfg = tmp_path / "c.yaml"
     cfg.write_text("inputs:\n  customers: {path: c.csv}\n")
     r = run(["check", "-c", str(cfg)])

@@ -121,7 +121,7 @@ def test_rates_are_percent_everywhere(tmp_path: Path) -> None:
 
 
 def test_unknown_output_extension_is_an_error(tmp_path: Path) -> None:
-    out = tmp_path / "scores.xlsx"
+    out = tmp_path / "scores.pdf"
     r = run(["scores", str(X / "intercom_ratings.csv"), "--csat", "Rating", "-o", str(out)], ok=False)
     assert r.exit_code == 2 and "cannot tell the output format" in r.stderr and not out.exists()
 
@@ -169,3 +169,31 @@ def test_min_n_flags_small_records(tmp_path: Path) -> None:
     assert [(r["seg"], r["n"], r["small"]) for r in recs] == [("a", 29, True), ("b", 30, False)]
     off, _ = _json(["scores", str(f), "--nps", "score", "--by", "seg", "--min-n", "0"])
     assert all("small" not in r for r in off)
+
+
+def test_scores_write_xlsx_and_html_by_extension(tmp_path: Path) -> None:
+    """Intercom: 4 of 7 satisfied -> 57.14%, stored as a number; CES means keep two decimals."""
+    from openpyxl import load_workbook
+
+    xlsx = tmp_path / "s.xlsx"
+    r = run(["scores", str(X / "intercom_ratings.csv"), "--csat", "Rating", "-o", str(xlsx)])
+    assert r.exit_code == 0, r.stderr
+    ws = load_workbook(xlsx).active
+    header = [c.value for c in ws[1]]
+    row = dict(zip(header, [c.value for c in ws[2]], strict=True))
+    assert row["metric"] == "csat" and row["n"] == 7 and abs(row["value"] - 400 / 7) < 1e-12
+    page = tmp_path / "s.html"
+    r = run(["scores", str(X / "intercom_ratings.csv"), "--csat", "Rating", "-o", str(page)])
+    text = page.read_text(encoding="utf-8")
+    assert r.exit_code == 0 and text.startswith("<!DOCTYPE html>") and "<td" in text and "57.1" in text
+    assert "Content-Security-Policy" in text and "<script" not in text
+
+
+def test_xlsx_on_stdin(tmp_path: Path) -> None:
+    xlsx = tmp_path / "s.xlsx"
+    assert (
+        run(["scores", str(X / "intercom_ratings.csv"), "--csat", "Rating", "-o", str(xlsx)]).exit_code == 0
+    )
+    r = run(["scores", "-", "--csat", "satisfied", "--min-n", "0", "-f", "csv"], input=xlsx.read_bytes())
+    assert r.exit_code == 0, r.stderr  # the workbook's "satisfied" column (4) read as a 1-5 answer
+    assert r.stdout.splitlines()[1].startswith("csat,1,100.0")

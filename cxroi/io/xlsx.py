@@ -22,14 +22,21 @@ def cell_text(value: Any) -> str:
 
 
 def read_xlsx(path: Path, sheet: str | None, display: str) -> list[tuple[Any, ...]]:
+    """The non-blank rows of ``sheet`` (default: the first). Opened as a file object, so a workbook whose
+    name does not end in .xlsx (standard input, spooled to a temporary file) reads the same."""
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
+    fh = open(path, "rb")  # noqa: SIM115 - closed below, after the read-only workbook
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError(f"{display}: not a readable XLSX workbook ({exc})") from exc
+        wb = load_workbook(fh, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, InvalidFileException) as exc:
+        fh.close()
+        raise InputError(
+            f"{display}: not a readable XLSX workbook ({exc})", "save it again from Excel"
+        ) from exc
     try:
         if sheet is not None:
             if sheet not in wb.sheetnames:
@@ -42,4 +49,5 @@ def read_xlsx(path: Path, sheet: str | None, display: str) -> list[tuple[Any, ..
         rows = [r for r in ws.iter_rows(values_only=True) if any(v not in (None, "") for v in r)]
     finally:
         wb.close()
+        fh.close()
     return rows

@@ -364,7 +364,11 @@ def render_html_report(data: dict[str, Any]) -> str:
         )
     body.append(f'<p class="muted">{_esc(data.get("generated_by", "cxroi"))} · config {_esc(data.get("config", ""))}'
                 f" · schema {_esc(data.get('schema_version'))}</p>")  # fmt: skip
-    title = f"CX report — {data.get('as_of') or ''}"
+    return html_page(f"CX report — {data.get('as_of') or ''}", body)
+
+
+def html_page(title: str, body: Sequence[str]) -> str:
+    """A self-contained page: inline CSS, no scripts, no external requests (Content-Security-Policy)."""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -374,6 +378,16 @@ def render_html_report(data: dict[str, Any]) -> str:
         + "\n".join(body)
         + "\n</body></html>\n"
     )
+
+
+def render_records_html(records: Sequence[dict[str, Any]], fields: Sequence[str], title: str) -> str:
+    """One command's records (``cxroi scores -o x.html``) as a page with one table, escaped."""
+    return html_page(title, [f"<h1>{_esc(title)}</h1>", _html_table(records, fields)])
+
+
+def render_records_xlsx(records: Sequence[dict[str, Any]], fields: Sequence[str], name: str) -> bytes:
+    """One command's records (``cxroi scores -o x.xlsx``) as one sheet, numbers with number formats."""
+    return xlsx_workbook([(name, list(records), list(fields))])
 
 
 # --- XLSX -----------------------------------------------------------------------------------------------
@@ -393,18 +407,24 @@ def _number_format(field: str) -> str:
 def render_xlsx_report(data: dict[str, Any], assumptions: dict[str, Any]) -> bytes:
     """One sheet per table, numbers stored as numbers with number formats, frozen header rows, plus the
     assumptions and the audit trail. Text never becomes a formula."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    wb.remove(wb.active)
     tables = report_tables(data)
     sheets: list[tuple[str, list[dict[str, Any]], list[str]]] = [(n, r, f) for n, (r, f) in tables.items()]
     plain = (int, float, str, bool, type(None))
     arows = [{"setting": k, "value": v if isinstance(v, plain) else json.dumps(v, default=str)}
              for k, v in _flatten(assumptions).items()]  # fmt: skip
     sheets.append(("assumptions", arows, ["setting", "value"]))
+    return xlsx_workbook(sheets)
+
+
+def xlsx_workbook(sheets: Sequence[tuple[str, list[dict[str, Any]], list[str]]]) -> bytes:
+    """A workbook with one sheet per (name, records, fields): bold frozen header, numbers as numbers with
+    number formats by field, every text cell a string (never a formula)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
     for name, recs, fields in sheets:
         ws = wb.create_sheet(name[:31])
         ws.append(fields)
@@ -420,12 +440,17 @@ def render_xlsx_report(data: dict[str, Any], assumptions: dict[str, Any]) -> byt
                 elif isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
                     # key/value tables take the format of the measure on the row
                     cell.number_format = _number_format(str(r.get("measure", f)) if f == "value" else f)
+                    if r.get("metric") == "ces" and f in CES_FIELDS:
+                        cell.number_format = "0.00"  # CES means on 1-7: 4.94 +/- 0.06, not 4.9 +/- 0.1
             width = max([len(str(f))] + [min(len(str(r.get(f, ""))), 60) for r in recs[:200]]) + 2
             ws.column_dimensions[letter].width = min(width, 62)
         ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+CES_FIELDS = {"value", "moe", "ci_low", "ci_high", "delta"}
 
 
 def _xlsx_value(v: Any) -> Any:
