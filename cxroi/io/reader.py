@@ -136,6 +136,7 @@ _ISO_COMPATIBLE = {"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"}
 
 
 _stdin_copy: Path | None = None
+_stdin_of_copy: object = None
 
 # Set by the CLI on a terminal: called as PROGRESS(file name, bytes read, total bytes) while large CSV files
 # are read. ``None`` (the default, and always when not on a terminal) costs nothing.
@@ -165,14 +166,16 @@ class _CountingReader(io.RawIOBase):
 
 
 def _spool_stdin() -> Path:
-    """Copy standard input to a temporary file once, so it can be sniffed and streamed like a file."""
-    global _stdin_copy
-    if _stdin_copy is None:
+    """Copy standard input to a temporary file once (per stdin stream), so it can be sniffed and streamed
+    like a file."""
+    global _stdin_copy, _stdin_of_copy
+    if _stdin_copy is None or _stdin_of_copy is not sys.stdin:
         fd, name = tempfile.mkstemp(prefix="cxroi-stdin-")
         with os.fdopen(fd, "wb") as out:
             shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
-        _stdin_copy = Path(name)
-        atexit.register(lambda: _stdin_copy.unlink(missing_ok=True) if _stdin_copy else None)
+        copy = Path(name)
+        atexit.register(copy.unlink, missing_ok=True)
+        _stdin_copy, _stdin_of_copy = copy, sys.stdin
     return _stdin_copy
 
 
