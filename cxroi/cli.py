@@ -495,13 +495,16 @@ HorizonOpt = Annotated[
 
 
 def _clv_config(cfg: Config, **overrides: float | int | None) -> object:
-    from cxroi.config import ClvConfig
+    from pydantic import ValidationError
+
+    from cxroi.config import ClvConfig, validation_message
 
     values = {**cfg.clv.model_dump(), **{k: v for k, v in overrides.items() if v is not None}}
     try:
         return ClvConfig.model_validate(values)
-    except Exception as exc:
-        raise UsageError(f"invalid CLV assumption: {str(exc).splitlines()[-1].strip()}") from None
+    except ValidationError as exc:
+        flags = {k: "--" + k.replace("_", "-") for k, v in overrides.items() if v is not None}
+        raise UsageError(f"invalid CLV assumption: {validation_message(exc, flags)}") from None
 
 
 @app.command()

@@ -391,13 +391,24 @@ def parse_config(data: Any, source: str = "config") -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key"
-            lines.append(f"{_location(tuple(err['loc']))}: {msg}")
-        raise ConfigError(f"{source}: " + "; ".join(lines), "see configs/default.yaml for every key") from exc
+        raise ConfigError(
+            f"{source}: " + validation_message(exc), "see configs/default.yaml for every key"
+        ) from exc
+
+
+def validation_message(exc: ValidationError, names: Mapping[str, str] | None = None) -> str:
+    """``path.to.key: message`` for each error, in our words (never pydantic's own text and links);
+    ``names`` renames top-level keys (e.g. to the command-line flag that set them)."""
+    lines = []
+    for err in exc.errors():
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        loc = tuple(err["loc"])
+        if names and loc and str(loc[0]) in names:
+            loc = (names[str(loc[0])], *loc[1:])
+        lines.append(f"{_location(loc)}: {msg}")
+    return "; ".join(lines)
 
 
 def load_config(path: str | Path) -> Config:
@@ -416,6 +427,11 @@ def load_config(path: str | Path) -> Config:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"config {path}: invalid YAML{where}: {problem}", "check the indentation") from exc
+    except ValueError as exc:  # YAML's own types: a date such as 2025-13-01
+        raise ConfigError(
+            f"config {path}: a value is not what it looks like ({exc})",
+            "dates are YYYY-MM-DD, e.g. 2025-12-31",
+        ) from exc
     config = parse_config(data, f"config {path}")
     base = p.resolve().parent
     inputs = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import run
+from tests.conftest import ROOT, run
 
 X = Path(__file__).parent / "fixtures" / "exports"
 
@@ -45,3 +45,14 @@ def test_check_says_when_a_config_enables_nothing(tmp_path: Path) -> None:
     cfg.write_text(f"inputs:\n  survey: {{path: {X / 'intercom_ratings.csv'}}}\n")
     r = run(["check", "-c", str(cfg)], ok=False)
     assert r.exit_code == 2 and "enables nothing" in r.stderr
+
+
+def test_messages_never_carry_pydantic_text_or_links(tmp_path: Path) -> None:
+    r = run(["clv", str(ROOT / "sample_data/customers.csv"), "--transactions", str(ROOT / "sample_data/transactions.csv"),
+             "--gross-margin", "5"], ok=False)  # fmt: skip
+    assert r.exit_code == 2 and "--gross-margin: Input should be less than or equal to 1" in r.stderr
+    assert "http" not in r.stderr and "pydantic" not in r.stderr
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("crm: {as_of: 2025-13-01}\n")
+    r = run(["check", "-c", str(cfg)], ok=False)
+    assert r.exit_code == 2 and "month must be in 1..12" in r.stderr and "internal error" not in r.stderr
