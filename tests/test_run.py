@@ -238,3 +238,12 @@ def test_run_totals_keep_answers_without_a_date(tmp_path: Path) -> None:
     assert [x["n"] for x in data["trend"]] == [1, 1]  # only the dated ones have a period
     assert {x["seg"]: x["n"] for x in data["segments"]} == {"A": 2, "B": 2}
     assert "no date" in r.stderr and "could not be read" in r.stderr
+
+
+def test_scorecard_names_the_churn_period_and_an_inconclusive_range() -> None:
+    r = run(["run", "-c", "configs/default.yaml", "--format", "table"])
+    assert r.exit_code == 0, r.stderr
+    text = " ".join(r.stdout.split())
+    assert "Churn 2025-Q4 (quarterly): 3.40%" in text and "quarterly retention 96.60%" in text
+    assert "annual retention 88.8%" in text
+    assert "ROI 73.1% (95% range -143% to 290%)" in text and "inconclusive" in text

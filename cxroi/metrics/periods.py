@@ -125,3 +125,13 @@ def year_before(d: date) -> date:
         return d.replace(year=d.year - 1)
     except ValueError:  # 29 February
         return d.replace(year=d.year - 1, day=28)
+
+
+def period_kind(label: str) -> str:
+    """``quarterly``, ``monthly``, ``weekly`` or ``annual`` from a period label (2025-Q4, 2025-01, 2025-W03,
+    2025)."""
+    if "-Q" in label:
+        return "quarterly"
+    if "-W" in label:
+        return "weekly"
+    return "monthly" if "-" in label else "annual"

@@ -166,9 +166,13 @@ def roi_sentence(s: dict[str, Any]) -> str:
         else ""
     )
     pay = "never" if s["payback_months"] is None else f"{s['payback_months']:.1f} months"
+    low, high = s.get("roi_low"), s.get("roi_high")
+    verdict = ""
+    if low is not None and high is not None and low < 0 < high:
+        verdict = " — inconclusive: the 95% range runs from a loss to a gain"
     return (
         f"ROI {_n(s['roi'])}%{rng} over {s['horizon_years']} years; NPV {_n(s['npv'], 0)}; payback {pay}; "
-        f"attribution {s['attribution']:.0%}"
+        f"attribution {s['attribution']:.0%}{verdict}"
     )
 
 

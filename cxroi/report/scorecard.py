@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cxroi.metrics.churn import latest_complete
+from cxroi.metrics.periods import period_kind
 from cxroi.report.documents import roi_sentence
 from cxroi.report.formats import make_console
 
@@ -67,15 +68,16 @@ def render_scorecard(
     last = latest_complete(data.get("churn") or [])
     if last is not None:
         value = float(last["value"])  # type: ignore[arg-type]
+        kind = period_kind(str(last["period"]))
         con.print(
-            f"Churn {last['period']}: {_n(value, 2, True)} ({last['churned']:,} of {last['customers_start']:,} "
-            f"customers); retention {_n(100 - value, 2, True)}"
+            f"Churn {last['period']} ({kind}): {_n(value, 2, True)} ({last['churned']:,} of "
+            f"{last['customers_start']:,} customers); {kind} retention {_n(100 - value, 2, True)}"
         )
     clv = data.get("clv")
     if clv:
         c = clv[0]
         con.print(
-            f"CLV {_money(c['clv'])} per customer (margin {_money(c['annual_margin'])}/yr, retention "
+            f"CLV {_money(c['clv'])} per customer (margin {_money(c['annual_margin'])}/yr, annual retention "
             f"{_n(c['retention'], 1, True)}, discount {c['discount_rate']:.0%}; {c['window_start']}..{c['window_end']})"
         )
     link = data.get("link")
