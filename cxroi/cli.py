@@ -261,7 +261,9 @@ def scores(
                 _err(
                     f"{s.display}: {s.kind}, {s.layout.kind} layout, delimiter {s.delimiter!r}, {s.encoding}"
                 )
-        questions = {m: cols for m, cols in (("nps", nps), ("csat", csat), ("ces", ces)) if cols}
+        given = {"nps": nps, "csat": csat, "ces": ces}
+        configured = {m: list(getattr(cfg.scores, m).questions) for m in given}
+        questions = {m: given[m] or configured[m] for m in given if given[m] or configured[m]}
         result = compute_questions(sources, request, questions)
         if verbose:
             for s in sources:

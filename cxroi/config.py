@@ -71,6 +71,13 @@ class InputConfig(_Model):
 
 class NpsConfig(_Model):
     column: str | None = None
+    questions: tuple[str, ...] = ()  # several columns (``column: [Q5, Q12]``): each its own score
+
+    @model_validator(mode="before")
+    @classmethod
+    def _several(cls, v: Any) -> Any:
+        return _column_list(v)
+
     labels: dict[str, float] = {}  # answer label -> score on the scale (adds to the built-in labels)
     scale: Range = (0, 10)
     detractors: Range = (0, 6)
@@ -87,6 +94,13 @@ class NpsConfig(_Model):
 
 class CsatConfig(_Model):
     column: str | None = None
+    questions: tuple[str, ...] = ()  # several columns (``column: [Q5, Q12]``): each its own score
+
+    @model_validator(mode="before")
+    @classmethod
+    def _several(cls, v: Any) -> Any:
+        return _column_list(v)
+
     labels: dict[str, float] = {}  # answer label -> score on the scale (adds to the built-in labels)
     scale: Range = (1, 5)
     satisfied: Range = (4, 5)
@@ -99,6 +113,13 @@ class CsatConfig(_Model):
 
 class CesConfig(_Model):
     column: str | None = None
+    questions: tuple[str, ...] = ()  # several columns (``column: [Q5, Q12]``): each its own score
+
+    @model_validator(mode="before")
+    @classmethod
+    def _several(cls, v: Any) -> Any:
+        return _column_list(v)
+
     labels: dict[str, float] = {}  # answer label -> score on the scale (adds to the built-in labels)
     scale: Range = (1, 7)
     disagree: Range = (1, 3)
@@ -111,6 +132,16 @@ class CesConfig(_Model):
         bands = {"disagree": self.disagree, "neutral": self.neutral, "agree": self.agree}
         _raise_band_problems(self.scale, bands, partition=True)
         return self
+
+
+def _column_list(v: Any) -> Any:
+    """``column: [Q5, Q12]`` -> column Q5 (the first) and questions (Q5, Q12)."""
+    if isinstance(v, dict) and isinstance(v.get("column"), list):
+        cols = [str(c) for c in v["column"]]
+        if not cols:
+            raise ValueError("column: give at least one column")
+        return {**v, "column": cols[0], "questions": tuple(dict.fromkeys(cols))}
+    return v
 
 
 def _raise_band_problems(scale: Range, bands: Mapping[str, Range | None], partition: bool) -> None:

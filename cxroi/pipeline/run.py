@@ -123,9 +123,15 @@ def run(config: Config, config_name: str, as_of: date | None = None) -> RunResul
 
 
 def _scores(result: RunResult, survey: list[TableSource], request: ScoresRequest) -> None:
-    """Overall, trend and segment scores in one pass over the survey."""
+    """Overall, trend and segment scores in one pass over the survey (of each metric's first question)."""
     for metric, cfg in request.metrics().items():
-        fields = cfg.model_dump(exclude={"column", "interval", "value", "labels"})
+        if len(cfg.questions) > 1:
+            result.warnings.append(
+                f"scores.{metric} names {len(cfg.questions)} questions; cxroi run reports the first "
+                f"({cfg.questions[0]}); `cxroi scores` reports each"
+            )
+    for metric, cfg in request.metrics().items():
+        fields = cfg.model_dump(exclude={"column", "interval", "value", "labels", "questions"})
         result.bands[metric] = {k: list(v) for k, v in fields.items() if v is not None}
     period = (request.period or "quarter") if request.date else None
     both = compute_scores(survey, replace(request, period=period, totals=True))

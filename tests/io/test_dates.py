@@ -128,3 +128,13 @@ def test_impossible_dates_are_unreadable_not_rolled_over(tmp_path: Path) -> None
     r = run(["scores", str(iso), "--nps", "score", "--date", "when", "--period", "month", "-f", "json"])
     assert [(rec["period"], rec["n"]) for rec in json.loads(r.stdout)] == [("2025-01", 1), ("2025-02", 1)]
     assert "1 date in column 'when' could not be read" in r.stderr
+
+
+def test_several_questions_from_the_config(tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text("id,Q5,Q12\n1,9,3\n2,10,7\n3,6,2\n4,8,10\n")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("scores:\n  nps: {column: [Q5, Q12]}\n")
+    r = run(["scores", str(f), "-c", str(cfg), "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    assert {rec["question"]: rec["value"] for rec in json.loads(r.stdout)} == {"Q5": 25.0, "Q12": -25.0}
