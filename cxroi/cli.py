@@ -230,7 +230,13 @@ def scores(
     """NPS, CSAT and CES with margins of error, per segment and period."""
 
     def body() -> None:
-        from cxroi.pipeline.scores import DECIMALS, build_request, compute_questions, titles
+        from cxroi.pipeline.scores import (
+            DECIMALS,
+            build_request,
+            compute_questions,
+            titles,
+            with_survey_preset,
+        )
 
         _check_choice("--period", period, ("week", "month", "quarter", "year"))
         _check_choice("--interval", interval, ("wald", "adjusted-wald"))
@@ -255,6 +261,9 @@ def scores(
             raise UsageError(
                 "no survey file given", "pass a path (or - for stdin), or name inputs.survey in -c"
             )
+        request, recognised = with_survey_preset(request, sources[0])
+        if recognised:
+            _warn(Note(recognised))
         out_fmt = None if _document(fmt, output) else _resolve_format(fmt, output)
         if verbose:
             for s in sources:

@@ -197,3 +197,21 @@ def test_xlsx_on_stdin(tmp_path: Path) -> None:
     r = run(["scores", "-", "--csat", "satisfied", "--min-n", "0", "-f", "csv"], input=xlsx.read_bytes())
     assert r.exit_code == 0, r.stderr  # the workbook's "satisfied" column (4) read as a 1-5 answer
     assert r.stdout.splitlines()[1].startswith("csat,1,100.0")
+
+
+def test_survey_presets_name_their_columns() -> None:
+    """Delighted: 10, 9, 7, 3, 6 -> 2 promoters, 2 detractors of 5: NPS 0. Medallia: LTR 10, 8, N/A, 4 -> NPS
+    (1 - 1) / 3 = 0 on 3 answers; satisfaction 5, 4, 2, N/A -> 2 of 3 = 66.7%; ease 7, 6, N/A, 3 -> mean
+    16/3 on 3; N/A is no answer, not an invalid one; M/D/YYYY dates settle month first (3/15, 3/20)."""
+    recs, err = _json(["scores", str(X / "delighted_nps.csv")])
+    assert [(r["metric"], r["n"], r["value"]) for r in recs] == [("nps", 5, 0.0)]
+    assert "recognised as delighted (--nps 'Score', --date 'Created At (UTC)')" in err
+    recs, err = _json(["scores", str(X / "medallia.csv"), "--period", "month", "--min-n", "0"])
+    got = {(r["metric"], r["period"]): (r["n"], r["value"]) for r in recs}
+    assert got[("nps", "2026-03")] == (2, 50.0) and got[("nps", "2026-04")] == (1, -100.0)
+    overall, _ = _json(["scores", str(X / "medallia.csv")])
+    by = {r["metric"]: r for r in overall}
+    assert (by["nps"]["n"], by["nps"]["value"]) == (3, 0.0)
+    assert by["csat"]["n"] == 3 and abs(by["csat"]["value"] - 200 / 3) < 1e-12
+    assert by["ces"]["n"] == 3 and abs(by["ces"]["value"] - 16 / 3) < 1e-12
+    assert "not a whole number" not in err

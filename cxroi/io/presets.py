@@ -214,3 +214,35 @@ def recognise_preset(columns: tuple[str, ...]) -> str | None:
     if "account id" in names or "account name" in names:
         return "salesforce"
     return None
+
+
+# Survey exports whose score columns are known: used when neither a flag nor the config names a score
+# column. Each: the header names that recognise it (all present, case-insensitive), then the columns.
+SURVEY_PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
+    "zendesk-satisfaction": {"signature": ("satisfaction",), "csat": ("Satisfaction",),
+                             "date": ("Created at", "Solved at")},
+    "intercom-ratings": {"signature": ("rating", "rated at"), "csat": ("Rating",), "date": ("Rated at",)},
+    "delighted": {"signature": ("score", "delighted source"), "nps": ("Score",),
+                  "date": ("Created At (UTC)", "Created At")},
+    "medallia": {"signature": ("likelihood to recommend (0-10)",), "nps": ("Likelihood to Recommend (0-10)",),
+                 "csat": ("Overall Satisfaction (1-5)",), "ces": ("Ease of Doing Business (1-7)",),
+                 "date": ("Response Date",)},
+    "medallia-agent-connect": {"signature": ("star_rating", "response_received_at"), "csat": ("star_rating",),
+                               "date": ("response_received_at",)},
+}  # fmt: skip
+
+
+def recognise_survey(columns: tuple[str, ...]) -> tuple[str, dict[str, str]] | None:
+    """The survey export a header row comes from, and its columns by role (nps, csat, ces, date)."""
+    lowered = {c.casefold(): c for c in columns}
+    for name, spec in SURVEY_PRESETS.items():
+        if all(sig in lowered for sig in spec["signature"]):
+            roles = {}
+            for role in ("nps", "csat", "ces", "date"):
+                found = next(
+                    (lowered[c.casefold()] for c in spec.get(role, ()) if c.casefold() in lowered), None
+                )
+                if found:
+                    roles[role] = found
+            return name, roles
+    return None

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from cxroi.config import CesConfig, CsatConfig, NpsConfig, Period
 from cxroi.errors import DataError, UsageError
 from cxroi.io import Batch, ColumnKind, TableSource
+from cxroi.io.presets import recognise_survey
 from cxroi.io.reader import scan
 from cxroi.metrics.answers import (
     BLANK,
@@ -358,6 +359,29 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
         segments,
         trend,
     )
+
+
+def with_survey_preset(request: ScoresRequest, source: TableSource) -> tuple[ScoresRequest, str | None]:
+    """When no score column is named, the columns of a recognised survey export (Zendesk satisfaction,
+    Intercom ratings, Delighted, Medallia); returns the request and a note naming the export."""
+    if request.metrics():
+        return request, None
+    found = recognise_survey(source.columns)
+    if found is None:
+        return request, None
+    name, roles = found
+    update: dict[str, Any] = {}
+    for metric in METRICS:
+        if metric in roles:
+            base = (
+                getattr(request, metric)
+                or {"nps": NpsConfig(), "csat": CsatConfig(), "ces": CesConfig()}[metric]
+            )
+            update[metric] = base.model_copy(update={"column": roles[metric]})
+    if not request.date and "date" in roles:
+        update["date"] = roles["date"]
+    used = ", ".join(f"--{k} {v!r}" for k, v in roles.items() if k in update)
+    return replace(request, **update), f"{source.display}: recognised as {name} ({used})"
 
 
 def compute_questions(
