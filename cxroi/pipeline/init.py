@@ -8,7 +8,8 @@ from pathlib import Path
 
 from cxroi.io import ReadOptions, TableSource, open_source
 from cxroi.io.dates import guess_date_format
-from cxroi.metrics.answers import parse_answer
+from cxroi.io.presets import recognise_survey
+from cxroi.metrics.answers import builtin_labels, parse_answer, parse_labelled
 
 _META = {
     "startdate",
@@ -42,10 +43,22 @@ _DATE_PREFERENCE = (
     "enddate",
     "submit date (utc)",
     "end date",
+    "created at (utc)",
+    "created at",
+    "created_at",
+    "created",
+    "submitted at",
+    "response date",
+    "rated at",
     "timestamp",
     "startdate",
     "date",
 )
+# Score questions by their words, in English, Turkish, Hebrew and German
+NPS_WORDS = r"recommend|\bnps\b|\bltr\b|tavsiye|öner|ממליץ|להמליץ|המלצה|empfehl"
+CSAT_WORDS = r"satisf|csat|memnun|מרוצה|שביעות|zufrieden"
+CES_WORDS = r"\beas(y|ier|e)\b|effort|\bces\b|kolay|קל\b|קלות|einfach"
+SCORE_WORDS = r"\bscore\b|\brating\b|puan|ציון|דירוג|bewertung|\bnote\b"
 _ID_PREFERENCE = ("externalreference", "customer id", "customer_id", "customerid", "account id", "record id")
 
 
@@ -62,17 +75,30 @@ def _numeric_range(values: list[str]) -> tuple[float, float] | None:
     return min(clean), max(clean)
 
 
-def _find(source: TableSource, pattern: str, low: float, high: float) -> str | None:
+def _find(source: TableSource, pattern: str, low: float, high: float, taken: set[str | None]) -> str | None:
+    """The first column whose header, ImportId or question matches ``pattern`` and whose sampled answers
+    (numbers or known labels) lie on the scale ``low..high``."""
     for col in source.columns:
         text = _labels(source, col)
-        if not re.search(pattern, text) or "nps_group" in text or col.casefold().endswith("_text"):
+        if col in taken or not re.search(pattern, text, re.IGNORECASE) or _not_a_score(col, text):
             continue
-        values = [parse_answer(v) for v in source.sample_values(col)]
+        labels = builtin_labels(int(low), int(high))
+        values = [parse_labelled(v, labels) for v in source.sample_values(col)]
         nums = [v for v in values if v is not None]
         inside = [v for v in nums if v == v and low <= v <= high]
         if nums and len(inside) >= 0.8 * len(nums):
             return col
     return None
+
+
+def _not_a_score(col: str, text: str) -> bool:
+    folded = col.casefold()
+    return "nps_group" in text or folded.endswith(("_text", "_nps_group")) or "comment" in folded
+
+
+def _free_text(values: list[str]) -> bool:
+    """Comments, not categories: long or many-worded answers."""
+    return bool(values) and sum(len(v) > 40 or len(v.split()) > 5 for v in values) >= 0.2 * len(values)
 
 
 _CRM_KINDS = {
@@ -146,15 +172,39 @@ def starter_config(path: str, options: ReadOptions, base: Path) -> tuple[str, li
     crm = _crm_kind(source) if source.layout.kind in ("plain", "parquet") else None
     if crm is not None:
         return _crm_starter(source, rel, *crm, found), found
-    nps = _find(source, r"recommend|\bnps\b|\bltr\b", 0, 10)
-    csat = _find(source, r"satisf|csat", 1, 10)
-    ces = _find(source, r"\beas(y|ier|e)\b|effort|\bces\b", 1, 7)
+    known = recognise_survey(source.columns)
+    roles = known[1] if known else {}
+    if known:
+        found.append(f"  recognised as {known[0]}")
+    taken: set[str | None] = set(roles.values())
+    nps = roles.get("nps") or _find(source, NPS_WORDS, 0, 10, taken)
+    taken.add(nps)
+    csat = roles.get("csat") or _find(source, CSAT_WORDS, 1, 10, taken)
+    taken.add(csat)
+    ces = roles.get("ces") or _find(source, CES_WORDS, 1, 7, taken)
+    taken.add(ces)
+    if nps is None:  # a generic "Score" / "Puan" / "ציון" column on 0-10 is likely to recommend
+        nps = _find(source, SCORE_WORDS, 0, 10, taken)
+        if nps is not None and not any(parse_answer(v) == 10 for v in source.sample_values(nps)):
+            nps = None  # no 10 in the sample: a 1-5 rating, not a likelihood to recommend
+        taken.add(nps)
+    if csat is None:
+        csat = _find(source, SCORE_WORDS, 1, 5, taken)
     lowered = {c.casefold(): c for c in source.columns}
-    date: str | None = next((lowered[d] for d in _DATE_PREFERENCE if d in lowered), None)
+    date: str | None = roles.get("date") or next((lowered[d] for d in _DATE_PREFERENCE if d in lowered), None)
     if date is None:
-        for col in source.columns:
-            if "date" not in col.casefold() and "time" not in col.casefold():
-                continue
+        # created before updated: the day the answer was given, not the day the record last changed
+        def rank(col: str) -> int:
+            name = col.casefold()
+            if re.search(r"creat|oluştur|erstellt|נוצר|submit|gönder", name):
+                return 0
+            if re.search(r"updat|modif|güncel|geändert|עודכן", name):
+                return 2
+            return 1
+
+        for col in sorted(source.columns, key=rank):
+            if col in {nps, csat, ces} or _numeric_range(source.sample_values(col)) is not None:
+                continue  # scores and plain numbers are no dates (serial numbers need --date)
             fmt, share = guess_date_format(source.sample_values(col))
             if fmt and share >= 0.9:
                 date = col
@@ -164,12 +214,20 @@ def starter_config(path: str, options: ReadOptions, base: Path) -> tuple[str, li
     for col in source.columns:
         if col.casefold() in _META or col in {nps, csat, ces, date, customer}:
             continue
+        if _not_a_score(col, _labels(source, col)):
+            continue  # Qualtrics' own NPS group, comments and text answers are no segments
         values = [v.strip() for v in source.sample_values(col) if v.strip()]
         distinct = set(values)
-        if 2 <= len(distinct) <= 12 and len(values) >= 10 and _numeric_range(values) is None:
+        if (
+            2 <= len(distinct) <= 12
+            and len(values) >= 10
+            and _numeric_range(values) is None
+            and not _free_text(values)
+            and guess_date_format(values)[1] < 0.9  # dates are no segments
+        ):
             segments.append(col)
-    roles = (("NPS", nps), ("CSAT", csat), ("CES", ces), ("date", date), ("customer id", customer))
-    found.extend(f"  {role}: {name or 'not found'}" for role, name in roles)
+    shown = (("NPS", nps), ("CSAT", csat), ("CES", ces), ("date", date), ("customer id", customer))
+    found.extend(f"  {role}: {name or 'not found'}" for role, name in shown)
     if segments:
         found.append(f"  possible segments: {', '.join(segments)}")
     q = _q
