@@ -518,6 +518,14 @@ def _clv_config(cfg: Config, **overrides: float | int | None) -> object:
         raise UsageError(f"invalid CLV assumption: {validation_message(exc, flags)}") from None
 
 
+def _say_dates(request: Any) -> None:
+    """-v: the format chosen for every date column of every CRM input, and why."""
+    for name in ("customers", "transactions", "contracts", "tickets"):
+        for src in getattr(request, name):
+            for col, (found, why) in src.table.date_formats.items():
+                _err(f"{src.table.display}: dates in {col!r} read as {found} ({why})")
+
+
 @app.command()
 def churn(
     customers: CustomersArg = None,
@@ -562,8 +570,12 @@ def churn(
             to=_date("--to", to),
             as_of=_date("--as-of", as_of),
             strict=strict,
+            # churn from inactivity needs the purchases (inputs.transactions of the config)
+            need=("customers", "transactions") if cfg.crm.customers.inactive_after_days else ("customers",),
         )
         data = crm.load(request)
+        if verbose:
+            _say_dates(request)
         records = crm.churn_records(data, request)
         fields = ["period", *request.by, *crm.CHURN_FIELDS]
         _publish(
@@ -649,6 +661,8 @@ def clv(
             need=("customers", "transactions", "tickets"),
         )
         data = crm.load(request)
+        if verbose:
+            _say_dates(request)
         records = crm.clv_records(data, request, clv_cfg)  # type: ignore[arg-type]
         _publish(
             records,
@@ -723,6 +737,8 @@ def economics(
             need=("customers", "transactions", "contracts", "tickets"),
         )
         data = crm.load(request)
+        if verbose:
+            _say_dates(request)
         records = crm.economics_records(data, request, clv_cfg)  # type: ignore[arg-type]
         fields = crm.fields_for(records, ["period", *request.by], crm.ECONOMICS_FIELDS)
         _publish(

@@ -121,3 +121,37 @@ def test_run_as_of_changes_the_roi_windows() -> None:
     sources = [m["source"] for line in result.to_dict()["roi"]["lines"] for m in line["inputs"].values()]
     assert any("2024-07-01..2025-06-30" in s for s in sources)
     assert not any("2025-12-31" in s for s in sources)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(days=st.integers(min_value=0, max_value=700), command=st.sampled_from(["churn", "clv", "economics"]))
+def test_crm_commands_as_of_equal_truncated_data(days: int, command: str, tmp_path_factory: Any) -> None:
+    """``cxroi churn|clv|economics --as-of D`` (the commands, with the config's inputs) on the full data
+    print exactly what they print on the data truncated at D."""
+    import json
+
+    from tests.conftest import run
+
+    d = date(2024, 3, 1) + timedelta(days=days)
+    folder = tmp_path_factory.mktemp("cut")
+    truncate(d, folder)
+    outputs = []
+    for root in (ROOT, folder):
+        cfg = root / "configs/default.yaml"
+        extra = (
+            [
+                "--transactions",
+                str(root / "sample_data/transactions.csv"),
+                "--tickets",
+                str(root / "sample_data/tickets.csv"),
+            ]
+            if command != "churn"
+            else []
+        )
+        if command == "economics":
+            extra += ["--contracts", str(root / "sample_data/contracts.csv")]
+        r = run([command, "-c", str(cfg), "--as-of", d.isoformat(), "-f", "json", *extra])
+        assert r.exit_code == 0, r.stderr
+        outputs.append(json.loads(r.stdout))
+    assert outputs[0], "no records"
+    _same(outputs[0], outputs[1])

@@ -215,3 +215,33 @@ def test_survey_presets_name_their_columns() -> None:
     assert by["csat"]["n"] == 3 and abs(by["csat"]["value"] - 200 / 3) < 1e-12
     assert by["ces"]["n"] == 3 and abs(by["ces"]["value"] - 16 / 3) < 1e-12
     assert "not a whole number" not in err
+
+
+def test_churn_from_inactivity_without_an_end_column(tmp_path: Path) -> None:
+    """inactive_after_days 90, as of 2025-12-31: Ada's last paid order 2025-10-20 (+90 = 2026-01-18, later:
+    active); Alan's last paid order 2025-07-02 (+90 = 2025-09-30: churned in Q3); Grace never paid: her
+    start 2025-03-01 + 90 = 2025-05-30, churned in Q2."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f"inputs:\n  transactions: {{path: {X / 'shopify_orders.csv'}}}\n"
+        "crm:\n  customers: {inactive_after_days: 90}\n"
+    )
+    recs, err = _json(
+        [
+            "churn",
+            str(X / "shopify_customers.csv"),
+            "-c",
+            str(cfg),
+            "--from",
+            "2025-01-01",
+            "--as-of",
+            "2025-12-31",
+        ]
+    )
+    assert [(r["period"], r["churned"]) for r in recs] == [
+        ("2025-Q1", 0),
+        ("2025-Q2", 1),
+        ("2025-Q3", 1),
+        ("2025-Q4", 0),
+    ]
+    assert "churn from inactivity" in err
