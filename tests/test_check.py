@@ -56,3 +56,10 @@ def test_messages_never_carry_pydantic_text_or_links(tmp_path: Path) -> None:
     cfg.write_text("crm: {as_of: 2025-13-01}\n")
     r = run(["check", "-c", str(cfg)], ok=False)
     assert r.exit_code == 2 and "month must be in 1..12" in r.stderr and "internal error" not in r.stderr
+
+
+def test_a_wrong_sheet_lists_the_sheets(tmp_path: Path) -> None:
+    xlsx = tmp_path / "s.xlsx"
+    assert run(["scores", str(X / "intercom_ratings.csv"), "--csat", "Rating", "-o", str(xlsx)]).exit_code == 0
+    r = run(["scores", str(xlsx), "--sheet", "Data", "--csat", "n"], ok=False)
+    assert r.exit_code == 3 and "no sheet named 'Data'" in r.stderr and "sheets: 'Scores'" in r.stderr
