@@ -96,6 +96,11 @@ def render_csv_tables(data: dict[str, Any]) -> dict[str, str]:
 
 
 # --- Markdown -------------------------------------------------------------------------------------------
+def _flag_used(field: str, records: Sequence[dict[str, Any]]) -> bool:
+    """The ``small`` flag is shown only when some record is small (a column of "no" says nothing)."""
+    return field != "small" or any(r.get("small") for r in records)
+
+
 SMALL_TEXT = "Rows with small = true have fewer answers than scores.min_n: read them with care."
 
 
@@ -104,7 +109,7 @@ def _md(text: Any) -> str:
 
 
 def _md_table(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
-    shown = [f for f in fields if any(r.get(f) is not None for r in records)]
+    shown = [f for f in fields if any(r.get(f) is not None for r in records) and _flag_used(f, records)]
     lines = ["| " + " | ".join(_md(f) for f in shown) + " |", "|" + "|".join(" --- " for _ in shown) + "|"]
     for r in records:
         lines.append("| " + " | ".join(_md(display_cell(f, r.get(f))) for f in shown) + " |")
@@ -240,7 +245,7 @@ def _html_table(
     fields: Sequence[str],
     highlight: Callable[[dict[str, Any]], bool] | None = None,
 ) -> str:
-    shown = [f for f in fields if any(r.get(f) is not None for r in records)]
+    shown = [f for f in fields if any(r.get(f) is not None for r in records) and _flag_used(f, records)]
     text_fields = {f for f in shown if all(isinstance(r.get(f), str | None) for r in records)}
     head = "".join(f'<th class="{"t" if f in text_fields else ""}">{_esc(f)}</th>' for f in shown)
     rows = []

@@ -179,7 +179,13 @@ SMALL_NOTE = "_Rows with small = true have fewer answers than scores.min_n: read
 
 def _visible_fields(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> list[str]:
     """Drop columns that are empty in every record (e.g. ``satisfied`` when only NPS was asked)."""
-    return [f for f in fields if any(_clean(r.get(f)) is not None for r in records)] or list(fields)
+    shown = [
+        f
+        for f in fields
+        if any(_clean(r.get(f)) is not None for r in records)
+        and (f != "small" or any(r.get(f) for r in records))
+    ]
+    return shown or list(fields)
 
 
 def _md_escape(text: str) -> str:
