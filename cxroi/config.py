@@ -69,16 +69,20 @@ class InputConfig(_Model):
         return [v] if isinstance(v, str) else v
 
 
-class NpsConfig(_Model):
+class _ScoreColumn(_Model):
+    """The column(s) of one metric and its answer labels."""
+
     column: str | None = None
     questions: tuple[str, ...] = ()  # several columns (``column: [Q5, Q12]``): each its own score
+    labels: dict[str, float] = {}  # answer label -> score on the scale (adds to the built-in labels)
 
     @model_validator(mode="before")
     @classmethod
     def _several(cls, v: Any) -> Any:
         return _column_list(v)
 
-    labels: dict[str, float] = {}  # answer label -> score on the scale (adds to the built-in labels)
+
+class NpsConfig(_ScoreColumn):
     scale: Range = (0, 10)
     detractors: Range = (0, 6)
     passives: Range = (7, 8)
@@ -92,16 +96,7 @@ class NpsConfig(_Model):
         return self
 
 
-class CsatConfig(_Model):
-    column: str | None = None
-    questions: tuple[str, ...] = ()  # several columns (``column: [Q5, Q12]``): each its own score
-
-    @model_validator(mode="before")
-    @classmethod
-    def _several(cls, v: Any) -> Any:
-        return _column_list(v)
-
-    labels: dict[str, float] = {}  # answer label -> score on the scale (adds to the built-in labels)
+class CsatConfig(_ScoreColumn):
     scale: Range = (1, 5)
     satisfied: Range = (4, 5)
 
@@ -111,16 +106,7 @@ class CsatConfig(_Model):
         return self
 
 
-class CesConfig(_Model):
-    column: str | None = None
-    questions: tuple[str, ...] = ()  # several columns (``column: [Q5, Q12]``): each its own score
-
-    @model_validator(mode="before")
-    @classmethod
-    def _several(cls, v: Any) -> Any:
-        return _column_list(v)
-
-    labels: dict[str, float] = {}  # answer label -> score on the scale (adds to the built-in labels)
+class CesConfig(_ScoreColumn):
     scale: Range = (1, 7)
     disagree: Range = (1, 3)
     neutral: Range | None = (4, 4)
