@@ -230,13 +230,8 @@ def scores(
     """NPS, CSAT and CES with margins of error, per segment and period."""
 
     def body() -> None:
-        from cxroi.pipeline.scores import (
-            DECIMALS,
-            build_request,
-            compute_questions,
-            titles,
-            with_survey_preset,
-        )
+        from cxroi.pipeline.scores import DECIMALS, build_request, titles
+        from cxroi.pipeline.survey import compute_questions, with_survey_preset
 
         _check_choice("--period", period, ("week", "month", "quarter", "year"))
         _check_choice("--interval", interval, ("wald", "adjusted-wald"))

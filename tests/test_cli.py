@@ -140,12 +140,12 @@ def test_error_has_hint_and_verbose_shows_traceback() -> None:
 
 
 def test_internal_errors_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
-    import cxroi.pipeline.scores as scores
+    import cxroi.pipeline.survey as survey
 
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(scores, "compute_scores", boom)
+    monkeypatch.setattr(survey, "compute_scores", boom)  # what `cxroi scores` calls
     r = run(["scores", Q, "--nps", "Q1"], ok=False)
     assert r.exit_code == EXIT_INTERNAL and "internal error" in r.stderr and "kaboom" in r.stderr
 

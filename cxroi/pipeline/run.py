@@ -21,7 +21,8 @@ from cxroi.pipeline.common import Note
 from cxroi.pipeline.inputs import open_input
 from cxroi.pipeline.link import LinkResult, _band_of, _choose, link_outcomes, load_answers
 from cxroi.pipeline.roi import CURRENT, RoiOutcome, compute_roi, resolve_windows, window_days
-from cxroi.pipeline.scores import ScoresRequest, ScoresResult, build_request, compute_scores, latest_date
+from cxroi.pipeline.scores import ScoresRequest, ScoresResult, build_request, compute_scores
+from cxroi.pipeline.survey import latest_date
 
 SCHEMA_VERSION = 1
 
