@@ -5,6 +5,7 @@ layouts (Qualtrics, SurveyMonkey) and drops their extra header rows, maps column
 question text) and reads only the columns a command needs, in batches.
 """
 
-from cxroi.io.reader import Batch, ColumnKind, ReadOptions, TableSource, open_source, open_sources
+from cxroi.io.batches import Batch, ColumnKind, ReadOptions
+from cxroi.io.reader import TableSource, open_source, open_sources
 
 __all__ = ["Batch", "ColumnKind", "ReadOptions", "TableSource", "open_source", "open_sources"]
