@@ -248,7 +248,7 @@ def test_python_dash_m_and_sigpipe() -> None:
 
 
 def test_table_is_default_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    import cxroi.cli as cli
+    import cxroi.cli.common as cli
 
     monkeypatch.setattr(cli, "_stdout_is_tty", lambda: True)
     r = run(["scores", LEGACY, "--nps", "Q5", "--no-color"])
