@@ -87,7 +87,7 @@ class NpsConfig(_ScoreColumn):
     detractors: Range = (0, 6)
     passives: Range = (7, 8)
     promoters: Range = (9, 10)
-    interval: Literal["wald", "adjusted-wald"] = "wald"
+    interval: Literal["wald", "adjusted-wald"] = "adjusted-wald"
 
     @model_validator(mode="after")
     def _bands(self) -> NpsConfig:
@@ -99,6 +99,7 @@ class NpsConfig(_ScoreColumn):
 class CsatConfig(_ScoreColumn):
     scale: Range = (1, 5)
     satisfied: Range = (4, 5)
+    interval: Literal["wilson", "wald"] = "wilson"
 
     @model_validator(mode="after")
     def _bands(self) -> CsatConfig:
@@ -112,6 +113,7 @@ class CesConfig(_ScoreColumn):
     neutral: Range | None = (4, 4)
     agree: Range = (5, 7)
     value: Literal["mean", "agree", "net"] = "mean"
+    interval: Literal["t", "z"] = "t"  # the mean's interval: Student t (n - 1 df) or normal
 
     @model_validator(mode="after")
     def _bands(self) -> CesConfig:

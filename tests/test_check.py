@@ -60,6 +60,8 @@ def test_messages_never_carry_pydantic_text_or_links(tmp_path: Path) -> None:
 
 def test_a_wrong_sheet_lists_the_sheets(tmp_path: Path) -> None:
     xlsx = tmp_path / "s.xlsx"
-    assert run(["scores", str(X / "intercom_ratings.csv"), "--csat", "Rating", "-o", str(xlsx)]).exit_code == 0
+    assert (
+        run(["scores", str(X / "intercom_ratings.csv"), "--csat", "Rating", "-o", str(xlsx)]).exit_code == 0
+    )
     r = run(["scores", str(xlsx), "--sheet", "Data", "--csat", "n"], ok=False)
     assert r.exit_code == 3 and "no sheet named 'Data'" in r.stderr and "sheets: 'Scores'" in r.stderr

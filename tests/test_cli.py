@@ -33,9 +33,15 @@ def test_json_records_have_full_precision() -> None:
             "metric": "nps",
             "n": 6,
             "value": 100 / 3,
-            "moe": pytest.approx(1.959964 * (5 / 9 / 6) ** 0.5 * 100, rel=1e-15),
-            "ci_low": records[0]["ci_low"],
-            "ci_high": records[0]["ci_high"],
+            # adjusted Wald (the default): 3.75 / 3.5 / 1.75 of 9 -> NPS' = 2/9,
+            # var' = 5.5/9 - (2/9)^2, half-width 1.959964 x sqrt(var' / 9)
+            "moe": pytest.approx(1.959964 * ((5.5 / 9 - (2 / 9) ** 2) / 9) ** 0.5 * 100, rel=1e-12),
+            "ci_low": pytest.approx(
+                200 / 9 - 1.959964 * ((5.5 / 9 - (2 / 9) ** 2) / 9) ** 0.5 * 100, rel=1e-12
+            ),
+            "ci_high": pytest.approx(
+                200 / 9 + 1.959964 * ((5.5 / 9 - (2 / 9) ** 2) / 9) ** 0.5 * 100, rel=1e-12
+            ),
             "promoters": 3,
             "passives": 2,
             "detractors": 1,
@@ -51,7 +57,9 @@ def test_csv_is_default_when_piped_and_keeps_precision() -> None:
     assert r.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert rows[0]["value"] == "30.0" and rows[0]["n"] == "200"
-    assert float(rows[0]["moe"]) == pytest.approx(10.82, abs=0.005)
+    # adjusted Wald, as in tests/metrics/test_nps.py: 18.82 .. 40.30
+    assert float(rows[0]["ci_low"]) == pytest.approx(18.82, abs=0.005)
+    assert float(rows[0]["ci_high"]) == pytest.approx(40.30, abs=0.005)
     assert r.stderr == ""
 
 
@@ -66,7 +74,8 @@ def test_ndjson_and_markdown() -> None:
 
 def test_table_rounds_for_display() -> None:
     r = run(["scores", LEGACY, "--nps", "Q5", "-f", "table"])
-    assert "30.0" in r.stdout and "10.8" in r.stdout and "10.82" not in r.stdout
+    assert "30.0" in r.stdout and "18.8" in r.stdout and "18.82" not in r.stdout and "40.3" in r.stdout
+    assert "±moe" not in r.stdout  # the interval is shown, not a half-width that is not the interval
     assert "NPS" in r.stdout
 
 

@@ -2,11 +2,15 @@
 
 Three ways to report it (``value`` mode):
 
-* ``mean`` (default): the mean answer, on the scale's own units. Margin ``1.959964 * s / sqrt(n)`` with
-  ``s`` the sample standard deviation (n - 1); undefined (NaN) for n < 2. The interval is clipped to the
-  scale (``values`` must list the whole scale). Changes: Welch's t-test.
-* ``agree``: % of answers in the agree band (5-7 on 1-7), Wald margin like CSAT; changes: two-proportion test.
-* ``net``: % agree - % disagree in points (-100..100), variance and margin as NPS (agree = +1, disagree = -1).
+* ``mean`` (default): the mean answer, on the scale's own units. Interval ``mean +- t * s / sqrt(n)`` with
+  ``s`` the sample standard deviation (n - 1) and t the Student quantile t_{0.975, n-1} (``interval: t``,
+  default; 2.776 at n = 5, where z = 1.96 would be 29% too narrow) or z (``interval: z``, for comparison);
+  undefined (NaN) for n < 2. The interval is clipped to the scale (``values`` must list the whole scale).
+  Changes: Welch's t-test, so the margin and the test agree.
+* ``agree``: % of answers in the agree band (5-7 on 1-7), Wilson interval like CSAT; changes: two-proportion
+  test.
+* ``net``: % agree - % disagree in points (-100..100), variance and interval as NPS (agree = +1,
+  disagree = -1; adjusted Wald).
 
 The result is computed from a histogram: counts of each scale value, so batches add up exactly.
 """
@@ -18,10 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from cxroi.metrics.csat import proportion_interval
 from cxroi.metrics.nps import nps, nps_change_test
-from cxroi.metrics.stats import Z95, two_proportion_test, wald_proportion, welch_test
+from cxroi.metrics.stats import Z95, t_quantile, two_proportion_test, welch_test
 
 CesMode = Literal["mean", "agree", "net"]
+MeanInterval = Literal["t", "z"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ def ces(
     disagree: int,
     mode: CesMode = "mean",
     z: float = Z95,
+    interval: MeanInterval = "t",
 ) -> CesResult:
     """CES from a histogram (``values[i]`` answered ``counts[i]`` times) and the agree/disagree counts."""
     n, mean, sd = mean_sd(values, counts)
@@ -66,13 +73,12 @@ def ces(
         nan = math.nan
         return CesResult(0, 0, 0, 0, nan, nan, mode, nan, nan, nan, nan)
     if mode == "mean":
-        moe = z * sd / math.sqrt(n) if n >= 2 else math.nan
+        q = t_quantile(n - 1) if interval == "t" and n >= 2 else z
+        moe = q * sd / math.sqrt(n) if n >= 2 else math.nan
         value, low, high = mean, mean - moe, mean + moe
         low, high = max(low, min(values)), min(high, max(values))
     elif mode == "agree":
-        p, m = wald_proportion(agree, n, z)
-        value, moe = p * 100.0, m * 100.0
-        low, high = max(value - moe, 0.0), min(value + moe, 100.0)
+        value, moe, low, high = proportion_interval(agree, n, "wilson", z)
     else:
         r = nps(agree, neutral, disagree, z=z)
         value, moe, low, high = r.value, r.moe, r.ci_low, r.ci_high

@@ -1,8 +1,10 @@
 """Customer satisfaction (CSAT): the share of answers in the "satisfied" band (top two boxes on 1-5).
 
 CSAT = satisfied / n * 100, in percent (0..100); n counts valid answers only.
-Margin of error: Wald on the proportion, ``1.959964 * sqrt(p (1 - p) / n) * 100`` points, so it is 0 when
-everyone (or no one) is satisfied. n = 0 gives NaN. The change between two periods is tested with the
+Interval (95%, points): ``wilson`` (default) is the Wilson score interval (``metrics.stats.wilson_interval``),
+which keeps its width at 0% and 100% and its coverage for small n; ``wald`` is
+``p +- 1.959964 * sqrt(p (1 - p) / n)``, which collapses to 0 when everyone (or no one) is satisfied.
+``moe`` is the interval's half-width. n = 0 gives NaN. The change between two periods is tested with the
 pooled two-proportion z-test.
 """
 
@@ -10,8 +12,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
-from cxroi.metrics.stats import Z95, two_proportion_test, wald_proportion
+from cxroi.metrics.stats import Z95, two_proportion_test, wald_proportion, wilson_interval
+
+ProportionInterval = Literal["wilson", "wald"]
 
 
 @dataclass(frozen=True)
@@ -24,12 +29,26 @@ class CsatResult:
     ci_high: float
 
 
-def csat(satisfied: int, n: int, z: float = Z95) -> CsatResult:
-    p, moe = wald_proportion(satisfied, n, z)
+def proportion_interval(
+    successes: int, n: int, interval: ProportionInterval = "wilson", z: float = Z95
+) -> tuple[float, float, float, float]:
+    """Percent, half-width, low, high (points) of a proportion's 95% interval."""
+    p, moe = wald_proportion(successes, n, z)
     if math.isnan(p):
+        return math.nan, math.nan, math.nan, math.nan
+    value = p * 100.0
+    if interval == "wilson":
+        lo, hi = wilson_interval(successes, n, z)
+        return value, (hi - lo) * 50.0, lo * 100.0, hi * 100.0
+    moe *= 100.0
+    return value, moe, max(value - moe, 0.0), min(value + moe, 100.0)
+
+
+def csat(satisfied: int, n: int, z: float = Z95, interval: ProportionInterval = "wilson") -> CsatResult:
+    value, moe, low, high = proportion_interval(satisfied, n, interval, z)
+    if math.isnan(value):
         return CsatResult(0, 0, math.nan, math.nan, math.nan, math.nan)
-    value, moe = p * 100.0, moe * 100.0
-    return CsatResult(n, satisfied, value, moe, max(value - moe, 0.0), min(value + moe, 100.0))
+    return CsatResult(n, satisfied, value, moe, low, high)
 
 
 def csat_change_test(before: CsatResult, after: CsatResult) -> tuple[float, float]:

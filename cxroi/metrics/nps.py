@@ -4,14 +4,17 @@ NPS = (promoters - detractors) / n * 100, in points from -100 to 100, where n co
 (blank answers are not responses). Each answer scores +1 (promoter), 0 (passive) or -1 (detractor), so
 the per-answer variance is ``pP + pD - (pP - pD)^2`` with pP, pD the promoter and detractor shares.
 
-Margins of error are 95% and in points:
+Intervals are 95% and in points; ``ci_low``..``ci_high`` is the interval, ``moe`` its half-width:
 
-* ``wald`` (default): ``1.959964 * sqrt(var / n) * 100``, centred on the NPS.
-* ``adjusted-wald`` (Rocks 2016): add 0.75 detractors, 1.5 passives and 0.75 promoters (n + 3), compute the
-  Wald interval around that adjusted NPS. ``value`` stays the observed NPS; ``ci_low``/``ci_high`` are the
-  adjusted interval and ``moe`` its half-width. Better coverage for small n.
+* ``adjusted-wald`` (default; Rocks 2016, "Confidence intervals for the Net Promoter Score"): add 0.75
+  detractors, 1.5 passives and 0.75 promoters (n' = n + 3), and take the Wald interval around that
+  adjusted NPS: ``NPS' +- 1.959964 * sqrt(var' / n') * 100``. ``value`` stays the observed NPS, so the
+  interval is not centred on it. It keeps its coverage for small n: one promoter gives 100 with the
+  interval 12.7..100, not "100 +- 0".
+* ``wald``: ``NPS +- 1.959964 * sqrt(var / n) * 100``, centred on the NPS; collapses to 0 width when every
+  answer is in one band.
 
-Edge cases: n = 0 has no NPS (NaN everywhere); a single answer has variance 0 so its Wald margin is 0.
+Edge cases: n = 0 has no NPS (NaN everywhere).
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def _wald(promoters: float, passives: float, detractors: float, z: float) -> tup
 
 
 def nps(
-    promoters: int, passives: int, detractors: int, *, interval: Interval = "wald", z: float = Z95
+    promoters: int, passives: int, detractors: int, *, interval: Interval = "adjusted-wald", z: float = Z95
 ) -> NpsResult:
     """NPS with its 95% margin of error from the three band counts."""
     n = promoters + passives + detractors
@@ -64,14 +67,15 @@ def nps(
     value = (promoters - detractors) * 100.0 / n  # exact for whole counts: 10/100 -> 10.0, not 10.000...04
     if interval == "adjusted-wald":
         centre, _avar, ase = _wald(promoters + 0.75, passives + 1.5, detractors + 0.75, z)
-        moe = z * ase * 100.0
-        low, high = centre * 100.0 - moe, centre * 100.0 + moe
+        half = z * ase * 100.0
+        low, high = centre * 100.0 - half, centre * 100.0 + half
     else:
         moe = z * se * 100.0
         low, high = value - moe, value + moe
-    return NpsResult(
-        n, promoters, passives, detractors, value, var, se, moe, max(low, -100.0), min(high, 100.0)
-    )
+    low, high = max(low, -100.0), min(high, 100.0)
+    if interval == "adjusted-wald":
+        moe = (high - low) / 2.0
+    return NpsResult(n, promoters, passives, detractors, value, var, se, moe, low, high)
 
 
 def nps_change_test(before: NpsResult, after: NpsResult) -> tuple[float, float]:

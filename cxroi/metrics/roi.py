@@ -25,8 +25,11 @@ A programme that costs nothing has no ROI: that is an error, not infinity.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from cxroi.metrics.stats import wilson_interval
+
+__all__ = ["wilson_interval"]
 
 
 def retention_benefit(baseline_churn: float, current_churn: float, customers: float, value: float) -> float:
@@ -92,14 +95,3 @@ def roi(annual_benefit: float, one_off: float, recurring: float, years: int, dis
         npv=net_per_year * factor - one_off,
         payback_months=payback,
     )
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion (fractions); better than Wald near 0 or 1 and for small n."""
-    if n <= 0:
-        return math.nan, math.nan
-    p = successes / n
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(centre - half, 0.0), min(centre + half, 1.0)

@@ -29,6 +29,31 @@ def wald_proportion(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     return p, z * math.sqrt(p * (1.0 - p) / n)
 
 
+def wilson_interval(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion, as fractions (Wilson 1927; Agresti & Coull 1998):
+
+    centre = (p + z^2 / 2n) / (1 + z^2 / n),  half = z sqrt(p (1 - p) / n + z^2 / 4n^2) / (1 + z^2 / n).
+
+    Unlike Wald it never collapses at 0% or 100% and keeps its coverage for small n. n = 0 gives NaN.
+    """
+    if n <= 0:
+        return math.nan, math.nan
+    p = successes / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(max(p * (1 - p) / n + z * z / (4 * n * n), 0.0)) / denom
+    low = 0.0 if successes <= 0 else max(centre - half, 0.0)  # exact bounds at 0% and 100%
+    high = 1.0 if successes >= n else min(centre + half, 1.0)
+    return low, high
+
+
+def t_quantile(df: float, level: float = 0.95) -> float:
+    """Two-sided Student t quantile: t_{1 - (1 - level) / 2, df} (2.776445 for df = 4)."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, 1.0 - (1.0 - level) / 2.0))
+
+
 def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> float:
     """Two-sided p-value of the pooled two-proportion z-test for p2 - p1 (NaN when undefined)."""
     if n1 <= 0 or n2 <= 0:

@@ -39,8 +39,7 @@ from cxroi.io import Batch, ColumnKind, TableSource
 from cxroi.io.reader import scan
 from cxroi.metrics.churn import NO_END
 from cxroi.metrics.clv import clv_discounted, margin_per_year
-from cxroi.metrics.roi import wilson_interval
-from cxroi.metrics.stats import two_proportion_test
+from cxroi.metrics.stats import two_proportion_test, wilson_interval
 from cxroi.pipeline.common import Tally
 from cxroi.pipeline.crm import DAYS_PER_YEAR, CrmData, day_number
 from cxroi.pipeline.scores import ScoresRequest, answer_positions

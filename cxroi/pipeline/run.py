@@ -240,19 +240,30 @@ def explain(result: RunResult, config: Config) -> list[dict[str, Any]]:
         for rec in result.scores.records:
             m = rec["metric"]
             if m == "nps":
-                formula = "(promoters - detractors) / n x 100; moe = 1.959964 x sqrt((pP + pD - (pP - pD)^2) / n) x 100"
+                formula = "(promoters - detractors) / n x 100; " + (
+                    "95% CI adjusted Wald (Rocks 2016): add 0.75 detractors, 1.5 passives, 0.75 promoters "
+                    "(n + 3), NPS' +- 1.959964 x sqrt((pP' + pD' - (pP' - pD')^2) / (n + 3)) x 100"
+                    if config.scores.nps.interval == "adjusted-wald"
+                    else "95% CI Wald: NPS +- 1.959964 x sqrt((pP + pD - (pP - pD)^2) / n) x 100"
+                )
                 inputs = {k: rec[k] for k in ("promoters", "passives", "detractors", "n")}
             elif m == "csat":
-                formula = "satisfied / n x 100; moe = 1.959964 x sqrt(p (1 - p) / n) x 100"
+                formula = "satisfied / n x 100; " + (
+                    "95% CI Wilson: (p + z^2/2n +- z sqrt(p (1 - p) / n + z^2/4n^2)) / (1 + z^2/n), z = 1.959964"
+                    if config.scores.csat.interval == "wilson"
+                    else "95% CI Wald: p +- 1.959964 x sqrt(p (1 - p) / n)"
+                )
                 inputs = {"satisfied": rec["satisfied"], "n": rec["n"]}
             else:
-                formula = f"CES as {config.scores.ces.value}; moe = 1.959964 x s / sqrt(n) for a mean"
+                q = "t_{0.975, n-1}" if config.scores.ces.interval == "t" else "1.959964"
+                formula = f"CES as {config.scores.ces.value}; 95% CI for a mean: mean +- {q} x s / sqrt(n)"
                 inputs = {"agree": rec["agree"], "n": rec["n"]}
             out.append(
                 {
                     "figure": m.upper(),
                     "value": rec["value"],
-                    "moe": rec["moe"],
+                    "ci_low": rec["ci_low"],
+                    "ci_high": rec["ci_high"],
                     "formula": formula,
                     "inputs": inputs,
                 }

@@ -417,9 +417,9 @@ def _score(metric: Metric, cfg: Any, hist: np.ndarray) -> NpsResult | CsatResult
     if metric == "nps":
         return nps(band("promoters"), band("passives"), band("detractors"), interval=cfg.interval)
     if metric == "csat":
-        return csat(band("satisfied"), int(hist.sum()))
+        return csat(band("satisfied"), int(hist.sum()), interval=cfg.interval)
     values = list(range(cfg.scale[0], cfg.scale[1] + 1))
-    return ces(values, hist.tolist(), band("agree"), band("disagree"), cfg.value)
+    return ces(values, hist.tolist(), band("agree"), band("disagree"), cfg.value, interval=cfg.interval)
 
 
 def _bands(metric: Metric, cfg: Any) -> dict[str, tuple[int, int] | None]:

@@ -97,7 +97,10 @@ def render_csv_tables(data: dict[str, Any]) -> dict[str, str]:
 
 # --- Markdown -------------------------------------------------------------------------------------------
 def _flag_used(field: str, records: Sequence[dict[str, Any]]) -> bool:
-    """The ``small`` flag is shown only when some record is small (a column of "no" says nothing)."""
+    """The ``small`` flag is shown only when some record is small (a column of "no" says nothing); the
+    half-width ``moe`` is not shown beside the interval it would misstate (adjusted Wald, Wilson)."""
+    if field == "moe" and records and "ci_low" in records[0]:
+        return False
     return field != "small" or any(r.get("small") for r in records)
 
 
@@ -145,7 +148,8 @@ def headline(data: dict[str, Any]) -> list[str]:
             p = _n(last["p_value"], 3)
             change = f"; {last['period']}: {_n(last['value'], d)} ({last['delta']:+.{d}f}, p = {p}, {sig})"
         out.append(
-            f"{rec['metric'].upper()} {_n(rec['value'], d)} ± {_n(rec['moe'], d)} (n = {rec['n']:,}){change}"
+            f"{rec['metric'].upper()} {_n(rec['value'], d)} (95% CI {_n(rec['ci_low'], d)} to "
+            f"{_n(rec['ci_high'], d)}, n = {rec['n']:,}){change}"
         )
     last = latest_complete(data.get("churn") or [])
     if last is not None:

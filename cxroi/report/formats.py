@@ -178,13 +178,17 @@ SMALL_NOTE = "_Rows with small = true have fewer answers than scores.min_n: read
 
 
 def _visible_fields(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> list[str]:
-    """Drop columns that are empty in every record (e.g. ``satisfied`` when only NPS was asked)."""
+    """Drop columns that are empty in every record (e.g. ``satisfied`` when only NPS was asked), and the
+    half-width ``moe`` when the interval itself is shown (adjusted Wald and Wilson are not symmetric
+    around the value, so "value +- moe" would not be the interval)."""
     shown = [
         f
         for f in fields
         if any(_clean(r.get(f)) is not None for r in records)
         and (f != "small" or any(r.get(f) for r in records))
     ]
+    if "ci_low" in shown and "ci_high" in shown and "moe" in shown:
+        shown.remove("moe")
     return shown or list(fields)
 
 

@@ -44,7 +44,7 @@ def render_scorecard(
     scores = data.get("scores")
     if scores and scores.get("overall"):
         t = Table(title="Survey scores", title_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
-        for col in ("metric", "value", "±95%", "n", "latest period", "latest", "change", "p"):
+        for col in ("metric", "value", "95% CI", "n", "latest period", "latest", "change", "p"):
             t.add_column(col, justify="left" if col in ("metric", "latest period") else "right")
         trend = scores.get("trend") or []
         for rec in scores["overall"]:
@@ -57,7 +57,7 @@ def render_scorecard(
             t.add_row(
                 rec["metric"].upper(),
                 _n(rec["value"], digits),
-                _n(rec["moe"], digits),
+                f"{_n(rec['ci_low'], digits)} to {_n(rec['ci_high'], digits)}",
                 _n(rec["n"]),
                 str(last.get("period", "-")),
                 _n(last.get("value"), digits),

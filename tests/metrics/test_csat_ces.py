@@ -14,7 +14,7 @@ from cxroi.metrics.stats import two_proportion_test, welch_test
 
 def test_delighted_csat() -> None:
     # 5 -> 42, 4 -> 32, 3 -> 10, 2 -> 9, 1 -> 14: 74/107 = 69.16 %
-    r = csat(42 + 32, 42 + 32 + 10 + 9 + 14)
+    r = csat(42 + 32, 42 + 32 + 10 + 9 + 14, interval="wald")
     assert r.n == 107
     assert r.value == pytest.approx(69.16, abs=0.005)
     p = 74 / 107
@@ -30,9 +30,28 @@ def test_intercom_csat_and_mean() -> None:
     assert (n, mean) == (50, pytest.approx(3.5))
 
 
-def test_csat_all_satisfied_has_zero_margin() -> None:
-    r = csat(10, 10)
+def test_csat_wald_all_satisfied_has_zero_margin() -> None:
+    r = csat(10, 10, interval="wald")
     assert r.value == 100.0 and r.moe == 0.0 and r.ci_high == 100.0
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    # Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I, method 3 (Wilson)
+    [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718)],
+)
+def test_csat_wilson_is_the_default(k: int, n: int, low: float, high: float) -> None:
+    r = csat(k, n)
+    assert r.ci_low / 100 == pytest.approx(low, abs=5e-5)
+    assert r.ci_high / 100 == pytest.approx(high, abs=5e-5)
+    assert r.moe == pytest.approx((r.ci_high - r.ci_low) / 2)
+
+
+def test_csat_wilson_all_satisfied_keeps_a_width() -> None:
+    # 10 of 10: Wilson low = n / (n + z^2) = 10 / 13.841459 = 0.72247
+    r = csat(10, 10)
+    assert r.ci_high == 100.0
+    assert r.ci_low == pytest.approx(1000 / (10 + 1.959964**2), abs=1e-9)
 
 
 def test_delighted_ces_percent_agree() -> None:
@@ -47,8 +66,22 @@ def test_ces_mean_margin_by_hand() -> None:
     r = ces([1, 2, 3, 4, 5, 6, 7], [0, 0, 0, 0, 1, 1, 2], agree=4, disagree=0, mode="mean")
     assert r.value == pytest.approx(6.25)
     assert r.sd == pytest.approx(0.9574271077563381)
-    assert r.moe == pytest.approx(1.959964 * 0.9574271077563381 / 2)
+    # t_{0.975, 3} = 3.182446 (Student's table)
+    assert r.moe == pytest.approx(3.182446305284263 * 0.9574271077563381 / 2)
     assert r.ci_high == 7.0  # clipped to the scale
+    z = ces([1, 2, 3, 4, 5, 6, 7], [0, 0, 0, 0, 1, 1, 2], agree=4, disagree=0, mode="mean", interval="z")
+    assert z.moe == pytest.approx(1.959964 * 0.9574271077563381 / 2)
+
+
+def test_ces_mean_t_interval_at_n_5() -> None:
+    # answers 1,2,3,4,5: mean 3, s = sqrt(10 / 4) = 1.5811388; t_{0.975, 4} = 2.776445
+    # margin 2.776445 * 1.5811388 / sqrt(5) = 1.963243 (z would give 1.385904: 29% narrower)
+    r = ces([1, 2, 3, 4, 5], [1, 1, 1, 1, 1], agree=2, disagree=2, mode="mean")
+    assert r.moe == pytest.approx(1.963243, abs=5e-6)
+    assert (r.ci_low, r.ci_high) == (
+        pytest.approx(3 - 1.963243, abs=5e-6),
+        pytest.approx(3 + 1.963243, abs=5e-6),
+    )
 
 
 def test_ces_net() -> None:

@@ -35,10 +35,30 @@ def test_r_package_examples(answers: list[int], score: float, var: float, se: fl
 
 @pytest.mark.parametrize(("answer", "score"), [(0, -100.0), (10, 100.0), (7, 0.0)])
 def test_single_answers(answer: int, score: float) -> None:
-    r = nps(*counts([answer]))
+    r = nps(*counts([answer]), interval="wald")
     assert r.value == score
     assert r.variance == 0.0
-    assert r.moe == 0.0
+    assert r.moe == 0.0  # Wald collapses: "100 +- 0" from one answer
+
+
+def test_adjusted_wald_is_the_default_and_holds_for_one_answer() -> None:
+    # Rocks (2016) by hand, one promoter: counts + (0.75, 1.5, 0.75) -> 1.75 / 1.5 / 0.75, n' = 4;
+    # NPS' = (1.75 - 0.75) / 4 = 0.25; var' = (1.75 + 0.75) / 4 - 0.25^2 = 0.5625;
+    # half = 1.959964 * sqrt(0.5625 / 4) = 0.7349865 -> -48.49865 .. 98.49865
+    r = nps(1, 0, 0)
+    assert r.value == 100.0
+    assert r.ci_low == pytest.approx(-48.49865, abs=1e-9)
+    assert r.ci_high == pytest.approx(98.49865, abs=1e-9)
+    assert r.moe == pytest.approx(73.49865, abs=1e-9)  # the printed interval's half-width
+
+
+def test_adjusted_wald_twelve_of_twelve_promoters() -> None:
+    # 12.75 / 1.5 / 0.75 of 15: NPS' = 0.8, var' = 0.9 - 0.64 = 0.26,
+    # half = 1.959964 * sqrt(0.26 / 15) = 0.258041 -> 54.1959 .. 100 (clipped from 105.80)
+    r = nps(12, 0, 0)
+    assert r.ci_low == pytest.approx(80 - 25.80406, abs=1e-4)
+    assert r.ci_high == 100.0
+    assert r.moe == pytest.approx((100 - r.ci_low) / 2)
 
 
 def test_custom_breaks_on_1_to_15() -> None:
@@ -51,7 +71,7 @@ def test_custom_breaks_on_1_to_15() -> None:
 
 
 def test_wald_100_60_40() -> None:
-    r = nps(100, 60, 40)
+    r = nps(100, 60, 40, interval="wald")
     assert r.value == pytest.approx(30.0)
     assert r.moe == pytest.approx(10.82, abs=0.005)
     assert (r.ci_low, r.ci_high) == (pytest.approx(19.18, abs=0.005), pytest.approx(40.82, abs=0.005))
@@ -67,7 +87,7 @@ def test_adjusted_wald_100_60_40() -> None:
 
 
 def test_wald_50_30_20() -> None:
-    r = nps(50, 30, 20)
+    r = nps(50, 30, 20, interval="wald")
     assert r.value == pytest.approx(30.00, abs=0.005)
     assert r.moe == pytest.approx(15.31, abs=0.005)
 
@@ -75,8 +95,8 @@ def test_wald_50_30_20() -> None:
 def test_wald_18_11_2() -> None:
     # Published as 51.61 +- 21.67, which is z = 1.96 (21.6653); z = 1.959964 gives 21.6649 (21.66).
     assert nps(18, 11, 2).value == pytest.approx(51.61, abs=0.005)
-    assert nps(18, 11, 2, z=1.96).moe == pytest.approx(21.67, abs=0.005)
-    assert nps(18, 11, 2).moe == pytest.approx(21.6649, abs=5e-5)
+    assert nps(18, 11, 2, z=1.96, interval="wald").moe == pytest.approx(21.67, abs=0.005)
+    assert nps(18, 11, 2, interval="wald").moe == pytest.approx(21.6649, abs=5e-5)
 
 
 def test_two_period_test() -> None:
