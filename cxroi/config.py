@@ -248,6 +248,21 @@ class LinkConfig(_Model):
         return v
 
 
+class SurvivalConfig(_Model):
+    """``cxroi survival``: time from each linked answer to churn, by CX group."""
+
+    horizon_days: int = Field(default=1095, ge=1, le=36500)  # restricted mean survival time up to this
+    at: list[int] = [90, 180, 365, 730]  # retention reported at these days after the answer
+    covariates: list[str] = []  # Cox adjustment: customer or survey columns, or tenure / revenue
+
+    @field_validator("at")
+    @classmethod
+    def _days(cls, v: list[int]) -> list[int]:
+        if any(d < 0 for d in v):
+            raise ValueError("days after the answer must be 0 or more")
+        return sorted(set(v))
+
+
 class Window(_Model):
     from_: date = Field(alias="from")
     to: date
@@ -385,6 +400,7 @@ class Config(_Model):
     crm: CrmConfig = CrmConfig()
     clv: ClvConfig = ClvConfig()
     link: LinkConfig = LinkConfig()
+    survival: SurvivalConfig = SurvivalConfig()
     roi: RoiConfig | None = None
     reports: list[ReportSpec] = []
     alerts: list[AlertSpec] = []

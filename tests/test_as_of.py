@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxroi.config import load_config
-from cxroi.pipeline.run import link_only
+from cxroi.pipeline.linked import link_only
 from cxroi.pipeline.run import run as run_all
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -190,7 +190,7 @@ def link(
 
     def body() -> None:
         from cxroi.pipeline.link import FIELDS
-        from cxroi.pipeline.run import link_only
+        from cxroi.pipeline.linked import link_only
 
         cfg = load_config(_default_config(config))
         result, warnings = link_only(cfg, _date("--as-of", as_of))

@@ -79,6 +79,7 @@ class Answers:
     answers: int  # answers with at least one valid score
     no_key: int
     unmatched: Tally = field(default_factory=Tally)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)  # survey column -> text per answer
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,15 @@ def _band_of(metric: str, cfg: Any) -> np.ndarray:
     return out
 
 
-def load_answers(sources: Sequence[TableSource], key: str, scores: ScoresRequest, data: CrmData) -> Answers:
-    """Read answers (customer key, date, scores) and link each to its customer row."""
+def load_answers(
+    sources: Sequence[TableSource],
+    key: str,
+    scores: ScoresRequest,
+    data: CrmData,
+    extra: Sequence[str] = (),
+) -> Answers:
+    """Read answers (customer key, date, scores and the ``extra`` survey columns, as text) and link each
+    to its customer row."""
     metrics = scores.metrics()
     if not metrics:
         raise UsageError("linking needs a score column", "name scores.nps.column (or csat/ces) in the config")
@@ -118,12 +126,15 @@ def load_answers(sources: Sequence[TableSource], key: str, scores: ScoresRequest
     pos: dict[str, list[np.ndarray]] = {m: [] for m in metrics}
     totals = {"answers": 0, "no_key": 0}
     unmatched = Tally()
+    more: dict[str, list[np.ndarray]] = {c: [] for c in extra}
     for source in sources:
-        part = _scan_answers(source, key, scores, data)
+        part = _scan_answers(source, key, scores, data, extra)
         rows.append(part.row)
         days.append(part.day)
         for m, p in part.positions.items():
             pos[m].append(p)
+        for c in extra:
+            more[c].append(part.extra[c])
         totals["answers"] += part.answers
         totals["no_key"] += part.no_key
         unmatched.merge(part.unmatched)
@@ -134,10 +145,13 @@ def load_answers(sources: Sequence[TableSource], key: str, scores: ScoresRequest
         answers=totals["answers"],
         no_key=totals["no_key"],
         unmatched=unmatched,
+        extra={c: np.concatenate(v) if v else np.array([], dtype=object) for c, v in more.items()},
     )
 
 
-def _scan_answers(source: TableSource, key: str, scores: ScoresRequest, data: CrmData) -> Answers:
+def _scan_answers(
+    source: TableSource, key: str, scores: ScoresRequest, data: CrmData, extra: Sequence[str] = ()
+) -> Answers:
     metrics = scores.metrics()
     assert scores.date is not None
     key_col = source.resolve(key)
@@ -145,6 +159,8 @@ def _scan_answers(source: TableSource, key: str, scores: ScoresRequest, data: Cr
     cols = {m: source.resolve(c.column or "") for m, c in metrics.items()}
     wanted = {key_col: ColumnKind.TEXT, date_col: ColumnKind.DATE}
     wanted.update({c: ColumnKind.CATEGORY for c in cols.values()})
+    extra_cols = {c: source.resolve(c) for c in extra}
+    wanted.update({c: ColumnKind.TEXT for c in extra_cols.values() if c not in wanted})
     cut = (data.as_of - date(1970, 1, 1)).days
 
     def new() -> _Parts:
@@ -175,6 +191,11 @@ def _scan_answers(source: TableSource, key: str, scores: ScoresRequest, data: Cr
         acc.days.append(np.floor_divide(stamp[keep], 86_400_000_000))
         for m, p in positions.items():
             acc.positions.setdefault(m, []).append(p[keep])
+        for name, c in extra_cols.items():
+            col = batch.columns[c].cast(pa.string())
+            acc.extra.setdefault(name, []).append(
+                np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)[keep]
+            )
 
     parts: _Parts = scan(source, wanted, new, step)
     return Answers(
@@ -187,6 +208,10 @@ def _scan_answers(source: TableSource, key: str, scores: ScoresRequest, data: Cr
         answers=parts.answers,
         no_key=parts.no_key,
         unmatched=parts.unmatched,
+        extra={
+            c: np.concatenate(parts.extra[c]) if parts.extra.get(c) else np.array([], dtype=object)
+            for c in extra
+        },
     )
 
 
@@ -198,6 +223,7 @@ class _Parts:
     answers: int = 0
     no_key: int = 0
     unmatched: Tally = field(default_factory=Tally)
+    extra: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
 
 def _choose(row: np.ndarray, day: np.ndarray, valid: np.ndarray, policy: str) -> np.ndarray:

@@ -384,23 +384,3 @@ def explain(result: RunResult, config: Config) -> list[dict[str, Any]]:
     for item in out:
         item["text"] = f"{item['figure']} = {_fmt(item['value'])}: {item['formula']}"
     return out
-
-
-def link_only(config: Config, as_of: date | None = None) -> tuple[LinkResult, list[str]]:
-    """``cxroi link``: the survey-to-CRM join and its outcomes, with every warning on the way."""
-    if not config.link.survey_key:
-        raise UsageError("link.survey_key is not set", "name the survey column holding the customer id")
-    if config.scores.input not in config.inputs or config.crm.customers.input not in config.inputs:
-        raise UsageError("linking needs inputs for the survey and the customers", "see configs/default.yaml")
-    as_of = as_of or config.crm.as_of
-    request = build_request(config)
-    survey = open_input(config, config.scores.input)
-    crm_request = crm.build_crm_request(
-        config, ReadOptions(), as_of=as_of, need=("customers", "transactions", "tickets")
-    )
-    latest = _survey_latest(survey, request, as_of)
-    data = crm.load(replace(crm_request, latest_elsewhere=latest))
-    request = replace(request, until=data.as_of)
-    answers = load_answers(survey, config.link.survey_key, request, data)
-    result = link_outcomes(answers, request, data, config.link, config.clv)
-    return result, data.warnings + result.warnings
