@@ -276,12 +276,42 @@ class Window(_Model):
         return self
 
 
+def _assumption(v: Any) -> Any:
+    """A number, or a range ``[low, high]`` drawn uniformly in the bootstrap (its midpoint is the estimate)."""
+    if isinstance(v, list | tuple):
+        if len(v) != 2:
+            raise ValueError("a range is [low, high]")
+        low, high = (float(x) for x in v)
+        if low > high:
+            raise ValueError(f"range [{low}, {high}]: low is above high")
+        return (low, high)
+    return v
+
+
+Assumption = float | tuple[float, float]
+
+
 class RetentionLine(_Model):
     enabled: bool = True
     baseline_churn: float | None = Field(default=None, ge=0, le=1)  # fractions per year
     current_churn: float | None = Field(default=None, ge=0, le=1)
     customers: float | None = Field(default=None, ge=0)
-    value_per_customer: float | None = None
+    annual_margin: Assumption | None = None  # margin per saved customer per year
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, v: Any) -> Any:
+        if isinstance(v, dict) and "value_per_customer" in v:
+            raise ValueError(
+                "value_per_customer was replaced by annual_margin: a saved customer earns the annual margin "
+                "in each year they stay, within the horizon"
+            )
+        return v
+
+    @field_validator("annual_margin", mode="before")
+    @classmethod
+    def _range(cls, v: Any) -> Any:
+        return _assumption(v)
 
 
 class CostToServeLine(_Model):
@@ -293,7 +323,7 @@ class CostToServeLine(_Model):
 
 class ExpansionLine(_Model):
     enabled: bool = True
-    baseline_revenue: float | None = None  # revenue per customer per year
+    baseline_revenue: float | None = None  # revenue per customer per year (then no segment split)
     current_revenue: float | None = None
     customers: float | None = Field(default=None, ge=0)
     gross_margin: float | None = Field(default=None, ge=0, le=1)
@@ -301,12 +331,35 @@ class ExpansionLine(_Model):
 
 class ReferralLine(_Model):
     enabled: bool = True
-    promoters: float | None = Field(default=None, ge=0)
-    referral_rate: float = Field(default=0.0, ge=0, le=1)  # new customers won per promoter per year
-    acquisition_cost: float = Field(default=0.0, ge=0)  # paid acquisition cost avoided per new customer
+    baseline_promoter_share: float | None = Field(default=None, ge=0, le=1)
+    current_promoter_share: float | None = Field(default=None, ge=0, le=1)
+    customers: float | None = Field(default=None, ge=0)
+    referral_rate: Assumption = 0.0  # new customers won per promoter per year
+    acquisition_cost: Assumption = 0.0  # paid acquisition cost avoided per new customer
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, v: Any) -> Any:
+        if isinstance(v, dict) and "promoters" in v:
+            raise ValueError(
+                "promoters was replaced by baseline_promoter_share / current_promoter_share: only the change "
+                "in the promoter share is credited"
+            )
+        return v
+
+    @field_validator("referral_rate", "acquisition_cost", mode="before")
+    @classmethod
+    def _range(cls, v: Any) -> Any:
+        return _assumption(v)
+
+
+class CxMixLine(_Model):
+    enabled: bool = True
+    customers: float | None = Field(default=None, ge=0)  # N (default: customers at the start of current)
 
 
 class Benefits(_Model):
+    cx_mix: CxMixLine = CxMixLine()
     retention: RetentionLine = RetentionLine()
     cost_to_serve: CostToServeLine = CostToServeLine()
     expansion: ExpansionLine = ExpansionLine()
@@ -321,18 +374,56 @@ class RoiCost(_Model):
 class RoiConfig(_Model):
     """The CX programme's ROI model; measured inputs come from the baseline and current windows."""
 
+    method: Literal["evidence", "pre-post"] | None = None  # default: evidence when answers link to customers
+    metric: Literal["nps", "csat", "ces"] = "nps"  # whose groups the CX mix is made of
     cost: RoiCost = RoiCost()
     horizon_years: int = Field(default=3, ge=1, le=30)
     discount_rate: float = Field(default=0.10, ge=0, lt=10)
-    attribution: float = Field(default=1.0, ge=0, le=1)
+    attribution: Assumption = 1.0
+    ramp_months: int = Field(default=0, ge=0, le=360)
     baseline: Window | None = None
     current: Window | None = None
-    value_per_customer: Literal["clv", "annual_margin"] = "clv"
+    target_mix: dict[str, float] | None = None  # planned shift in group shares, e.g. {detractors: -0.05, ...}
     benefits: Benefits = Benefits()
-    uncertainty: Literal["monte-carlo", "none"] = "monte-carlo"
-    draws: int = Field(default=10_000, ge=100, le=1_000_000)
+    uncertainty: Literal["bootstrap", "none"] = "bootstrap"
+    draws: int = Field(default=2_000, ge=100, le=1_000_000)
     seed: int = 42
     what_if_shift: float = Field(default=0.10, gt=0, le=1)  # share of detractors moved in the what-if
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            if "value_per_customer" in v:
+                raise ValueError(
+                    "value_per_customer was replaced by benefits.retention.annual_margin (cash within the horizon)"
+                )
+            if v.get("uncertainty") == "monte-carlo":
+                raise ValueError("uncertainty: monte-carlo was replaced by bootstrap (resampling customers)")
+        return v
+
+    @field_validator("attribution", mode="before")
+    @classmethod
+    def _attribution(cls, v: Any) -> Any:
+        out = _assumption(v)
+        for x in out if isinstance(out, tuple) else (out,):
+            if not 0 <= float(x) <= 1:
+                raise ValueError("attribution is a share from 0 to 1")
+        return out
+
+    @field_validator("target_mix")
+    @classmethod
+    def _mix(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is not None and abs(sum(v.values())) > 1e-9:
+            raise ValueError(
+                f"the shifts must add up to 0 (shares move between groups); they add up to {sum(v.values()):+g}"
+            )
+        return v
+
+
+def mid(value: Assumption) -> float:
+    """The point value of an assumption: the number, or a range's midpoint."""
+    return (value[0] + value[1]) / 2.0 if isinstance(value, tuple) else float(value)
 
 
 ReportFormat = Literal["markdown", "html", "xlsx", "json", "csv"]

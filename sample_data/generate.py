@@ -11,8 +11,11 @@ Writes:
   contracts.csv         contracts signed (value per contract).
   tickets.csv           Zendesk-shaped support tickets with first reply time in minutes.
 
-The story is plausible on purpose: each customer has a latent attitude; detractors churn about four times
-as fast as promoters, open more tickets and wait longer for replies.
+The story is plausible on purpose: each customer has a latent attitude; detractors' churn hazard is about
+twice promoters' (each customer's own hazard varies around that, lognormally), they open more tickets and
+wait longer for replies. The CX programme starts on 2025-01-01: from then on a quarter of the detractors
+become passives and a sixth of the passives promoters (their answers and their hazard follow), so the
+measured mix shifts between the baseline (2024) and current (2025) windows.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ REGION_WEIGHTS = [0.4, 0.3, 0.2, 0.1]
 PLANS = ["Basic", "Pro", "Enterprise"]
 PLAN_WEIGHTS = [0.5, 0.35, 0.15]
 MRR = {"Basic": (49, 99), "Pro": (199, 499), "Enterprise": (1500, 5000)}
-MONTHLY_CHURN = {"detractor": 0.030, "passive": 0.014, "promoter": 0.007}
+MONTHLY_CHURN = {"detractor": 0.024, "passive": 0.016, "promoter": 0.012}
+PROGRAMME_START = date(2025, 1, 1)
+IMPROVE = {"detractor": ("passive", 0.25), "passive": ("promoter", 1 / 6)}
 ATTITUDE_WEIGHTS = {"detractor": 0.22, "passive": 0.33, "promoter": 0.45}
 NPS_SCORES = {
     "detractor": ([0, 1, 2, 3, 4, 5, 6, 7], [2, 2, 3, 4, 6, 8, 10, 3]),
@@ -100,15 +105,20 @@ def make_customers(rng: random.Random, n: int = 1500) -> list[dict[str, object]]
     span = (date(2025, 10, 31) - DATA_START).days
     for i in range(n):
         attitude = rng.choices(list(ATTITUDE_WEIGHTS), list(ATTITUDE_WEIGHTS.values()))[0]
+        later = attitude
+        if attitude in IMPROVE and rng.random() < IMPROVE[attitude][1]:
+            later = IMPROVE[attitude][0]
         plan = rng.choices(PLANS, PLAN_WEIGHTS)[0]
         signup = DATA_START + timedelta(days=rng.randrange(span))
+        frailty = rng.lognormvariate(0.0, 0.3)  # this customer's own hazard around its group's
         churn: date | None = None
         month = 1
         while True:
             d = _add_months(signup, month)
             if d > DATA_END:
                 break
-            if rng.random() < MONTHLY_CHURN[attitude] * (0.8 if plan == "Enterprise" else 1.0):
+            now = later if d >= PROGRAMME_START else attitude
+            if rng.random() < MONTHLY_CHURN[now] * frailty * (0.8 if plan == "Enterprise" else 1.0):
                 churn = d - timedelta(days=rng.randrange(0, 20))
                 break
             month += 1
@@ -123,6 +133,7 @@ def make_customers(rng: random.Random, n: int = 1500) -> list[dict[str, object]]
                 "churn": churn,
                 "mrr": round(rng.uniform(lo, hi), 2),
                 "attitude": attitude,
+                "later": later,
             }
         )
     return customers
@@ -220,7 +231,7 @@ def write_survey(rng: random.Random, customers: list[dict[str, object]], path: P
         c = rng.choice(customers)
         if not _active(c, d):
             continue
-        attitude = str(c["attitude"])
+        attitude = str(c["later"] if d >= PROGRAMME_START else c["attitude"])
         values, weights = NPS_SCORES[attitude]
         score = rng.choices(values, weights)[0]
         group = "Detractor" if score <= 6 else "Passive" if score <= 8 else "Promoter"
@@ -322,10 +333,11 @@ def write_crm(rng: random.Random, customers: list[dict[str, object]], folder: Pa
             assert isinstance(signup, date)
             d = signup
             while d <= DATA_END and _active(c, d):
-                if rng.random() < rate[str(c["attitude"])]:
+                mood = str(c["later"] if d >= PROGRAMME_START else c["attitude"])
+                if rng.random() < rate[mood]:
                     k += 1
                     created = datetime(d.year, d.month, d.day, rng.randrange(24), rng.randrange(60))
-                    wait = rng.expovariate(1 / (240 if c["attitude"] == "detractor" else 90))
+                    wait = rng.expovariate(1 / (240 if mood == "detractor" else 90))
                     w.writerow(
                         [
                             k + 4000,

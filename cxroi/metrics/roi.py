@@ -1,24 +1,30 @@
-"""Return on a CX programme: benefit lines, ROI, NPV and payback.
+"""Return on a CX programme: benefit lines year by year, ROI, NPV and payback (as in Forrester TEI).
 
-Benefit lines (per year, before attribution):
+Every function takes numpy arrays whose last axis is the year t = 1..T (leading axes are bootstrap
+draws), so the point estimate and every draw go through the same arithmetic.
 
-* retention     = (baseline churn - current churn) x customers x value per customer
-* cost to serve = (baseline - current support cost per customer) x customers
-* expansion     = (current - baseline revenue per customer) x customers x gross margin
-* referrals     = promoters x referral rate x acquisition cost avoided
+Benefit lines, per year t:
 
-Churn rates are fractions; money per customer per year. The programme is credited with ``attribution``
-(0-1) of the sum: annual benefit B = attribution x sum of lines. A line can be negative (things got
-worse); it is reported as such, never hidden.
+* cx_mix (evidence): N x sum_g (p_g,current - p_g,baseline) x m_g x S_g(365 t) — the observed shift in the
+  CX mix valued by each group's annual margin m_g and its retention S_g t years on;
+* retention (pre-post): a stock of saved customers S_t = S_{t-1} r + dc N (S_0 = 0; dc = baseline churn -
+  current churn; r = 1 - current churn) earning the annual margin m: line_t = m S_t. The value after the
+  horizon, the terminal value S_T m r / (1 + d - r) discounted by (1 + d)^T, is shown apart, never in ROI;
+* cost to serve: (baseline - current support cost per customer-year) x customers;
+* expansion: within-segment change in revenue per customer-year x customers x gross margin (the change in
+  segment mix is reported, not credited);
+* referrals: (current - baseline promoter share) x customers x referral rate x acquisition cost.
 
-Cash flows over a horizon of T years: the one-off cost C0 at t = 0; the recurring cost R and the benefit
-B at the end of each year t = 1..T (as in the CLV model).
+With B_t the (attributed) benefit of year t, C0 the one-off cost at the start and R the recurring cost of
+each year, d the discount rate:
 
-* ROI % = (B T - (C0 + R T)) / (C0 + R T) x 100 (undiscounted);
-* discounted ROI % = (PV(B) - PV(costs)) / PV(costs) x 100;
-* NPV = sum_{t=1..T} (B - R) / (1 + d)^t - C0;
-* payback (months) = C0 / ((B - R) / 12): the months until the cumulative net benefit, accruing evenly,
-  covers the one-off cost; 0 when there is no one-off cost; none when B <= R (it never pays back).
+* ROI % = (sum_t B_t - (C0 + R T)) / (C0 + R T) x 100;
+* discounted ROI % (the headline) = (PV(B) - PV(costs)) / PV(costs) x 100, PV(B) = sum_t B_t / (1 + d)^t,
+  PV(costs) = C0 + sum_t R / (1 + d)^t;
+* NPV = sum_t (B_t - R) / (1 + d)^t - C0;
+* payback: months until the cumulative monthly net cash reaches 0, starting at -C0, with B_t and R
+  accruing evenly over the 12 months of year t (linear within the month it turns); benefits begin after
+  ``ramp_months`` (the months before it earn nothing). None when it never pays back within the horizon.
 
 A programme that costs nothing has no ROI: that is an error, not infinity.
 """
@@ -27,71 +33,115 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from cxroi.metrics.stats import wilson_interval
 
 __all__ = ["wilson_interval"]
 
 
-def retention_benefit(baseline_churn: float, current_churn: float, customers: float, value: float) -> float:
-    return (baseline_churn - current_churn) * customers * value
+def retention_stock(
+    delta_churn: np.ndarray, customers: np.ndarray, retention: np.ndarray, years: int
+) -> np.ndarray:
+    """Saved customers at each year end: S_t = S_{t-1} r + dc N, S_0 = 0 (shape (..., T))."""
+    dc, n, r = np.broadcast_arrays(
+        *(np.asarray(x, dtype=np.float64) for x in (delta_churn, customers, retention))
+    )
+    out = np.zeros((*dc.shape, years))
+    stock = np.zeros(dc.shape)
+    for t in range(years):
+        stock = stock * r + dc * n
+        out[..., t] = stock
+    return out
 
 
-def cost_to_serve_benefit(baseline_cost: float, current_cost: float, customers: float) -> float:
-    return (baseline_cost - current_cost) * customers
+def terminal_value(
+    stock_t: np.ndarray, margin: np.ndarray, retention: np.ndarray, discount: float, years: int
+) -> np.ndarray:
+    """Value of the saved stock after the horizon: S_T m r / (1 + d - r), discounted to today."""
+    return np.asarray(stock_t * margin * retention / (1.0 + discount - retention) / (1.0 + discount) ** years)
 
 
-def expansion_benefit(
-    baseline_revenue: float, current_revenue: float, customers: float, margin: float
-) -> float:
-    return (current_revenue - baseline_revenue) * customers * margin
-
-
-def referral_benefit(promoters: float, referral_rate: float, acquisition_cost: float) -> float:
-    return promoters * referral_rate * acquisition_cost
-
-
-def annuity(years: int, discount: float) -> float:
-    """Present value of 1 a year at the end of years 1..T: sum 1 / (1 + d)^t."""
-    return sum(1.0 / (1.0 + discount) ** t for t in range(1, years + 1))
+def ramp_factors(years: int, ramp_months: int) -> np.ndarray:
+    """Share of each year's months in which benefits are earned (after the ramp)."""
+    months = np.arange(12 * years)
+    earning = (months >= ramp_months).reshape(years, 12)
+    return np.asarray(earning.mean(axis=1), dtype=np.float64)
 
 
 @dataclass(frozen=True)
-class RoiResult:
-    annual_benefit: float
-    total_benefit: float
+class CashFlows:
+    """ROI figures of benefits B (..., T); scalars when B is one dimensional."""
+
+    benefits: np.ndarray  # (..., T), after attribution and ramp
+    total_benefit: np.ndarray
     total_cost: float
-    net_benefit: float
-    roi: float  # percent
-    benefit_pv: float
+    roi: np.ndarray  # percent
+    benefit_pv: np.ndarray
     cost_pv: float
-    roi_discounted: float  # percent
-    npv: float
-    payback_months: float | None
+    roi_discounted: np.ndarray  # percent
+    npv: np.ndarray
+    payback_months: np.ndarray  # NaN: not within the horizon
 
 
-def roi(annual_benefit: float, one_off: float, recurring: float, years: int, discount: float) -> RoiResult:
-    """ROI, NPV and payback of ``annual_benefit`` (already attributed) against the programme's cost."""
+def cash_flows(
+    benefits: np.ndarray, one_off: float, recurring: float, discount: float, ramp_months: int = 0
+) -> CashFlows:
+    """ROI, NPV and payback of yearly benefits (already attributed) against the programme's cost."""
+    b = np.asarray(benefits, dtype=np.float64)
+    years = b.shape[-1]
     total_cost = one_off + recurring * years
     if total_cost <= 0.0:
         raise ValueError("the programme costs nothing, so its ROI is undefined")
-    total_benefit = annual_benefit * years
-    factor = annuity(years, discount)
-    benefit_pv = annual_benefit * factor
-    cost_pv = one_off + recurring * factor
-    net_per_year = annual_benefit - recurring
-    if one_off <= 0.0:
-        payback: float | None = 0.0 if net_per_year >= 0 else None
-    else:
-        payback = one_off / (net_per_year / 12.0) if net_per_year > 0 else None
-    return RoiResult(
-        annual_benefit=annual_benefit,
-        total_benefit=total_benefit,
+    b = b * ramp_factors(years, ramp_months)
+    factors = 1.0 / (1.0 + discount) ** np.arange(1, years + 1)
+    benefit_pv = b @ factors
+    cost_pv = one_off + recurring * float(factors.sum())
+    total = b.sum(axis=-1)
+    return CashFlows(
+        benefits=b,
+        total_benefit=total,
         total_cost=total_cost,
-        net_benefit=total_benefit - total_cost,
-        roi=(total_benefit - total_cost) / total_cost * 100.0,
+        roi=(total - total_cost) / total_cost * 100.0,
         benefit_pv=benefit_pv,
         cost_pv=cost_pv,
         roi_discounted=(benefit_pv - cost_pv) / cost_pv * 100.0,
-        npv=net_per_year * factor - one_off,
-        payback_months=payback,
+        npv=benefit_pv - cost_pv,
+        payback_months=payback_months(b, one_off, recurring, ramp_months),
     )
+
+
+def payback_months(
+    benefits: np.ndarray, one_off: float, recurring: float, ramp_months: int = 0
+) -> np.ndarray:
+    """Months until cumulative net cash (from -C0, monthly accruals) reaches 0; NaN if not in the horizon.
+
+    ``benefits`` are the yearly amounts after the ramp has been applied: a year's benefit is spread over
+    its earning months.
+    """
+    b = np.asarray(benefits, dtype=np.float64)
+    years = b.shape[-1]
+    months = np.arange(12 * years)
+    earning = (months >= ramp_months).reshape(years, 12)
+    per_year_months = earning.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        monthly_benefit = np.where(per_year_months > 0, b / np.maximum(per_year_months, 1), 0.0)
+    flow = np.repeat(monthly_benefit, 12, axis=-1) * earning.reshape(-1) - recurring / 12.0
+    cum = -one_off + np.cumsum(flow, axis=-1)
+    start = np.concatenate([np.full((*cum.shape[:-1], 1), -float(one_off)), cum[..., :-1]], axis=-1)
+    if one_off <= 0.0:
+        # nothing to recover: it pays from the start if the first month's net is not negative
+        first = flow[..., 0]
+        return np.where(first >= 0, 0.0, _crossing(start, cum, flow))
+    return _crossing(start, cum, flow)
+
+
+def _crossing(start: np.ndarray, cum: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    crossed = (start < 0) & (cum >= 0)
+    any_cross = crossed.any(axis=-1)
+    idx = np.argmax(crossed, axis=-1)
+    s = np.take_along_axis(start, idx[..., None], axis=-1)[..., 0]
+    f = np.take_along_axis(flow, idx[..., None], axis=-1)[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        months = idx + np.where(f > 0, -s / f, 0.0)
+    return np.where(any_cross, months, np.nan)

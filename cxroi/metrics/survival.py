@@ -152,6 +152,7 @@ class CoxResult:
     events: int
 
 
+MAX_COEF = 15.0  # |log hazard ratio| beyond this is separation, not an estimate (HR > 3 million)
 PH_SAMPLE = 20_000  # the Schoenfeld test is quadratic in lifelines: larger data are tested on a sample
 
 
@@ -182,10 +183,15 @@ def cox(
     data = frame[[duration, event, *terms]].copy()
     data[event] = data[event].astype(np.int8)
     cph = CoxPHFitter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         cph.fit(data, duration_col=duration, event_col=event)
     beta = cph.params_.to_numpy()
+    trouble = [str(w.message) for w in caught if "onvergence" in type(w.category).__name__ + str(w.message)]
+    if trouble or not np.all(np.isfinite(beta)) or np.any(np.abs(beta) > MAX_COEF):
+        raise ValueError(
+            "it did not converge (too few events, or a group in which nobody or everybody churned)"
+        )
     if cluster is not None:
         u = efron_score_residuals(
             data[duration].to_numpy(), data[event].to_numpy() > 0, data[list(terms)].to_numpy(), beta

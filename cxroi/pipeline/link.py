@@ -40,7 +40,7 @@ from cxroi.io.reader import scan
 from cxroi.metrics.churn import NO_END
 from cxroi.metrics.clv import clv_discounted, margin_per_year
 from cxroi.metrics.stats import two_proportion_test, wilson_interval
-from cxroi.pipeline.common import Tally
+from cxroi.pipeline.common import Note, Tally
 from cxroi.pipeline.crm import DAYS_PER_YEAR, CrmData, day_number
 from cxroi.pipeline.scores import ScoresRequest, answer_positions
 
@@ -383,8 +383,11 @@ def link_outcomes(
         )
     if excluded["recent"]:
         warnings.append(
-            f"{excluded['recent']} linked answers are less than {window} days before {data.as_of} and cannot "
-            "show their churn yet; left out of the churn by group (link.full_window: false to keep them)"
+            Note(
+                f"{excluded['recent']} linked answers are less than {window} days before {data.as_of}: their "
+                f"{window}-day window has not passed, so the churn by group leaves them out (link.full_window); "
+                "`cxroi survival` follows every answer, censored at the as-of date"
+            )
         )
     return LinkResult(records, summary, warnings, groups_out)
 

@@ -51,12 +51,12 @@ def load_linked(config: Config, as_of: date | None = None, extra: Sequence[str] 
     crm_request = replace(crm_request, latest_elsewhere=latest)
     data = crm.load(crm_request)
     request = replace(request, until=data.as_of)
-    survey_cols = [c for c in extra if c not in SPECIAL and _in_survey(survey, c)]
+    survey_cols = [c for c in extra if c not in SPECIAL and in_survey(survey, c)]
     answers = load_answers(survey, config.link.survey_key, request, data, survey_cols)
     return Linked(data, crm_request, request, answers, list(data.warnings))
 
 
-def _in_survey(survey: Sequence[object], column: str) -> bool:
+def in_survey(survey: Sequence[object], column: str) -> bool:
     from cxroi.errors import DataError
 
     try:

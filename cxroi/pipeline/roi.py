@@ -1,20 +1,22 @@
-"""The CX programme's ROI: benefit lines measured from the data (baseline window vs current window) or set
-as assumptions in the config, then ROI, NPV and payback (``cxroi.metrics.roi``), an uncertainty range
-and what-if values.
+"""The CX programme's ROI: benefit lines measured from the data (or set as assumptions), year by year,
+then ROI, NPV and payback (``cxroi.metrics.roi``), a customer bootstrap range, a tornado and what-ifs.
 
-Measured inputs (each line prints the ones it used):
+Two methods (``roi.method``; the other is always computed beside the headline as a cross-check):
 
-* churn per year in a window: customers there at its start who ended within it / customers at its
-  start (annualised when the window is not a year), with its binomial standard error;
-* support cost and revenue per customer-year in a window: sums over the customers active in it / their
-  years active in it (a ratio estimator, with its standard error);
-* customers: those at the start of the current window;
-* value per customer: CLV (default) or annual margin, over the current window (``crm.clv``);
-* promoters: distinct customers whose (chosen) answer in the current window is a promoter.
+* ``evidence`` (default when answers link to customers): the ``cx_mix`` line values the observed shift in
+  the CX mix between ``roi.baseline`` and ``roi.current`` by what each group is worth (its margin and its
+  Kaplan–Meier retention, ``cxroi survival``), with ``cost_to_serve`` (attributed) and ``referrals``;
+  no attribution applies to the mix: only differences that go with the CX groups count;
+* ``pre-post``: ``retention`` (a stock of saved customers earning the margin), ``cost_to_serve``,
+  ``expansion`` (within segments) and ``referrals``, all scaled by ``roi.attribution``.
 
-Uncertainty: a seeded Monte Carlo (``roi.draws``, ``roi.seed``) draws every measured input from a normal
-distribution around its estimate with its standard error, recomputes the lines and ROI, and reports the
-2.5th and 97.5th percentiles. Assumptions from the config are held fixed, as is the value per customer.
+Uncertainty (``roi.uncertainty: bootstrap``): ``roi.draws`` Poisson-bootstrap draws over customers
+(each customer's weight ~ Poisson(1), drawn from a 65,536-entry inverse-CDF table; Hanley & MacGibbon
+2006, Chamandy et al. 2012): a customer's answers, CRM history and outcome move together, every
+measured input and the ROI are recomputed, and assumptions given as ranges are drawn uniformly. The
+80% and 95% ranges are percentiles of the draws; ``prob_roi_positive`` is the share of draws with a
+discounted ROI above 0. Tornado: the discounted ROI with one input at each end of its 95% range
+(bootstrap percentiles, or an assumption's range), the others at their estimates.
 """
 
 from __future__ import annotations
@@ -28,21 +30,17 @@ import numpy as np
 
 from cxroi.config import ClvConfig, RoiConfig, Window
 from cxroi.errors import ConfigError, DataError
-from cxroi.metrics.churn import churn_counts
-from cxroi.metrics.clv import clv_discounted, margin_per_year
 from cxroi.metrics.periods import year_before
-from cxroi.metrics.roi import (
-    annuity,
-    cost_to_serve_benefit,
-    expansion_benefit,
-    referral_benefit,
-    retention_benefit,
-    roi,
-)
-from cxroi.pipeline.crm import DAYS_PER_YEAR, CrmData, clv_inputs, day_number
-from cxroi.pipeline.link import LinkResult, per_customer_years
+from cxroi.metrics.roi import cash_flows
+from cxroi.pipeline.crm import CrmData, day_number
+from cxroi.pipeline.link import GROUPS, Answers
+from cxroi.pipeline.roi_model import Spec, build_spec, evaluate, finite, lines_of, terminal
+from cxroi.pipeline.roi_sample import Sample, build_sample
+from cxroi.pipeline.scores import ScoresRequest
+from cxroi.pipeline.survival import SurvivalResult
 
 BASELINE, CURRENT = 0, 1
+CHUNK = 32  # bootstrap draws per matrix product
 
 
 def resolve_windows(
@@ -84,384 +82,371 @@ def window_days(w: Window) -> tuple[int, int]:
     return day_number(w.from_), day_number(w.to + timedelta(days=1))
 
 
-@dataclass(frozen=True)
-class Measure:
-    """A line input: its value, standard error (0 for assumptions) and where it came from."""
-
-    value: float
-    se: float = 0.0
-    source: str = "assumption"
-    n: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"value": self.value, "source": self.source}
-        if self.se:
-            out["se"] = self.se
-        if self.n is not None:
-            out["n"] = self.n
-        return out
-
-
 @dataclass
 class RoiOutcome:
     lines: list[dict[str, Any]]
     summary: dict[str, Any]
     what_if: list[dict[str, Any]]
+    tornado: list[dict[str, Any]] = field(default_factory=list)
     explain: list[dict[str, Any]] = field(default_factory=list)
 
 
-class _Inputs:
-    """Measures inputs from the CRM data over the baseline and current windows (lazily, once each)."""
+def _poisson_table() -> np.ndarray:
+    from scipy.stats import poisson
 
-    def __init__(self, cfg: RoiConfig, clv_cfg: ClvConfig, data: CrmData | None) -> None:
-        self.cfg = cfg
-        self.clv_cfg = clv_cfg
-        self.data = data
-        self.windows: dict[int, tuple[int, int]] = {}
-        if cfg.baseline is not None:
-            self.windows[BASELINE] = window_days(cfg.baseline)
-        if cfg.current is not None:
-            self.windows[CURRENT] = window_days(cfg.current)
-
-    def _need(self, key: str, which: int) -> tuple[CrmData, int, int]:
-        if self.data is None:
-            raise ConfigError(
-                f"{key}: not set, and there is no customer data to measure it from",
-                "set it in the config, or give inputs.customers (and roi.baseline/roi.current windows)",
-            )
-        if which not in self.windows:
-            name = "baseline" if which == BASELINE else "current"
-            raise ConfigError(
-                f"{key}: not set, and roi.{name} (from/to) is missing to measure it",
-                f"add roi.{name}: {{from: YYYY-MM-DD, to: YYYY-MM-DD}}",
-            )
-        ws, we = self.windows[which]
-        return self.data, ws, we
-
-    def churn(self, key: str, which: int) -> Measure:
-        data, ws, we = self._need(key, which)
-        c = data.customers
-        counts = churn_counts(c.start, c.end, ws, we, np.zeros(len(c.start), dtype=np.int64), 1)
-        n, k = int(counts.customers_start[0]), int(counts.churned[0])
-        if n == 0:
-            raise DataError(f"{key}: no customers at the start of the window to measure churn")
-        p = k / n
-        exponent = DAYS_PER_YEAR / (we - ws)
-        annual = 1.0 - (1.0 - p) ** exponent
-        se_p = math.sqrt(p * (1.0 - p) / n)
-        se = exponent * (1.0 - p) ** (exponent - 1.0) * se_p if p < 1 else se_p
-        return Measure(annual, se, f"measured: {k} of {n} customers churned in {_label(ws, we)}", n)
-
-    def customers(self, key: str) -> Measure:
-        data, ws, we = self._need(key, CURRENT)
-        c = data.customers
-        n = int(((c.start < ws) & (c.end >= ws)).sum())
-        return Measure(float(n), 0.0, f"measured: customers at the start of {_label(ws, we)}")
-
-    def per_customer_year(self, key: str, which: int, kind: str) -> Measure:
-        data, ws, we = self._need(key, which)
-        daily = data.transactions if kind == "revenue" else data.tickets
-        if daily is None or daily.per_customer is None:
-            raise ConfigError(
-                f"{key}: not set, and there is no {'transactions' if kind == 'revenue' else 'tickets'} input "
-                "to measure it",
-                f"set it, or give inputs.{'transactions' if kind == 'revenue' else 'tickets'}",
-            )
-        money = daily.per_customer.money(which)
-        years = per_customer_years(data, ws, we)
-        active = years > 0
-        x, y = money[active], years[active]
-        n = int(active.sum())
-        if n == 0 or y.sum() == 0:
-            raise DataError(f"{key}: no active customers in {_label(ws, we)}")
-        ratio = float(x.sum() / y.sum())
-        se = float(np.std(x - ratio * y, ddof=1) / (math.sqrt(n) * y.mean())) if n > 1 else 0.0
-        what = "revenue" if kind == "revenue" else "support cost"
-        return Measure(
-            ratio, se, f"measured: {what} per customer-year over {n} customers in {_label(ws, we)}", n
-        )
-
-    def value_per_customer(self, key: str) -> Measure:
-        data, ws, we = self._need(key, CURRENT)
-        inputs = clv_inputs(data, ws, we, (we - ws) / DAYS_PER_YEAR, overall=True)
-        cfg = self.clv_cfg
-        revenue = cfg.annual_revenue if cfg.annual_revenue is not None else float(inputs.annual_revenue[0])
-        cost = (
-            cfg.annual_cost_to_serve
-            if cfg.annual_cost_to_serve is not None
-            else float(inputs.annual_cost_to_serve[0])
-        )
-        margin = (
-            cfg.annual_margin
-            if cfg.annual_margin is not None
-            else margin_per_year(revenue, cfg.gross_margin, cost)
-        )
-        if math.isnan(margin):
-            raise ConfigError(
-                f"{key}: not set, and there is no revenue data (transactions or MRR) to measure it"
-            )
-        if self.cfg.value_per_customer == "annual_margin":
-            return Measure(margin, 0.0, f"measured: annual margin per customer in {_label(ws, we)}")
-        retention = cfg.retention if cfg.retention is not None else 1.0 - float(inputs.annual_churn[0])
-        value = clv_discounted(margin, retention, cfg.discount_rate, cfg.horizon)
-        return Measure(
-            value, 0.0, f"measured: CLV (m = {margin:.2f}, r = {retention:.4f}) in {_label(ws, we)}"
-        )
+    cdf = poisson.cdf(np.arange(40), 1.0)
+    table: np.ndarray = np.searchsorted(cdf, (np.arange(65536) + 0.5) / 65536).astype(np.float64)
+    return table
 
 
-def _label(ws: int, we: int) -> str:
-    first = date(1970, 1, 1) + timedelta(days=ws)
-    last = date(1970, 1, 1) + timedelta(days=we - 1)
-    return f"{first.isoformat()}..{last.isoformat()}"
+def _attribution(cfg: RoiConfig, draws: int, rng: np.random.Generator | None) -> np.ndarray:
+    a = cfg.attribution
+    if isinstance(a, tuple):
+        return rng.uniform(a[0], a[1], draws) if rng is not None else np.full(draws, (a[0] + a[1]) / 2)
+    return np.full(draws, float(a))
 
 
-def _pick(configured: float | None, measure: Any, *args: Any) -> Measure:
-    return Measure(configured) if configured is not None else measure(*args)  # type: ignore[no-any-return]
+def _run(
+    spec: Spec,
+    cfg: RoiConfig,
+    sums: dict[str, np.ndarray],
+    cells: np.ndarray | None,
+    draws: int,
+    assumptions: dict[str, np.ndarray] | None,
+    attribution: np.ndarray,
+) -> tuple[dict[str, np.ndarray], Any, Any]:
+    values = evaluate(spec, sums, cells, draws, assumptions)
+    lines = lines_of(spec, values, attribution)
+    benefits = sum((att for _g, att in lines.values()), np.zeros((draws, cfg.horizon_years)))
+    try:
+        flows = cash_flows(benefits, cfg.cost.one_off, cfg.cost.recurring, cfg.discount_rate, cfg.ramp_months)
+    except ValueError as exc:
+        raise ConfigError(f"roi.cost: {exc}", "set roi.cost.one_off and/or roi.cost.recurring") from exc
+    return values, lines, flows
+
+
+def default_method(cfg: RoiConfig, survival: SurvivalResult | None) -> str:
+    if cfg.method is not None:
+        return cfg.method
+    return "evidence" if survival is not None and cfg.metric in survival.follow_ups else "pre-post"
 
 
 def compute_roi(
     cfg: RoiConfig,
     clv_cfg: ClvConfig,
     data: CrmData | None,
-    link: LinkResult | None = None,
-    promoters_measured: tuple[int, str] | None = None,
+    scores: ScoresRequest | None = None,
+    answers: Answers | None = None,
+    survival: SurvivalResult | None = None,
 ) -> RoiOutcome:
-    """Every enabled benefit line, the ROI summary with its range, and the what-if values."""
-    inputs = _Inputs(cfg, clv_cfg, data)
-    b = cfg.benefits
-    lines: list[dict[str, Any]] = []
-    # name -> (function of measures, measures, formula)
-    models: list[tuple[str, Any, dict[str, Measure], str]] = []
-    value: Measure | None = None
-    if b.retention.enabled:
-        k = "roi.benefits.retention"
-        value = _pick(b.retention.value_per_customer, inputs.value_per_customer, f"{k}.value_per_customer")
-        m = {
-            "baseline_churn": _pick(
-                b.retention.baseline_churn, inputs.churn, f"{k}.baseline_churn", BASELINE
-            ),
-            "current_churn": _pick(b.retention.current_churn, inputs.churn, f"{k}.current_churn", CURRENT),
-            "customers": _pick(b.retention.customers, inputs.customers, f"{k}.customers"),
-            "value_per_customer": value,
-        }
-        models.append(
-            (
-                "retention",
-                retention_benefit,
-                m,
-                "(baseline_churn - current_churn) x customers x value_per_customer",
-            )
-        )
-    if b.cost_to_serve.enabled:
-        k = "roi.benefits.cost_to_serve"
-        m = {
-            "baseline": _pick(
-                b.cost_to_serve.baseline, inputs.per_customer_year, f"{k}.baseline", BASELINE, "cost"
-            ),
-            "current": _pick(
-                b.cost_to_serve.current, inputs.per_customer_year, f"{k}.current", CURRENT, "cost"
-            ),
-            "customers": _pick(b.cost_to_serve.customers, inputs.customers, f"{k}.customers"),
-        }
-        models.append(("cost_to_serve", cost_to_serve_benefit, m, "(baseline - current) x customers"))
-    if b.expansion.enabled:
-        k = "roi.benefits.expansion"
-        margin = b.expansion.gross_margin if b.expansion.gross_margin is not None else clv_cfg.gross_margin
-        m = {
-            "baseline_revenue": _pick(
-                b.expansion.baseline_revenue,
-                inputs.per_customer_year,
-                f"{k}.baseline_revenue",
-                BASELINE,
-                "revenue",
-            ),
-            "current_revenue": _pick(
-                b.expansion.current_revenue,
-                inputs.per_customer_year,
-                f"{k}.current_revenue",
-                CURRENT,
-                "revenue",
-            ),
-            "customers": _pick(b.expansion.customers, inputs.customers, f"{k}.customers"),
-            "gross_margin": Measure(margin),
-        }
-        models.append(
-            (
-                "expansion",
-                expansion_benefit,
-                m,
-                "(current_revenue - baseline_revenue) x customers x gross_margin",
-            )
-        )
-    if b.referrals.enabled:
-        k = "roi.benefits.referrals"
-        if b.referrals.promoters is not None:
-            promoters = Measure(b.referrals.promoters)
-        elif promoters_measured is not None:
-            promoters = Measure(float(promoters_measured[0]), 0.0, promoters_measured[1])
-        else:
-            raise ConfigError(
-                f"{k}.promoters: not set, and no survey answers linked to customers to count them",
-                "set it, or configure scores, link.survey_key and roi.current",
-            )
-        m = {
-            "promoters": promoters,
-            "referral_rate": Measure(b.referrals.referral_rate),
-            "acquisition_cost": Measure(b.referrals.acquisition_cost),
-        }
-        models.append(("referrals", referral_benefit, m, "promoters x referral_rate x acquisition_cost"))
-    if not models:
-        raise ConfigError("roi.benefits: every benefit line is disabled", "enable at least one line")
+    """Every enabled benefit line by year, the ROI summary with its bootstrap range, tornado and what-ifs."""
+    sample = (
+        build_sample(cfg, data, scores, answers, survival.follow_ups if survival else None) if data else None
+    )
+    method = default_method(cfg, survival)
+    spec = build_spec(method, cfg, clv_cfg, sample)
+    sums, cells = sample.sums() if sample is not None else ({}, None)
+    attribution = _attribution(cfg, 1, None)
+    values, lines, flows = _run(spec, cfg, sums, cells, 1, None, attribution)
+    summary = _summary(cfg, method, flows, spec, values, attribution)
+    summary.update(_bootstrap(spec, cfg, sample, values))
+    other = "pre-post" if method == "evidence" else "evidence"
+    summary["cross_check"] = _cross_check(other, cfg, clv_cfg, sample, sums, cells)
+    out = RoiOutcome(_line_records(spec, lines, values, cfg), summary, _what_if(cfg, spec, values, sample))
+    out.tornado = summary.pop("_tornado", [])
+    return out
 
-    total = 0.0
-    for name, fn, m, formula in models:
-        gross = fn(*(x.value for x in m.values()))
-        total += gross
-        lines.append(
-            {
-                "line": name,
-                "annual_benefit": gross,
-                "attributed": gross * cfg.attribution,
-                "formula": formula,
-                "inputs": {k: v.as_dict() for k, v in m.items()},
-            }
-        )
-    annual = total * cfg.attribution
-    try:
-        result = roi(annual, cfg.cost.one_off, cfg.cost.recurring, cfg.horizon_years, cfg.discount_rate)
-    except ValueError as exc:
-        raise ConfigError(f"roi.cost: {exc}", "set roi.cost.one_off and/or roi.cost.recurring") from exc
-    summary: dict[str, Any] = {
-        "annual_benefit_gross": total,
-        "attribution": cfg.attribution,
-        "annual_benefit": annual,
+
+def _summary(
+    cfg: RoiConfig,
+    method: str,
+    flows: Any,
+    spec: Spec,
+    values: dict[str, np.ndarray],
+    attribution: np.ndarray,
+) -> dict[str, Any]:
+    term = terminal(spec, values, attribution, cfg)
+    payback = finite(float(flows.payback_months[0]))
+    return {
+        "method": method,
+        "metric": cfg.metric if method == "evidence" else None,
+        "attribution": cfg.attribution if not isinstance(cfg.attribution, tuple) else list(cfg.attribution),
+        "benefit_by_year": [float(x) for x in flows.benefits[0]],
         "one_off_cost": cfg.cost.one_off,
         "recurring_cost": cfg.cost.recurring,
         "horizon_years": cfg.horizon_years,
         "discount_rate": cfg.discount_rate,
-        "total_benefit": result.total_benefit,
-        "total_cost": result.total_cost,
-        "net_benefit": result.net_benefit,
-        "roi": result.roi,
-        "roi_discounted": result.roi_discounted,
-        "benefit_pv": result.benefit_pv,
-        "cost_pv": result.cost_pv,
-        "npv": result.npv,
-        "payback_months": result.payback_months,
-        "payback_within_horizon": result.payback_months is not None
-        and result.payback_months <= 12 * cfg.horizon_years,
+        "ramp_months": cfg.ramp_months,
+        "total_benefit": float(flows.total_benefit[0]),
+        "total_cost": flows.total_cost,
+        "net_benefit": float(flows.total_benefit[0] - flows.total_cost),
+        "roi": float(flows.roi[0]),
+        "roi_discounted": float(flows.roi_discounted[0]),
+        "benefit_pv": float(flows.benefit_pv[0]),
+        "cost_pv": flows.cost_pv,
+        "npv": float(flows.npv[0]),
+        "payback_months": payback,
+        "payback_within_horizon": payback is not None,
+        "terminal_value": finite(float(term[0])) if term is not None else None,
     }
-    summary.update(_uncertainty(cfg, models))
-    what_if = _what_if(cfg, clv_cfg, link, value, models, b)
-    return RoiOutcome(lines, summary, what_if)
 
 
-def _uncertainty(cfg: RoiConfig, models: list[tuple[str, Any, dict[str, Measure], str]]) -> dict[str, Any]:
-    uncertain = [x for _n, _f, m, _ in models for x in m.values() if x.se > 0]
-    if cfg.uncertainty == "none" or not uncertain:
+def _draw_weights(rng: np.random.Generator, table: np.ndarray, draws: int, n: int) -> np.ndarray:
+    words = rng.integers(
+        0, np.iinfo(np.uint64).max, size=(draws * n + 3) // 4, dtype=np.uint64, endpoint=True
+    )
+    return table[words.view(np.uint16)[: draws * n]].reshape(draws, n)
+
+
+def _bootstrap(
+    spec: Spec, cfg: RoiConfig, sample: Sample | None, point: dict[str, np.ndarray]
+) -> dict[str, Any]:
+    ranged = {n: i.range for n, i in spec.inputs.items() if i.range is not None}
+    measured = any(i.measured for i in spec.inputs.values())
+    empty = {
+        k: None
+        for k in (
+            "roi_low",
+            "roi_high",
+            "roi_discounted_low",
+            "roi_discounted_high",
+            "roi_discounted_low80",
+            "roi_discounted_high80",
+            "npv_low",
+            "npv_high",
+            "prob_roi_positive",
+        )
+    }
+    if cfg.uncertainty == "none" or not (measured or ranged or isinstance(cfg.attribution, tuple)):
         return {
-            "roi_low": None,
-            "roi_high": None,
-            "npv_low": None,
-            "npv_high": None,
-            "range_method": "none: every input is an assumption" if not uncertain else "none",
+            **empty,
+            "range_method": "none: every input is a fixed assumption"
+            if cfg.uncertainty != "none"
+            else "none",
         }
     rng = np.random.default_rng(cfg.seed)
-    total = np.zeros(cfg.draws)
-    for _name, fn, m, _formula in models:
-        draws = []
-        for key, x in m.items():
-            if x.se > 0:
-                d = rng.normal(x.value, x.se, cfg.draws)
-                if "churn" in key:
-                    d = np.clip(d, 0.0, 1.0)
-                draws.append(d)
-            else:
-                draws.append(np.full(cfg.draws, x.value))
-        total += fn(*draws)
-    annual = total * cfg.attribution
-    total_cost = cfg.cost.one_off + cfg.cost.recurring * cfg.horizon_years
-    rois = (annual * cfg.horizon_years - total_cost) / total_cost * 100.0
-    npvs = (annual - cfg.cost.recurring) * annuity(cfg.horizon_years, cfg.discount_rate) - cfg.cost.one_off
-    return {
-        "roi_low": float(np.percentile(rois, 2.5)),
-        "roi_high": float(np.percentile(rois, 97.5)),
-        "npv_low": float(np.percentile(npvs, 2.5)),
-        "npv_high": float(np.percentile(npvs, 97.5)),
-        "range_method": f"Monte Carlo, {cfg.draws} draws, seed {cfg.seed}: measured inputs drawn from "
-        "normal distributions with their standard errors; assumptions held fixed; 95% range",
+    table = _poisson_table()
+    rois, disc, npvs = [], [], []
+    inputs: dict[str, list[np.ndarray]] = {n: [] for n in spec.inputs}
+    done = 0
+    while done < cfg.draws:
+        d = min(CHUNK, cfg.draws - done)
+        if sample is not None and measured:
+            sums, cells = sample.sums(_draw_weights(rng, table, d, sample.size))
+        else:
+            sums, cells = {}, None
+        drawn = {n: rng.uniform(lo, hi, d) for n, (lo, hi) in ranged.items()}
+        attribution = _attribution(cfg, d, rng)
+        values, _lines, flows = _run(spec, cfg, sums, cells, d, drawn, attribution)
+        rois.append(flows.roi)
+        disc.append(flows.roi_discounted)
+        npvs.append(flows.npv)
+        for n in spec.inputs:
+            inputs[n].append(values.get(n, attribution))
+        done += d
+    roi_all, disc_all, npv_all = (np.concatenate(x) for x in (rois, disc, npvs))
+    ok = np.isfinite(disc_all)
+
+    def q(a: np.ndarray, p: float) -> float:
+        return float(_percentile(a, p))
+
+    out: dict[str, Any] = {
+        "roi_low": q(roi_all, 2.5),
+        "roi_high": q(roi_all, 97.5),
+        "roi_discounted_low": q(disc_all, 2.5),
+        "roi_discounted_high": q(disc_all, 97.5),
+        "roi_discounted_low80": q(disc_all, 10),
+        "roi_discounted_high80": q(disc_all, 90),
+        "npv_low": q(npv_all, 2.5),
+        "npv_high": q(npv_all, 97.5),
+        "prob_roi_positive": float((disc_all[ok] > 0).mean()) if ok.any() else None,
+        "range_method": f"Poisson bootstrap over customers, {cfg.draws} draws, seed {cfg.seed}"
+        + ("; assumption ranges drawn uniformly" if ranged or isinstance(cfg.attribution, tuple) else ""),
     }
-
-
-def _what_if(
-    cfg: RoiConfig,
-    clv_cfg: ClvConfig,
-    link: LinkResult | None,
-    value: Measure | None,
-    models: list[tuple[str, Any, dict[str, Measure], str]],
-    b: Any,
-) -> list[dict[str, Any]]:
-    """Value of moving detractors to passives or promoters, and of one NPS point (per year)."""
-    if link is None or "nps" not in link.groups or value is None:
-        return []
-    groups = link.groups["nps"]
-    d, pa_, pr = groups["detractors"], groups["passives"], groups["promoters"]
-    if not (d["customers"] and pa_["customers"] and pr["customers"]):
-        return []
-    customers = next((m["customers"].value for _n, _f, m, _ in models if "customers" in m), None)
-    if customers is None:
-        return []
-    window = link.summary["window_days"]
-    margin = b.expansion.gross_margin if b.expansion.gross_margin is not None else clv_cfg.gross_margin
-
-    def per_customer_gain(target: dict[str, float], referrals: bool) -> tuple[float, float, float]:
-        churn_gain = _annual(d["churn"], window) - _annual(target["churn"], window)
-        revenue_gain = (
-            (target["revenue"] - d["revenue"]) * margin if not math.isnan(target["revenue"]) else 0.0
-        )
-        referral = b.referrals.referral_rate * b.referrals.acquisition_cost if referrals else 0.0
-        return churn_gain * value.value + revenue_gain + referral, churn_gain, revenue_gain
-
-    linked = d["customers"] + pa_["customers"] + pr["customers"]
-    detractors = d["customers"] / linked * customers
-    moved = cfg.what_if_shift * detractors
-    out = []
-    for target, name, refer in ((pa_, "passives", False), (pr, "promoters", True)):
-        gain, churn_gain, revenue_gain = per_customer_gain(target, refer)
-        out.append(
-            {
-                "scenario": f"move {cfg.what_if_shift:.0%} of detractors to {name}",
-                "customers_moved": moved,
-                "annual_value": moved * gain,
-                "inputs": {
-                    "detractor_share": d["customers"] / linked,
-                    "customers": customers,
-                    "churn_reduction": churn_gain,
-                    "margin_gain_per_customer": revenue_gain,
-                    "value_per_customer": value.value,
-                    "referral_value_per_customer": gain - churn_gain * value.value - revenue_gain,
-                },
-            }
-        )
-    gain, churn_gain, revenue_gain = per_customer_gain(pa_, False)
-    out.append(
-        {
-            "scenario": "one NPS point (1% of customers from detractor to passive)",
-            "customers_moved": 0.01 * customers,
-            "annual_value": 0.01 * customers * gain,
-            "inputs": {
-                "customers": customers,
-                "churn_reduction": churn_gain,
-                "margin_gain_per_customer": revenue_gain,
-                "value_per_customer": value.value,
-            },
-        }
-    )
+    spread = {n: np.concatenate(v, axis=0) for n, v in inputs.items() if v}
+    out["_tornado"] = _tornado(spec, cfg, point, spread, ranged)
     return out
 
 
-def _annual(churn: float, window_days: int) -> float:
-    """Churn over a window of ``window_days`` as a yearly rate."""
-    if math.isnan(churn):
-        return math.nan
-    return float(1.0 - (1.0 - churn) ** (DAYS_PER_YEAR / window_days))
+def _tornado(spec: Spec, cfg: RoiConfig, point: dict[str, np.ndarray], spread: dict[str, np.ndarray],
+             ranged: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:  # fmt: skip
+    """Discounted ROI with one input at each end of its 95% range, the others at their estimates.
+
+    A measured input goes through its bootstrap draws (the others held at the estimate) and the ends are
+    the 2.5th and 97.5th percentiles of the ROI that gives, i.e. the ROI at the ends of the input's 95%
+    interval. The shares of the CX mix move together (they add up to one), as one input.
+    """
+    base = _attribution(cfg, 1, None)
+    groups: dict[str, list[str]] = {}
+    for n, i in spec.inputs.items():
+        if i.measured and n in spread:
+            key = "roi.benefits.cx_mix.shift" if ".shift:" in n else n
+            groups.setdefault(key, []).append(n)
+    rows = []
+
+    def roi_of(values: dict[str, np.ndarray], attribution: np.ndarray, draws: int) -> np.ndarray:
+        lines = lines_of(spec, values, attribution)
+        benefits = sum((att for _g, att in lines.values()), np.zeros((draws, cfg.horizon_years)))
+        flows = cash_flows(benefits, cfg.cost.one_off, cfg.cost.recurring, cfg.discount_rate, cfg.ramp_months)
+        return np.asarray(flows.roi_discounted)
+
+    for key, members in groups.items():
+        draws = len(spread[members[0]])
+        values = {n: np.repeat(v, draws, axis=0) for n, v in point.items()}
+        for n in members:
+            values[n] = spread[n]
+        rois = roi_of(values, np.repeat(base, draws), draws)
+        ok = np.isfinite(rois)
+        if not ok.any():
+            continue
+        lo_roi, hi_roi = np.percentile(rois[ok], [2.5, 97.5])
+        if len(members) == 1:
+            lo_v, hi_v = _percentile(spread[members[0]], 2.5), _percentile(spread[members[0]], 97.5)
+            low, high = _scalar(lo_v), _scalar(hi_v)
+        else:  # the draws at the ROI's ends
+            idx = np.flatnonzero(ok)
+            at = [idx[np.argmin(np.abs(rois[ok] - x))] for x in (lo_roi, hi_roi)]
+            low, high = ({n.rsplit(":", 1)[-1]: float(spread[n][k]) for n in members} for k in at)
+        rows.append({"input": key, "low": low, "high": high, "roi_at_low": float(lo_roi),
+                     "roi_at_high": float(hi_roi), "swing": float(hi_roi - lo_roi)})  # fmt: skip
+    for name, (lo, hi) in [
+        *ranged.items(),
+        *([("roi.attribution", cfg.attribution)] if isinstance(cfg.attribution, tuple) else []),
+    ]:
+        result = []
+        for v in (lo, hi):
+            values = dict(point)
+            attribution = base
+            if name == "roi.attribution":
+                attribution = np.array([v])
+            else:
+                values[name] = np.array([v])
+            result.append(float(roi_of(values, attribution, 1)[0]))
+        rows.append({"input": name, "low": lo, "high": hi, "roi_at_low": result[0], "roi_at_high": result[1],
+                     "swing": abs(result[1] - result[0])})  # fmt: skip
+    rows.sort(key=lambda r: -r["swing"] if math.isfinite(r["swing"]) else 0.0)
+    return rows
+
+
+def _percentile(a: np.ndarray, p: float) -> np.ndarray:
+    """Percentile over the draws (axis 0), ignoring draws where the input is undefined (NaN)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.asarray(np.nanpercentile(a, p, axis=0))
+
+
+def _scalar(v: np.ndarray) -> Any:
+    flat = np.asarray(v).reshape(-1)
+    return float(flat[0]) if flat.size == 1 else [float(x) for x in flat]
+
+
+def _cross_check(
+    method: str,
+    cfg: RoiConfig,
+    clv: ClvConfig,
+    sample: Sample | None,
+    sums: dict[str, np.ndarray],
+    cells: np.ndarray | None,
+) -> dict[str, Any]:
+    try:
+        spec = build_spec(method, cfg, clv, sample)
+        _values, _lines, flows = _run(spec, cfg, sums, cells, 1, None, _attribution(cfg, 1, None))
+    except (ConfigError, DataError, KeyError) as exc:
+        return {
+            "method": method,
+            "roi_discounted": None,
+            "roi": None,
+            "npv": None,
+            "unavailable": exc.args[0] if exc.args else str(exc),
+        }
+    return {
+        "method": method,
+        "roi_discounted": finite(float(flows.roi_discounted[0])),
+        "roi": finite(float(flows.roi[0])),
+        "npv": finite(float(flows.npv[0])),
+        "benefit_by_year": [float(x) for x in flows.benefits[0]],
+    }
+
+
+def _line_records(
+    spec: Spec, lines: dict[str, tuple[np.ndarray, np.ndarray]], values: dict[str, np.ndarray], cfg: RoiConfig
+) -> list[dict[str, Any]]:
+    out = []
+    for line in spec.lines:
+        gross, att = lines[line.name]
+        inputs = {}
+        for n in line.inputs:
+            v = values.get(n)
+            i = spec.inputs[n]
+            rec: dict[str, Any] = {"value": _scalar(v) if v is not None else None, "source": i.source}
+            if i.range is not None:
+                rec["range"] = list(i.range)
+            inputs[n.split(".", 3)[-1]] = rec
+        for n in spec.notes:
+            if n.startswith(f"roi.benefits.{line.name}."):
+                inputs[n.split(".", 3)[-1]] = {"value": _scalar(values[n]), "source": spec.inputs[n].source}
+        out.append(
+            {
+                "line": line.name,
+                "by_year": [float(x) for x in gross[0]],
+                "total": float(gross[0].sum()),
+                "attributed_by_year": [float(x) for x in att[0]],
+                "attributed": float(att[0].sum()),
+                "attribution_applies": line.attributed,
+                "formula": line.formula,
+                "inputs": inputs,
+            }
+        )
+    return out
+
+
+def _what_if(
+    cfg: RoiConfig, spec: Spec, values: dict[str, np.ndarray], sample: Sample | None
+) -> list[dict[str, Any]]:
+    """Value of moving customers between CX groups, valued as the cx_mix line (per year and over the horizon)."""
+    k = "roi.benefits.cx_mix"
+    metric = cfg.metric
+    groups = [g for g, _ in GROUPS[metric]]
+    if f"{k}.retention:{groups[0]}" not in values or f"{k}.margin:{groups[0]}" not in values:
+        return []
+    customers = float(values[f"{k}.customers"][0])
+    worst, best = groups[-1], groups[0]
+    share_worst = None
+    if sample is not None and sample.has(f"{metric}:{worst}_c"):
+        sums, _ = sample.sums()
+        share_worst = float(sums[f"{metric}:{worst}_c"][0] / max(sums[f"answered_{metric}_c"][0], 1.0))
+    disc = 1.0 / (1.0 + cfg.discount_rate) ** np.arange(1, cfg.horizon_years + 1)
+
+    def value(shift: dict[str, float]) -> tuple[float, float]:
+        per_year = np.zeros(cfg.horizon_years)
+        for g, dp in shift.items():
+            per_year += dp * np.nan_to_num(values[f"{k}.margin:{g}"][0]) * values[f"{k}.retention:{g}"][0]
+        per_year *= customers
+        return float(per_year[0]), float(per_year @ disc)
+
+    out = []
+    targets = [g for g in groups[:-1]][::-1]  # e.g. passives, promoters
+    if share_worst is not None:
+        moved = cfg.what_if_shift * share_worst
+        for target in targets:
+            first, pv = value({worst: -moved, target: moved})
+            out.append(
+                {
+                    "scenario": f"move {cfg.what_if_shift:.0%} of {worst} to {target}",
+                    "customers_moved": moved * customers,
+                    "first_year_value": first,
+                    "horizon_pv": pv,
+                }
+            )
+    first, pv = value({worst: -0.01, groups[1] if len(groups) > 2 else best: 0.01})
+    label = (
+        "one NPS point (1% of customers from detractor to passive)"
+        if metric == "nps"
+        else (f"1% of customers from {worst} to {groups[1] if len(groups) > 2 else best}")
+    )
+    out.append(
+        {"scenario": label, "customers_moved": 0.01 * customers, "first_year_value": first, "horizon_pv": pv}
+    )
+    return out

@@ -17,6 +17,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cxroi.metrics.churn import latest_complete
+from cxroi.report.evidence import (
+    evidence_charts,
+    roi_sentence,
+    roi_tables,
+    survival_sentence,
+    survival_tables,
+)
 from cxroi.report.formats import display_cell, render_csv
 
 Table = tuple[list[dict[str, Any]], list[str]]
@@ -64,23 +71,8 @@ def report_tables(data: dict[str, Any]) -> dict[str, Table]:
             ["measure", "value"],
         )
         tables["link_outcomes"] = (link["outcomes"], _fields(link["outcomes"]))
-    roi = data.get("roi")
-    if roi:
-        tables["roi_summary"] = (
-            [{"measure": k, "value": v} for k, v in roi["summary"].items()],
-            ["measure", "value"],
-        )
-        rows = []
-        for line in roi["lines"]:
-            for key, inp in line["inputs"].items():
-                rows.append({"line": line["line"], "annual_benefit": line["annual_benefit"],
-                             "attributed": line["attributed"], "formula": line["formula"], "input": key,
-                             "input_value": inp["value"], "input_se": inp.get("se"), "source": inp["source"]})  # fmt: skip
-        tables["roi_lines"] = (rows, _fields(rows))
-        if roi.get("what_if"):
-            wrows = [{"scenario": w["scenario"], "customers_moved": w["customers_moved"],
-                      "annual_value": w["annual_value"], **w["inputs"]} for w in roi["what_if"]]  # fmt: skip
-            tables["what_if"] = (wrows, _fields(wrows))
+    tables.update(survival_tables(data))
+    tables.update(roi_tables(data))
     explain = data.get("explain")
     if explain:
         rows = [{"figure": e["figure"], "value": e["value"], "formula": e["formula"],
@@ -161,28 +153,13 @@ def headline(data: dict[str, Any]) -> list[str]:
         out.append(
             f"CLV {_n(clv[0]['clv'], 0)} per customer (annual margin {_n(clv[0]['annual_margin'], 0)})"
         )
+    sentence = survival_sentence(data)
+    if sentence:
+        out.append(sentence)
     roi = data.get("roi")
     if roi:
         out.append(roi_sentence(roi["summary"]))
     return out
-
-
-def roi_sentence(s: dict[str, Any]) -> str:
-    """ROI, its range, NPV and payback in one line."""
-    rng = (
-        f" (95% range {_n(s['roi_low'], 0)}% to {_n(s['roi_high'], 0)}%)"
-        if s.get("roi_low") is not None
-        else ""
-    )
-    pay = "never" if s["payback_months"] is None else f"{s['payback_months']:.1f} months"
-    low, high = s.get("roi_low"), s.get("roi_high")
-    verdict = ""
-    if low is not None and high is not None and low < 0 < high:
-        verdict = " — inconclusive: the 95% range runs from a loss to a gain"
-    return (
-        f"ROI {_n(s['roi'])}%{rng} over {s['horizon_years']} years; NPV {_n(s['npv'], 0)}; payback {pay}; "
-        f"attribution {s['attribution']:.0%}{verdict}"
-    )
 
 
 SECTION_TITLES = {
@@ -194,8 +171,15 @@ SECTION_TITLES = {
     "economics": "Economics by segment",
     "link_summary": "Survey ↔ CRM match",
     "link_outcomes": "Churn by NPS, CSAT and CES group",
+    "survival_groups": "Survival: follow-ups by group",
+    "survival_at": "Survival: retention after the answer",
+    "hazard_ratios": "Survival: hazard ratios (Cox, Efron ties)",
+    "survival_tests": "Survival: log-rank tests",
+    "survival_curves": "Survival: Kaplan–Meier curves",
     "roi_summary": "ROI",
-    "roi_lines": "ROI benefit lines and their inputs",
+    "roi_lines": "ROI benefit lines by year",
+    "roi_inputs": "ROI inputs and where they come from",
+    "roi_tornado": "ROI sensitivity (tornado)",
     "what_if": "What if",
     "explain": "How each figure was computed",
 }
@@ -205,6 +189,8 @@ def render_markdown_report(data: dict[str, Any]) -> str:
     parts = [f"# CX report — as of {data.get('as_of') or 'latest data'}\n",
              "\n".join(f"- {_md(h)}" for h in headline(data)) + "\n"]  # fmt: skip
     for name, (recs, fields) in report_tables(data).items():
+        if name == "survival_curves":  # one row per event time: in the CSV, XLSX and JSON reports
+            continue
         if name == "explain":
             parts.append(f"## {SECTION_TITLES[name]}\n")
             parts.append("\n".join(f"- **{_md(r['figure'])}** = {_md(_n(r['value'], 2))}: {_md(r['formula'])}; "
@@ -318,11 +304,11 @@ def build_charts(data: dict[str, Any]) -> dict[str, str]:
     roi = data.get("roi")
     if roi:
         s = roi["summary"]
-        years = s["horizon_years"]
         out["chart-roi-waterfall"] = charts.waterfall_chart(
-            "chart-roi-waterfall", [(ln["line"], ln["attributed"] * years) for ln in roi["lines"]], s["total_cost"],
+            "chart-roi-waterfall", [(ln["line"], ln["attributed"]) for ln in roi["lines"]], s["total_cost"],
             s["net_benefit"],
         )  # fmt: skip
+    out.update(evidence_charts(data))
     return {k: v for k, v in out.items() if v}
 
 
@@ -357,14 +343,26 @@ def render_html_report(data: dict[str, Any]) -> str:
         if "chart-churn-by-group" in charts:
             body.append('<div class="charts">' + charts["chart-churn-by-group"] + "</div>")
         body.append(_html_table(*tables["link_summary"]) + _html_table(*tables["link_outcomes"]))
+    if "survival_groups" in tables:
+        body.append("<h2>Does a promoter stay longer? Survival after the answer</h2>")
+        km = [
+            charts[k]
+            for k in ("chart-km-nps", "chart-km-csat", "chart-km-ces", "chart-forest")
+            if k in charts
+        ]
+        if km:
+            body.append('<div class="charts">' + "".join(km) + "</div>")
+        for name in ("survival_groups", "survival_at", "hazard_ratios", "survival_tests"):
+            body.append(f"<h3>{_esc(SECTION_TITLES[name])}</h3>" + _html_table(*tables[name]))
     if "roi_summary" in tables:
         body.append("<h2>Return on the CX programme</h2>")
-        if "chart-roi-waterfall" in charts:
-            body.append('<div class="charts">' + charts["chart-roi-waterfall"] + "</div>")
-        body.append(_html_table(*tables["roi_summary"]) + f"<h3>{SECTION_TITLES['roi_lines']}</h3>"
-                    + _html_table(*tables["roi_lines"]))  # fmt: skip
-        if "what_if" in tables:
-            body.append(f"<h3>{SECTION_TITLES['what_if']}</h3>" + _html_table(*tables["what_if"]))
+        roi_charts = [charts[k] for k in ("chart-roi-waterfall", "chart-tornado") if k in charts]
+        if roi_charts:
+            body.append('<div class="charts">' + "".join(roi_charts) + "</div>")
+        body.append(_html_table(*tables["roi_summary"]))
+        for name in ("roi_lines", "roi_inputs", "roi_tornado", "what_if"):
+            if name in tables:
+                body.append(f"<h3>{SECTION_TITLES[name]}</h3>" + _html_table(*tables[name]))
     if "explain" in tables:
         recs = tables["explain"][0]
         items = "".join(f"<li><b>{_esc(r['figure'])}</b> = {_esc(_n(r['value'], 2))}: {_esc(r['formula'])}<br>"

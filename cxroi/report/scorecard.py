@@ -13,7 +13,7 @@ from rich.text import Text
 
 from cxroi.metrics.churn import latest_complete
 from cxroi.metrics.periods import period_kind
-from cxroi.report.documents import roi_sentence
+from cxroi.report.evidence import roi_sentence, survival_sentence
 from cxroi.report.formats import make_console
 
 
@@ -107,28 +107,38 @@ def render_scorecard(
                 _money(rec["clv"]),
             )
         con.print(t)
+    sentence = survival_sentence(data)
+    if sentence:
+        con.print("\n" + sentence)
     roi = data.get("roi")
     if roi:
         s = roi["summary"]
         con.print(Text("\n" + roi_sentence(s), style="bold"))
+        years = s["horizon_years"]
         t = Table(box=box.SIMPLE_HEAD, header_style="bold")
-        for col in ("benefit line", "per year", "attributed", "inputs"):
-            t.add_column(col, justify="left" if col in ("benefit line", "inputs") else "right")
+        for col in ("benefit line", *[f"year {y}" for y in range(1, years + 1)], "credited"):
+            t.add_column(col, justify="left" if col == "benefit line" else "right")
         for line in roi["lines"]:
-            inputs = ", ".join(
-                f"{k} {_n(v['value'], 4 if 'churn' in k or 'rate' in k else 2)}"
-                for k, v in line["inputs"].items()
-            )
-            t.add_row(line["line"], _money(line["annual_benefit"]), _money(line["attributed"]), inputs)
-        t.add_row(
-            "cost",
-            "",
-            _money(-(s["one_off_cost"] + s["recurring_cost"] * s["horizon_years"])),
-            f"one-off {_money(s['one_off_cost'])} + {_money(s['recurring_cost'])}/yr x {s['horizon_years']}",
-        )
+            t.add_row(line["line"], *(_money(v) for v in line["by_year"]), _money(line["attributed"]))
+        t.add_row("cost", *(["" for _ in range(years)]), _money(-s["total_cost"]))
         con.print(t)
+        con.print(
+            f"Cost: one-off {_money(s['one_off_cost'])} + {_money(s['recurring_cost'])}/yr x {years}; "
+            + ("attribution " + str(s["attribution"]) + " on " + ", ".join(
+                ln["line"] for ln in roi["lines"] if ln["attribution_applies"]) if any(
+                ln["attribution_applies"] for ln in roi["lines"]) else "no attribution applied")
+            + (f"; value after the horizon (not in ROI) {_money(s['terminal_value'])}" if s.get("terminal_value") else "")
+        )  # fmt: skip
+        for r in (roi.get("tornado") or [])[:3]:
+            con.print(
+                f"Sensitivity: {r['input'].removeprefix('roi.benefits.')} -> ROI {_n(r['roi_at_low'], 0)}% to "
+                f"{_n(r['roi_at_high'], 0)}%"
+            )
         for w in roi.get("what_if") or []:
-            con.print(f"What if: {w['scenario']}: {_money(w['annual_value'])} a year")
+            con.print(
+                f"What if: {w['scenario']}: {_money(w['first_year_value'])} in year 1, "
+                f"{_money(w['horizon_pv'])} over {years} years (present value)"
+            )
     if explain and data.get("explain"):
         con.print(Text("\nHow each figure was computed", style="bold"))
         for item in data["explain"]:

@@ -1,60 +1,77 @@
-"""ROI, NPV and payback against a case computed by hand (every line to the cent)."""
+"""ROI, NPV and payback against the issue's worked example (reviewed against Forrester TEI) and hand cases."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from cxroi.metrics.roi import (
-    annuity,
-    cost_to_serve_benefit,
-    expansion_benefit,
-    referral_benefit,
-    retention_benefit,
-    roi,
+    cash_flows,
+    payback_months,
+    ramp_factors,
+    retention_stock,
+    terminal_value,
     wilson_interval,
 )
 
 
-def test_hand_computed_case() -> None:
-    # retention (0.20 - 0.15) x 1,000 x 1,200 = 60,000; cost to serve (50 - 40) x 1,000 = 10,000;
-    # expansion (1,300 - 1,200) x 1,000 x 0.8 = 80,000; referrals 300 x 0.05 x 400 = 6,000.
-    lines = [
-        retention_benefit(0.20, 0.15, 1000, 1200),
-        cost_to_serve_benefit(50, 40, 1000),
-        expansion_benefit(1200, 1300, 1000, 0.8),
-        referral_benefit(300, 0.05, 400),
-    ]
-    assert [round(x, 2) for x in lines] == [60000.00, 10000.00, 80000.00, 6000.00]
-    annual = 0.5 * sum(lines)  # attribution 50 % -> 78,000 a year
-    r = roi(annual, one_off=50_000, recurring=20_000, years=3, discount=0.10)
-    assert r.total_benefit == pytest.approx(234_000.00, abs=0.005)
-    assert r.total_cost == 110_000.00
-    assert r.roi == pytest.approx(124_000 / 110_000 * 100)  # 112.73 %
-    # NPV = 58,000 x (1/1.1 + 1/1.21 + 1/1.331) - 50,000 = 58,000 x 2.4868519910 - 50,000 = 94,237.42
-    assert r.npv == pytest.approx(94_237.42, abs=0.005)
-    assert r.payback_months == pytest.approx(50_000 / (58_000 / 12))  # 10.34 months
-    # discounted: PV(B) = 78,000 x 2.48685 = 193,974.46; PV(costs) = 50,000 + 20,000 x 2.48685 = 99,737.04
-    assert r.benefit_pv == pytest.approx(193_974.46, abs=0.005)
-    assert r.cost_pv == pytest.approx(99_737.04, abs=0.005)
+def worked_example() -> tuple[np.ndarray, np.ndarray]:
+    """C0 100,000; R 50,000 a year; T 4; d 8%; attribution 0.6; retention dc 0.03, N 2,000, m 500,
+    current churn 0.15; cost to serve (60 - 45) x 2,000; expansion (1,050 - 1,000) x 2,000 x 0.7;
+    referrals (0.45 - 0.40) x 2,000 x 0.04 x 500."""
+    stock = retention_stock(np.array(0.03), np.array(2000.0), np.array(0.85), 4)
+    retention = 500 * stock
+    others = (60 - 45) * 2000 + (1050 - 1000) * 2000 * 0.7 + (0.45 - 0.40) * 2000 * 0.04 * 500
+    return retention, 0.6 * (retention + others)
 
 
-def test_negative_benefit_gives_negative_roi() -> None:
-    r = roi(-10_000, one_off=20_000, recurring=0, years=2, discount=0.0)
-    assert r.roi == pytest.approx((-20_000 - 20_000) / 20_000 * 100)  # -200 %
-    assert r.payback_months is None
+def test_retention_is_a_stock_of_saved_customers() -> None:
+    retention, _ = worked_example()
+    assert retention.tolist() == pytest.approx([30_000, 55_500, 77_175, 95_598.75], abs=1e-9)
+
+
+def test_worked_example() -> None:
+    _, benefits = worked_example()
+    assert benefits.tolist() == pytest.approx([79_200, 94_500, 107_505, 118_559.25], abs=1e-9)
+    r = cash_flows(benefits, one_off=100_000, recurring=50_000, discount=0.08)
+    assert float(r.roi) == pytest.approx(33.25, abs=0.005)
+    assert float(r.roi_discounted) == pytest.approx(23.05, abs=0.005)
+    assert float(r.npv) == pytest.approx(61_231.03, abs=0.005)
+    assert float(r.payback_months) == pytest.approx(29.49, abs=0.005)
+    # payback by hand: -100,000 + 12 x 2,433.33 + 12 x 3,708.33 = -26,300 after 24 months, then
+    # 4,792.08 a month: 26,300 / 4,792.08 = 5.4883 -> 29.4883
+    assert float(r.payback_months) == pytest.approx(24 + 26_300 / ((107_505 - 50_000) / 12), rel=1e-12)
+
+
+def test_terminal_value_is_apart() -> None:
+    # S_4 = 191.1975 saved customers; S_T m r / (1 + d - r) = 191.1975 x 500 x 0.85 / 0.23, / 1.08^4
+    v = terminal_value(np.array(191.1975), np.array(500.0), np.array(0.85), 0.08, 4)
+    assert float(v) == pytest.approx(191.1975 * 500 * 0.85 / 0.23 / 1.08**4, rel=1e-12)
+
+
+def test_draws_are_rows() -> None:
+    _, benefits = worked_example()
+    r = cash_flows(np.stack([benefits, benefits * 0]), 100_000, 50_000, 0.08)
+    assert r.roi.shape == (2,)
+    assert np.isnan(r.payback_months[1])  # never pays back
+
+
+def test_ramp_months_earn_nothing() -> None:
+    assert ramp_factors(2, 3).tolist() == [0.75, 1.0]
+    # 12,000 a year after a 3-month ramp: 9,000 in year 1 over 9 months (1,000 a month), no costs but C0 5,000
+    b = np.array([12_000.0, 12_000.0]) * ramp_factors(2, 3)
+    assert float(payback_months(b, 5_000, 0.0, 3)) == pytest.approx(8.0)
+
+
+def test_no_one_off_pays_back_at_once() -> None:
+    assert float(cash_flows(np.array([1000.0]), 0, 500, 0).payback_months) == 0.0
 
 
 def test_zero_cost_is_an_error() -> None:
     with pytest.raises(ValueError, match="costs nothing"):
-        roi(1000, one_off=0, recurring=0, years=3, discount=0.1)
+        cash_flows(np.array([1000.0, 1000.0]), 0, 0, 0.1)
 
 
-def test_no_one_off_pays_back_at_once() -> None:
-    assert roi(1000, one_off=0, recurring=500, years=1, discount=0).payback_months == 0.0
-
-
-def test_annuity_and_wilson() -> None:
-    assert annuity(3, 0.10) == pytest.approx(2.4868519910)
-    assert annuity(2, 0.0) == 2.0
+def test_wilson() -> None:
     low, high = wilson_interval(10, 100)  # published: 0.0552 .. 0.1744
     assert (low, high) == (pytest.approx(0.0552, abs=5e-5), pytest.approx(0.1744, abs=5e-5))
