@@ -428,8 +428,8 @@ def mid(value: Assumption) -> float:
 
 ReportFormat = Literal["markdown", "html", "xlsx", "json", "csv"]
 ALERT_METRICS = (
-    "nps", "csat", "ces", "nps_delta", "csat_delta", "ces_delta", "churn_rate", "clv", "roi", "npv",
-    "payback_months", "match_rate",
+    "nps", "csat", "ces", "nps_delta", "csat_delta", "ces_delta", "churn_rate", "clv", "roi", "roi_discounted",
+    "npv", "payback_months", "prob_roi_positive", "match_rate", "hazard_ratio",
 )  # fmt: skip
 PER_SEGMENT_METRICS = ("nps", "csat", "ces", "churn_rate", "clv")
 PERCENT_METRICS = ("csat", "match_rate")  # fractions there are never meant: 0.9 must be 90

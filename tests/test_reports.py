@@ -98,7 +98,7 @@ def test_xlsx_cell_by_cell(tmp_path: Path) -> None:
     assert isinstance(nps["value"].value, int | float) and nps["value"].number_format == "0.0"
     assert nps["n"].number_format == "#,##0"
     roi = {r[0].value: r[1] for r in wb["roi_summary"].iter_rows(min_row=2)}
-    assert round(roi["roi"].value, 2) == 112.73 and roi["npv"].number_format == "#,##0.00"
+    assert round(roi["roi"].value, 2) == 171.98 and roi["npv"].number_format == "#,##0.00"  # see test_run
     settings = {r[0].value: r[1].value for r in wb["assumptions"].iter_rows(min_row=2)}
     assert settings["roi.attribution"] == 0.5 and settings["roi.cost.one_off"] == 50000
 
@@ -164,7 +164,7 @@ def test_alerts_exit_5_after_writing_reports(tmp_path: Path) -> None:
     r = run(["run", "-c", str(cfg), "-f", "json"], ok=False)
     assert r.exit_code == EXIT_ALERT
     assert "Alert: alert 'nps < 90' breached: " in r.stderr
-    assert "roi below target" not in r.stderr  # ROI is 112.7 %: not breached
+    assert "roi below target" not in r.stderr  # ROI is 172.0 %: not breached
     assert (tmp_path / "out.json").exists()  # reports are written before the exit code
     assert json.loads(r.stdout)["roi"]["summary"]["roi"] > 100
 

@@ -88,18 +88,27 @@ def test_assumption_only_roi_to_the_cent() -> None:
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
     lines = {x["line"]: x for x in data["lines"]}
-    assert round(lines["retention"]["annual_benefit"], 2) == 60000.00  # (0.20 - 0.15) x 1,000 x 1,200
-    assert round(lines["cost_to_serve"]["annual_benefit"], 2) == 10000.00  # (50 - 40) x 1,000
-    assert round(lines["expansion"]["annual_benefit"], 2) == 80000.00  # (1,300 - 1,200) x 1,000 x 0.8
-    assert round(lines["referrals"]["annual_benefit"], 2) == 6000.00  # 300 x 0.05 x 400
+    # retention: saved customers S_t = 0.85 S_(t-1) + (0.20 - 0.15) x 1,000 = 50, 92.5, 128.625, x 1,200
+    assert lines["retention"]["by_year"] == pytest.approx([60_000, 111_000, 154_350], abs=1e-6)
+    assert lines["cost_to_serve"]["by_year"] == pytest.approx([10_000] * 3)  # (50 - 40) x 1,000
+    assert lines["expansion"]["by_year"] == pytest.approx([80_000] * 3)  # (1,300 - 1,200) x 1,000 x 0.8
+    assert lines["referrals"]["by_year"] == pytest.approx([1_000] * 3)  # (0.35 - 0.30) x 1,000 x 0.05 x 400
     assert all(v["source"] == "assumption" for x in data["lines"] for v in x["inputs"].values())
     s = data["summary"]
-    assert round(s["annual_benefit"], 2) == 78000.00  # 50 % of 156,000
-    assert round(s["total_cost"], 2) == 110000.00  # 50,000 + 3 x 20,000
-    assert round(s["roi"], 2) == 112.73  # (234,000 - 110,000) / 110,000
-    assert round(s["npv"], 2) == 94237.42  # 58,000 x 2.4868520 - 50,000
-    assert round(s["payback_months"], 2) == 10.34  # 50,000 / (58,000 / 12)
+    assert s["method"] == "pre-post"  # no answers to follow: the evidence method cannot run
+    benefits = [0.5 * 151_000, 0.5 * 202_000, 0.5 * 245_350]
+    assert s["benefit_by_year"] == pytest.approx(benefits, abs=1e-6)
+    assert s["total_cost"] == 110_000.00  # 50,000 + 3 x 20,000
+    assert s["roi"] == pytest.approx((sum(benefits) - 110_000) / 110_000 * 100, rel=1e-12)  # 171.98 %
+    pv = sum(b / 1.1**t for t, b in enumerate(benefits, start=1))
+    cost_pv = 50_000 + sum(20_000 / 1.1**t for t in (1, 2, 3))
+    assert round(s["npv"], 2) == round(pv - cost_pv, 2) == 144_537.94
+    assert s["roi_discounted"] == pytest.approx((pv - cost_pv) / cost_pv * 100, rel=1e-12)  # 144.92 %
+    assert s["payback_months"] == pytest.approx(50_000 / ((75_500 - 20_000) / 12), rel=1e-12)  # 10.81
+    # after the horizon, apart: S_3 m r / (1 + d - r) / 1.1^3, attributed
+    assert s["terminal_value"] == pytest.approx(128.625 * 1200 * 0.85 / 0.25 / 1.1**3 * 0.5, rel=1e-12)
     assert s["roi_low"] is None and "assumption" in s["range_method"]
+    assert s["cross_check"]["method"] == "evidence" and s["cross_check"]["unavailable"]
 
 
 def test_zero_cost_is_a_clear_error(tmp_path: Path) -> None:
@@ -121,8 +130,8 @@ def test_negative_benefit_gives_negative_roi(tmp_path: Path) -> None:
     )
     cfg.write_text(text)
     s = json.loads(run(["roi", "-c", str(cfg), "-f", "json"]).stdout)["summary"]
-    # retention now (0.15 - 0.30) x 1,000 x 1,200 = -180,000; total -84,000 a year, -42,000 attributed
-    assert round(s["annual_benefit"], 2) == -42000.00
+    # retention now S_1 = (0.15 - 0.30) x 1,000 = -150, x 1,200 = -180,000; year 1 -89,000, -44,500 attributed
+    assert s["benefit_by_year"][0] == pytest.approx(-44_500.00)
     assert s["roi"] < 0 and s["payback_months"] is None and s["npv"] < 0
 
 
@@ -139,22 +148,24 @@ def test_run_default_config_json_and_reproducible() -> None:
     assert a.exit_code == 0, a.stderr
     data = json.loads(a.stdout)
     assert data["schema_version"] == 1 and data["as_of"] == "2025-12-31"
-    assert data["sections"] == ["scores", "economics", "link", "roi"]
+    assert data["sections"] == ["scores", "economics", "link", "survival", "roi"]
     assert {x["metric"] for x in data["scores"]["overall"]} == {"nps", "csat", "ces"}
     assert data["link"]["summary"]["match_rate"] > 90
     groups = {x["group"]: x for x in data["link"]["outcomes"] if x["metric"] == "nps"}
     assert groups["detractors"]["churn"] > groups["promoters"]["churn"]  # the sample's story
     roi = data["roi"]["summary"]
-    assert roi["roi_low"] < roi["roi"] < roi["roi_high"]
-    assert {x["line"] for x in data["roi"]["lines"]} == {
-        "retention",
-        "cost_to_serve",
-        "expansion",
-        "referrals",
-    }
+    assert roi["method"] == "evidence" and roi["cross_check"]["method"] == "pre-post"
+    assert roi["roi_discounted_low"] < roi["roi_discounted"] < roi["roi_discounted_high"]
+    assert [x["line"] for x in data["roi"]["lines"]] == ["cx_mix", "cost_to_serve", "referrals"]
+    hr = {h["term"]: h for h in data["survival"]["hazard_ratios"] if h["metric"] == "nps"}
+    assert hr["detractors vs promoters"]["ci_low"] > 1  # the sample's story, with its noise
+    # no answer is left out for being recent: every linked NPS answer of an active customer is followed
+    linked = sum(g["customers"] for g in groups.values() if g["customers"] is not None)
+    followed = data["survival"]["summary"]["follow_ups"]["nps"]
+    assert followed > linked  # link leaves out the customers whose latest answer is recent; survival does not
     assert [w["scenario"] for w in data["roi"]["what_if"]][-1].startswith("one NPS point")
     figures = [e["figure"] for e in data["explain"]]
-    assert {"NPS", "CLV", "ROI %", "NPV", "payback (months)"} <= set(figures)
+    assert {"NPS", "CLV", "discounted ROI %", "ROI %", "NPV", "payback (months)"} <= set(figures)
     b = run(["run", "--as-of", "2025-12-31", "-f", "json"])
     assert a.stdout == b.stdout  # seeded: the same numbers every run
 
@@ -191,7 +202,7 @@ def test_run_output_file(tmp_path: Path) -> None:
     r = run(["run", "-c", f"{LINK}/config.yaml", "-o", str(out)])
     assert r.exit_code == 0, r.stderr
     data = json.loads(out.read_text())
-    assert data["sections"] == ["scores", "economics", "link"] and data["roi"] is None
+    assert data["sections"] == ["scores", "economics", "link", "survival"] and data["roi"] is None
 
 
 def test_empty_group_is_reported_not_divided_by_zero(tmp_path: Path) -> None:
@@ -244,6 +255,16 @@ def test_scorecard_names_the_churn_period_and_an_inconclusive_range() -> None:
     r = run(["run", "-c", "configs/default.yaml", "--format", "table"])
     assert r.exit_code == 0, r.stderr
     text = " ".join(r.stdout.split())
-    assert "Churn 2025-Q4 (quarterly): 3.40%" in text and "quarterly retention 96.60%" in text
-    assert "annual retention 88.8%" in text
-    assert "ROI 73.1% (95% range -143% to 290%)" in text and "inconclusive" in text
+    # counted independently from the customer file: at the start of 2025-Q4 and ended within it
+    import pandas as pd
+
+    c = pd.read_csv(ROOT / "sample_data/customers.csv", parse_dates=["Signup Date", "Churn Date"])
+    q4, q1 = pd.Timestamp("2025-10-01"), pd.Timestamp("2026-01-01")
+    start = (c["Signup Date"] < q4) & (c["Churn Date"].isna() | (c["Churn Date"] >= q4))
+    churned = start & (c["Churn Date"] < q1)
+    n, k = int(start.sum()), int(churned.sum())
+    assert f"Churn 2025-Q4 (quarterly): {k / n * 100:.2f}% ({k:,} of {n:,} customers)" in text
+    assert f"quarterly retention {100 - k / n * 100:.2f}%" in text
+    assert "Discounted ROI" in text and "80% range" in text and "P(ROI > 0)" in text
+    assert "cross-check pre-post" in text and "inconclusive" in text
+    assert "detractors churn" in text and "1-year retention promoters" in text

@@ -26,6 +26,7 @@ from cxroi.cli.common import (
 )
 from cxroi.config import load_config
 from cxroi.io.atomic import write_atomic
+from cxroi.report.evidence import TABLE_DECIMALS
 from cxroi.report.formats import OutputFormat, json_safe, render_records
 
 MetricOpt = Annotated[
@@ -109,6 +110,8 @@ def survival(
                     color=color,
                     titles={m: f"{TITLES[name]} — {m.upper()}" for m in ("nps", "csat", "ces")},
                     headings=HEADINGS,
+                    group_decimals={m: TABLE_DECIMALS[f"survival_{name}" if name != "hazard_ratios" else name]
+                                    for m in ("nps", "csat", "ces")} if name != "tests" else None,
                 )
             )
         _emit("\n".join(parts), output)

@@ -240,30 +240,35 @@ def roi(
             _warn(w)
         out_fmt = _resolve_format(fmt, output)
         if out_fmt is OutputFormat.json:
-            data = {"summary": result.roi.summary, "lines": result.roi.lines, "what_if": result.roi.what_if}
+            data = {
+                "summary": result.roi.summary,
+                "lines": result.roi.lines,
+                "tornado": result.roi.tornado,
+                "what_if": result.roi.what_if,
+            }
             text = json.dumps(json_safe(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
         elif out_fmt is OutputFormat.table:
             color = output is None and _stdout_is_tty() and not no_color
+            whole = result.to_dict()
             text = render_scorecard(
-                {"as_of": result.to_dict()["as_of"], "roi": result.to_dict()["roi"]},
+                {"as_of": whole["as_of"], "roi": whole["roi"], "survival": whole["survival"]},
                 width=_width(),
                 color=color,
             )
         else:
-            rows = [
-                {
-                    "line": ln["line"],
-                    "annual_benefit": ln["annual_benefit"],
-                    "attributed": ln["attributed"],
-                    "formula": ln["formula"],
-                }
+            years = result.roi.summary["horizon_years"]
+            fields = ["line", *[f"year_{t}" for t in range(1, years + 1)], "total", "credited", "formula"]
+            rows: list[dict[str, Any]] = [
+                {"line": ln["line"], **{f"year_{t}": v for t, v in enumerate(ln["by_year"], start=1)},
+                 "total": ln["total"], "credited": ln["attributed"], "formula": ln["formula"]}
                 for ln in result.roi.lines
-            ] + [
-                {"line": k, "annual_benefit": v}
+            ]  # fmt: skip
+            rows += [
+                {"line": k, "total": v}
                 for k, v in result.roi.summary.items()
                 if isinstance(v, int | float) and not isinstance(v, bool)
             ]
-            text = render_records(out_fmt, rows, ["line", "annual_benefit", "attributed", "formula"])
+            text = render_records(out_fmt, rows, fields)
         _emit(text, output)
 
     _guard(verbose, body)

@@ -95,7 +95,8 @@ def kaplan_meier(
     else:
         at_risk = table["at_risk"].to_numpy()[keep]
         ev = table["observed"].to_numpy()[keep]
-    low, high = np.nan_to_num(low, nan=1.0), np.nan_to_num(high, nan=1.0)
+    # undefined where S is 0 or 1 (log-log): the interval is the point there
+    low, high = np.where(np.isnan(low), surv, low), np.where(np.isnan(high), surv, high)
     median = float(kmf.median_survival_time_)
     rmst = float(restricted_mean_survival_time(kmf, t=horizon))
     return KaplanMeier(
@@ -187,7 +188,7 @@ def cox(
         warnings.simplefilter("always")
         cph.fit(data, duration_col=duration, event_col=event)
     beta = cph.params_.to_numpy()
-    trouble = [str(w.message) for w in caught if "onvergence" in type(w.category).__name__ + str(w.message)]
+    trouble = [str(w.message) for w in caught if "failed to converge" in str(w.message)]
     if trouble or not np.all(np.isfinite(beta)) or np.any(np.abs(beta) > MAX_COEF):
         raise ValueError(
             "it did not converge (too few events, or a group in which nobody or everybody churned)"
@@ -200,6 +201,8 @@ def cox(
         se = np.sqrt(np.diag(cov))
     else:
         se = cph.standard_errors_.to_numpy()
+    if not np.all(np.isfinite(se)) or np.any(se > MAX_COEF):
+        raise ValueError("it did not converge (a standard error without bound: too few events in a group)")
     z = beta / se
     out = [
         CoxTerm(

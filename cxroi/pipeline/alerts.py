@@ -3,7 +3,8 @@
 Metrics: ``nps``, ``csat``, ``ces`` (overall, or per segment of ``scores.by``), ``nps_delta``,
 ``csat_delta``, ``ces_delta`` (change of the latest period; ``and significant`` also needs p < 0.05),
 ``churn_rate`` (% in the latest complete period, overall or per segment of ``crm.by``), ``clv``, ``roi``,
-``npv``, ``payback_months`` and ``match_rate``. A metric the run did not compute is a warning, not a
+``roi_discounted``, ``npv``, ``payback_months``, ``prob_roi_positive`` (0-1), ``match_rate`` and
+``hazard_ratio`` (NPS detractors against promoters, from ``cxroi survival``). A metric the run did not compute is a warning, not a
 breach.
 """
 
@@ -69,7 +70,12 @@ def _values(
         if per_segment:
             return [(" / ".join(str(r[b]) for b in by if b in r), r["clv"], None) for r in recs[1:]]
         return [("", recs[0]["clv"], None)] if recs else []
-    if metric in ("roi", "npv", "payback_months"):
+    if metric == "hazard_ratio":
+        surv = data.get("survival") or {}
+        hr = next((h for h in surv.get("hazard_ratios") or [] if h["metric"] == "nps" and h["model"] == "groups"
+                   and h["term"] == "detractors vs promoters"), None)  # fmt: skip
+        return [("", hr["hazard_ratio"], hr["p_value"])] if hr else []
+    if metric in ("roi", "roi_discounted", "npv", "payback_months", "prob_roi_positive"):
         roi = data.get("roi")
         return [("", roi["summary"][metric], None)] if roi and roi["summary"][metric] is not None else []
     if metric == "match_rate":

@@ -70,6 +70,12 @@ def _div(a: Arr, b: Arr) -> Arr:
         return np.asarray(np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan))
 
 
+def _window(sample: Sample | None, w: str) -> str:
+    name = "baseline" if w == "b" else "current"
+    label = sample.window_labels.get(w) if sample is not None else None
+    return f"{name} window {label}" if label else f"{name} window"
+
+
 def build_spec(method: str, cfg: RoiConfig, clv: ClvConfig, sample: Sample | None) -> Spec:
     """Lines and inputs of ``method``; raises ConfigError naming the first input it cannot obtain."""
     spec = Spec(method)
@@ -111,7 +117,7 @@ def build_spec(method: str, cfg: RoiConfig, clv: ClvConfig, sample: Sample | Non
         label = (
             "customers active on the as-of date"
             if planned
-            else "customers at the start of the current window"
+            else f"customers at the start of the {_window(sample, 'c')}"
         )
         value(
             "roi.benefits" + key[len("roi.benefits") :],
@@ -139,7 +145,7 @@ def build_spec(method: str, cfg: RoiConfig, clv: ClvConfig, sample: Sample | Non
             f,
             f"at_start_{w}",
             "customer data with roi.baseline/roi.current",
-            f"churned / customers at the start of the {'baseline' if w == 'b' else 'current'} window, per year",
+            f"churned / customers at the start of the {_window(sample, w)}, per year",
         )
         return name
 
@@ -162,7 +168,7 @@ def build_spec(method: str, cfg: RoiConfig, clv: ClvConfig, sample: Sample | Non
             lambda s, c: _div(s[f"{kind}_{w}"], s[f"years_{w}"]),
             f"{kind}_{w}",
             "customer data with roi.baseline/roi.current",
-            f"{kind} per customer-year, {'baseline' if w == 'b' else 'current'} window",
+            f"{kind} per customer-year, {_window(sample, w)}",
         )
         return full
 
@@ -188,7 +194,7 @@ def build_spec(method: str, cfg: RoiConfig, clv: ClvConfig, sample: Sample | Non
             ),
             "revenue_c",
             "revenue data",
-            f"revenue per customer-year x {gm:g} - support cost per customer-year, current window",
+            f"revenue per customer-year x {gm:g} - support cost per customer-year, {_window(sample, 'c')}",
         )
         spec.inputs.pop(f"{k}.revenue", None)
         spec.inputs.pop(f"{k}.cost", None)
@@ -321,7 +327,7 @@ def _referrals(spec: Spec, cfg: RoiConfig, sample: Sample | None, value: Any, cu
             lambda s, c, w=w: _div(s[f"nps:promoters_{w}"], s[f"answered_nps_{w}"]),
             f"nps:promoters_{w}",
             "NPS answers linked to customers in roi.baseline/roi.current",
-            f"promoters / answering customers, {'baseline' if w == 'b' else 'current'} window",
+            f"promoters / answering customers, {_window(sample, w)}",
         )
         names.append(name)
     names.append(customers(k, r.customers))
@@ -386,7 +392,7 @@ def _cx_mix(spec: Spec, cfg: RoiConfig, gm: float, sample: Sample | None, value:
                 shift,
                 f"{metric}:{g}_c",
                 f"{metric.upper()} answers in roi.baseline/roi.current",
-                f"share of answering customers in {g}, current - baseline window",
+                f"share of answering customers in {g}, {_window(sample, 'c')} - {_window(sample, 'b')}",
             )
             names.append(name)
     margins, curves = [], []
@@ -394,9 +400,9 @@ def _cx_mix(spec: Spec, cfg: RoiConfig, gm: float, sample: Sample | None, value:
         name = f"{k}.margin:{g}"
 
         def margin(s: dict[str, Arr], _c: Arr | None, g: str = g) -> Arr:
-            return np.asarray(_div(s[f"fu_revenue:{g}"], s[f"fu_years:{g}"]) * gm) - _div(
-                s[f"fu_cost:{g}"], s[f"fu_years:{g}"]
-            )
+            revenue = _div(s[f"fu_revenue:{g}"], s[f"fu_years:{g}"])
+            cost = _div(s[f"fu_cost:{g}"], s[f"fu_years:{g}"])
+            return np.asarray(revenue * gm - cost, dtype=np.float64)
 
         if not sample.has_revenue:
             raise ConfigError(

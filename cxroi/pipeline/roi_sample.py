@@ -24,6 +24,7 @@ import scipy.sparse as sp
 
 from cxroi.config import RoiConfig
 from cxroi.pipeline.crm import CrmData, day_number
+from cxroi.pipeline.sources import day_date
 from cxroi.pipeline.link import GROUPS, Answers, _band_of, _choose, per_customer_years
 from cxroi.pipeline.scores import ScoresRequest
 from cxroi.pipeline.survival import FollowUps
@@ -37,6 +38,7 @@ class Sample:
     names: list[str]
     matrix: np.ndarray  # (customers, features)
     window_days: dict[str, int] = field(default_factory=dict)  # "b"/"c" -> length in days
+    window_labels: dict[str, str] = field(default_factory=dict)  # "b"/"c" -> "first..last"
     has_revenue: bool = False
     has_cost: bool = False
     segments: list[str] = field(default_factory=list)
@@ -137,6 +139,7 @@ def build_sample(
         names=[],
         matrix=np.empty((n, 0)),
         window_days={k: we - ws for k, (ws, we) in windows.items()},
+        window_labels={k: f"{day_date(ws)}..{day_date(we - 1)}" for k, (ws, we) in windows.items()},
         has_revenue=has_rev,
         has_cost=has_cost,
         segments=labels,
@@ -156,7 +159,7 @@ def _money(data: CrmData, window: int, years: np.ndarray) -> np.ndarray:
     if tx is not None and tx.per_customer is not None:
         return np.asarray(tx.per_customer.money(window))
     assert data.customers.mrr is not None
-    return np.asarray(data.customers.mrr, dtype=np.float64) * 12.0 * years
+    return np.asarray(np.asarray(data.customers.mrr, dtype=np.float64) * 12.0 * years)
 
 
 def _follow_ups(

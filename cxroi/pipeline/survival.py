@@ -204,7 +204,7 @@ def _curves(result: SurvivalResult, metric: str, fu: FollowUps, horizon: int, da
                 {
                     "metric": metric,
                     "group": name,
-                    "day": float(km.day[i]),
+                    "day": int(km.day[i]),
                     "at_risk": int(km.at_risk[i]),
                     "events": int(km.events[i]),
                     "survival": float(km.survival[i]),
@@ -213,7 +213,7 @@ def _curves(result: SurvivalResult, metric: str, fu: FollowUps, horizon: int, da
                 }
             )
         for d in days_at:
-            result.at.append({"metric": metric, "group": name, **km.at(float(d))})
+            result.at.append({"metric": metric, "group": name, **km.at(float(d)), "day": int(d)})
 
 
 def _tests(result: SurvivalResult, metric: str, fu: FollowUps) -> None:

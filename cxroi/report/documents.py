@@ -18,6 +18,7 @@ from typing import Any
 
 from cxroi.metrics.churn import latest_complete
 from cxroi.report.evidence import (
+    TABLE_DECIMALS,
     evidence_charts,
     roi_sentence,
     roi_tables,
@@ -103,11 +104,13 @@ def _md(text: Any) -> str:
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
 
 
-def _md_table(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
+def _md_table(
+    records: Sequence[dict[str, Any]], fields: Sequence[str], decimals: dict[str, int] | None = None
+) -> str:
     shown = [f for f in fields if any(r.get(f) is not None for r in records) and _flag_used(f, records)]
     lines = ["| " + " | ".join(_md(f) for f in shown) + " |", "|" + "|".join(" --- " for _ in shown) + "|"]
     for r in records:
-        lines.append("| " + " | ".join(_md(display_cell(f, r.get(f))) for f in shown) + " |")
+        lines.append("| " + " | ".join(_md(display_cell(f, r.get(f), decimals)) for f in shown) + " |")
     if any(r.get("small") for r in records):
         lines += ["", f"_{SMALL_TEXT}_"]
     return "\n".join(lines) + "\n"
@@ -197,7 +200,7 @@ def render_markdown_report(data: dict[str, Any]) -> str:
                                    f"inputs {_md(r['inputs'])}" for r in recs) + "\n")  # fmt: skip
             continue
         parts.append(f"## {SECTION_TITLES.get(name, name)}\n")
-        parts.append(_md_table(recs, fields))
+        parts.append(_md_table(recs, fields, TABLE_DECIMALS.get(name)))
     warnings = data.get("warnings") or []
     if warnings:
         parts.append("## Warnings\n")
@@ -234,6 +237,7 @@ def _html_table(
     records: Sequence[dict[str, Any]],
     fields: Sequence[str],
     highlight: Callable[[dict[str, Any]], bool] | None = None,
+    decimals: dict[str, int] | None = None,
 ) -> str:
     shown = [f for f in fields if any(r.get(f) is not None for r in records) and _flag_used(f, records)]
     text_fields = {f for f in shown if all(isinstance(r.get(f), str | None) for r in records)}
@@ -242,7 +246,7 @@ def _html_table(
     for r in records:
         marks = [c for c, on in (("hl", highlight and highlight(r)), ("small", r.get("small"))) if on]
         cls = f' class="{" ".join(marks)}"' if marks else ""
-        cells = "".join(f'<td class="{"t" if f in text_fields else ""}">{_esc(display_cell(f, r.get(f)))}</td>'
+        cells = "".join(f'<td class="{"t" if f in text_fields else ""}">{_esc(display_cell(f, r.get(f), decimals))}</td>'
                         for f in shown)  # fmt: skip
         rows.append(f"<tr{cls}>{cells}</tr>")
     note = f'<p class="muted">{_esc(SMALL_TEXT)}</p>' if any(r.get("small") for r in records) else ""
@@ -353,7 +357,8 @@ def render_html_report(data: dict[str, Any]) -> str:
         if km:
             body.append('<div class="charts">' + "".join(km) + "</div>")
         for name in ("survival_groups", "survival_at", "hazard_ratios", "survival_tests"):
-            body.append(f"<h3>{_esc(SECTION_TITLES[name])}</h3>" + _html_table(*tables[name]))
+            body.append(f"<h3>{_esc(SECTION_TITLES[name])}</h3>"
+                        + _html_table(*tables[name], decimals=TABLE_DECIMALS.get(name)))  # fmt: skip
     if "roi_summary" in tables:
         body.append("<h2>Return on the CX programme</h2>")
         roi_charts = [charts[k] for k in ("chart-roi-waterfall", "chart-tornado") if k in charts]
@@ -362,7 +367,8 @@ def render_html_report(data: dict[str, Any]) -> str:
         body.append(_html_table(*tables["roi_summary"]))
         for name in ("roi_lines", "roi_inputs", "roi_tornado", "what_if"):
             if name in tables:
-                body.append(f"<h3>{SECTION_TITLES[name]}</h3>" + _html_table(*tables[name]))
+                body.append(f"<h3>{SECTION_TITLES[name]}</h3>"
+                            + _html_table(*tables[name], decimals=TABLE_DECIMALS.get(name)))  # fmt: skip
     if "explain" in tables:
         recs = tables["explain"][0]
         items = "".join(f"<li><b>{_esc(r['figure'])}</b> = {_esc(_n(r['value'], 2))}: {_esc(r['formula'])}<br>"

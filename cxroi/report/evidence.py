@@ -8,6 +8,17 @@ from typing import Any
 
 Table = tuple[list[dict[str, Any]], list[str]]
 
+_KM = {"survival": 3, "ci_low": 3, "ci_high": 3}
+TABLE_DECIMALS: dict[str, dict[str, int]] = {
+    "survival_groups": {"exposure_days": 0, "median_days": 0, "rmst_days": 1},
+    "survival_at": _KM,
+    "survival_curves": _KM,
+    "hazard_ratios": {"hazard_ratio": 2, "ci_low": 2, "ci_high": 2},
+    "survival_tests": {"statistic": 2},
+    "roi_tornado": {"roi_at_low": 1, "roi_at_high": 1, "swing": 1},
+    "what_if": {"customers_moved": 1, "first_year_value": 0, "horizon_pv": 0},
+}
+
 
 def _n(x: Any, digits: int = 1, pct: bool = False) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):

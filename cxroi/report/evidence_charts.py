@@ -7,7 +7,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from cxroi.report.charts import ACCENT, BAND_COLOURS, INK, _svg, plt
+import matplotlib.pyplot as plt
+from matplotlib.transforms import Bbox
+
+from cxroi.report.charts import ACCENT, BAND_COLOURS, INK, _svg
 
 GROUP_COLOURS = {
     **BAND_COLOURS,
@@ -51,7 +54,7 @@ def km_chart(chart_id: str, title: str, curves: dict[str, list[dict[str, Any]]],
                  for g in curves]  # fmt: skip
     if at_days:
         table = ax.table(cellText=rows_text, rowLabels=[f"at risk: {g}" for g in curves],
-                         colLabels=[f"day {d}" for d in at_days], loc="bottom", bbox=[0.0, -0.62, 1.0, 0.36])  # fmt: skip
+                         colLabels=[f"day {d}" for d in at_days], loc="bottom", bbox=Bbox.from_bounds(0.0, -0.62, 1.0, 0.36))  # fmt: skip
         table.auto_set_font_size(False)
         table.set_fontsize(8)
         for cell in table.get_celld().values():
@@ -75,6 +78,12 @@ def forest_chart(chart_id: str, title: str, terms: Sequence[tuple[str, float, fl
     ax.axvline(1.0, color="#999999", linewidth=1, linestyle="--")
     ax.set_xscale("log")
     ax.set_yticks(y, [r[0] for r in rows])
+    from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
+
+    ticks = [0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("hazard ratio (log scale; > 1 churns faster)")
     ax.set_title(title, loc="left", fontsize=11, color=INK)
     lo_all = min(r[2] for r in rows)

@@ -79,7 +79,7 @@ def write_export(
     for i, (t, e, s) in enumerate(subjects):
         answer = AS_OF - timedelta(days=400 + t if e else t)
         end = (answer + timedelta(days=t)).isoformat() if e else ""
-        customers.append(f"C{i:04d},{(answer - timedelta(days=900 + 7 * i)).isoformat()},{end}")
+        customers.append(f"C{i:04d},{(answer - timedelta(days=900 + 37 * (i % 7))).isoformat()},{end}")
         for r in range(repeat):  # earlier answers of the same customer, same score
             day = answer - timedelta(days=30 * r)
             stamp = f"{day.isoformat()} 10:00:00"

@@ -1,0 +1,117 @@
+"""The evidence ROI (``cx_mix``) against a hand computation, and the customer bootstrap's behaviour."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run
+
+SURVEY_HEAD = (
+    "StartDate,EndDate,Status,RecordedDate,ResponseId,ExternalReference,Q1\n"
+    "Start Date,End Date,Response Type,Recorded Date,Response ID,External Data Reference,"
+    "How likely are you to recommend us?\n"
+    '"{""ImportId"":""startDate""}","{""ImportId"":""endDate""}","{""ImportId"":""status""}",'
+    '"{""ImportId"":""recordedDate""}","{""ImportId"":""_recordId""}","{""ImportId"":""externalDataReference""}",'
+    '"{""ImportId"":""QID1""}"\n'
+)
+
+
+def build(folder: Path, extra_roi: str = "") -> Path:
+    """8 customers since 2023. Baseline (2024): P1-P4 answer 9, D1-D4 answer 2. Current (2025): P1-P4 10,
+    D1-D2 9 (they became promoters), D3-D4 3; D3 churns 100 days after its 2025-03-01 answer. Each pays
+    1,000 on 2024-01-15 and on 2025-01-15."""
+    answers = []
+    scores_2024 = {"P1": 9, "P2": 9, "P3": 9, "P4": 9, "D1": 2, "D2": 2, "D3": 2, "D4": 2}
+    scores_2025 = {"P1": 10, "P2": 10, "P3": 10, "P4": 10, "D1": 9, "D2": 9, "D3": 3, "D4": 3}
+    for year, scores in (("2024", scores_2024), ("2025", scores_2025)):
+        for cid, s in scores.items():
+            stamp = f"{year}-03-01 10:00:00"
+            answers.append(f"{stamp},{stamp},0,{stamp},R_{cid}_{year},{cid},{s}")
+    (folder / "survey.csv").write_text("\ufeff" + SURVEY_HEAD + "\n".join(answers) + "\n", encoding="utf-8")
+    customers = ["Customer ID,Signup Date,Churn Date"]
+    customers += [f"{c},2023-01-01,{'2025-06-09' if c == 'D3' else ''}" for c in scores_2024]
+    (folder / "customers.csv").write_text("\n".join(customers) + "\n", encoding="utf-8")
+    tx = ["Customer ID,Invoice Date,Amount"] + [f"{c},{y}-01-15,1000.00" for c in scores_2024 for y in ("2024", "2025")]
+    (folder / "transactions.csv").write_text("\n".join(tx) + "\n", encoding="utf-8")
+    cfg = folder / "cxroi.yaml"
+    cfg.write_text(
+        "inputs:\n  survey: {path: survey.csv}\n  customers: {path: customers.csv}\n"
+        "  transactions: {path: transactions.csv}\n"
+        "scores:\n  nps: {column: Q1}\n  date: RecordedDate\n"
+        "crm:\n  as_of: 2025-12-31\nclv:\n  gross_margin: 0.8\n"
+        "link:\n  survey_key: ExternalReference\n"
+        "roi:\n  cost: {one_off: 1000, recurring: 0}\n  horizon_years: 3\n  discount_rate: 0.10\n"
+        "  uncertainty: none\n"
+        "  benefits:\n    cost_to_serve: {enabled: false}\n    referrals: {enabled: false}\n" + extra_roi,
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def test_cx_mix_matches_the_hand_computation(tmp_path: Path) -> None:
+    r = run(["roi", "-c", str(build(tmp_path)), "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["summary"]["method"] == "evidence"  # the default when answers link to customers
+    line = next(ln for ln in doc["lines"] if ln["line"] == "cx_mix")
+    inputs = line["inputs"]
+    # shares of answering customers: baseline 4/8 promoters, 4/8 detractors; current 6/8 and 2/8
+    assert inputs["shift:promoters"]["value"] == pytest.approx(0.25)
+    assert inputs["shift:detractors"]["value"] == pytest.approx(-0.25)
+    assert inputs["shift:passives"]["value"] == 0.0
+    assert inputs["customers"]["value"] == 8  # all at the start of 2025
+    # margin per customer-year over the transactions' span 2024-01-15 .. 2025-12-31 (717 days):
+    # promoters' group (P1-P4, D1, D2; latest answers): 12,000 over 6 x 717 days; detractors' (D3, D4):
+    # 4,000 over 511 + 717 days (D3 ends 2025-06-09); x gross margin 0.8
+    m_pro = 12_000 / (6 * 717 / 365.25) * 0.8
+    m_det = 4_000 / (1228 / 365.25) * 0.8
+    assert inputs["margin:promoters"]["value"] == pytest.approx(m_pro, rel=1e-12)
+    assert inputs["margin:detractors"]["value"] == pytest.approx(m_det, rel=1e-12)
+    # Kaplan-Meier from the 2025-03-01 answers: promoters never churn (S = 1); detractors: D3 at day 100,
+    # D4 censored at day 305, so S = 1/2 from day 100; beyond day 305 the constant hazard 1 / (100 + 305)
+    s_det = [0.5 * math.exp(-(365 * t - 305) / 405) for t in (1, 2, 3)]
+    assert inputs["retention:promoters"]["value"] == pytest.approx([1.0, 1.0, 1.0])
+    assert inputs["retention:detractors"]["value"] == pytest.approx(s_det, rel=1e-12)
+    expected = [8 * (0.25 * m_pro * 1.0 - 0.25 * m_det * s) for s in s_det]
+    assert line["by_year"] == pytest.approx(expected, rel=1e-12)
+    assert line["attributed"] == pytest.approx(sum(expected), rel=1e-12)  # no attribution on cx_mix
+    pv = sum(b / 1.1**t for t, b in enumerate(expected, start=1))
+    assert doc["summary"]["roi_discounted"] == pytest.approx((pv - 1000) / 1000 * 100, rel=1e-12)
+    assert doc["summary"]["cross_check"]["method"] == "pre-post"  # the other method beside the headline
+
+
+def test_planned_mix_uses_the_same_valuation(tmp_path: Path) -> None:
+    cfg = build(tmp_path, "  target_mix: {detractors: -0.10, promoters: 0.10}\n")
+    doc = json.loads(run(["roi", "-c", str(cfg), "-f", "json"]).stdout)
+    line = next(ln for ln in doc["lines"] if ln["line"] == "cx_mix")
+    assert line["inputs"]["shift:promoters"] == {"value": 0.1, "source": "assumption (roi.target_mix)"}
+    assert line["inputs"]["customers"]["value"] == 7  # active on the as-of date (D3 has left)
+
+
+def test_target_mix_must_add_up_to_zero(tmp_path: Path) -> None:
+    cfg = build(tmp_path, "  target_mix: {detractors: -0.10, promoters: 0.05}\n")
+    r = run(["roi", "-c", str(cfg)])
+    assert r.exit_code == 2 and "must add up to 0" in r.stderr
+
+
+def test_bootstrap_range_on_the_sample_data(tmp_path: Path) -> None:
+    text = (ROOT / "configs/default.yaml").read_text(encoding="utf-8").replace("draws: 2000", "draws: 300")
+    text = text.replace("../sample_data/", str(ROOT / "sample_data") + "/")
+    cfg = tmp_path / "cxroi.yaml"
+    cfg.write_text(text, encoding="utf-8")
+    first = json.loads(run(["roi", "-c", str(cfg), "-f", "json"]).stdout)
+    again = json.loads(run(["roi", "-c", str(cfg), "-f", "json"]).stdout)
+    s = first["summary"]
+    assert s == again["summary"]  # seeded: the same range every run
+    assert s["roi_discounted_low"] < s["roi_discounted_low80"] < s["roi_discounted"] < s["roi_discounted_high80"]
+    assert s["roi_discounted_high80"] < s["roi_discounted_high"]
+    assert 0.0 < s["prob_roi_positive"] < 1.0
+    assert "Poisson bootstrap over customers, 300 draws" in s["range_method"]
+    tornado = first["tornado"]
+    assert tornado[0]["input"] == "roi.benefits.cx_mix.shift"  # the mix shift moves the ROI most
+    assert all(t["roi_at_low"] <= t["roi_at_high"] for t in tornado)
+    assert [t["swing"] for t in tornado] == sorted((t["swing"] for t in tornado), reverse=True)
