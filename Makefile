@@ -32,6 +32,7 @@ test: $(TSTAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scores.py
 	$(BIN)/python benchmarks/bench_economics.py
+	$(BIN)/python benchmarks/bench_evidence.py
 
 sample-data: $(STAMP)
 	$(BIN)/python sample_data/generate.py sample_data

@@ -463,8 +463,10 @@ class AlertSpec(_Model):
         metric, _op, _num, significant = m.groups()
         if metric not in ALERT_METRICS:
             raise ValueError(f"unknown alert metric {metric!r}; one of {', '.join(ALERT_METRICS)}")
-        if significant and not metric.endswith("_delta"):
-            raise ValueError("'and significant' applies to a change: nps_delta, csat_delta or ces_delta")
+        if significant and not (metric.endswith("_delta") or metric == "hazard_ratio"):
+            raise ValueError(
+                "'and significant' applies to a change (nps_delta, csat_delta, ces_delta) or to hazard_ratio"
+            )
         threshold = abs(float(_num))
         if metric in PERCENT_METRICS and 0 < threshold < 1:
             raise ValueError(

@@ -186,7 +186,7 @@ def cox(
     cph = CoxPHFitter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        cph.fit(data, duration_col=duration, event_col=event)
+        cph.fit(data, duration_col=duration, event_col=event, batch_mode=True)
     beta = cph.params_.to_numpy()
     trouble = [str(w.message) for w in caught if "failed to converge" in str(w.message)]
     if trouble or not np.all(np.isfinite(beta)) or np.any(np.abs(beta) > MAX_COEF):

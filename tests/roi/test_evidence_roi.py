@@ -115,3 +115,15 @@ def test_bootstrap_range_on_the_sample_data(tmp_path: Path) -> None:
     assert tornado[0]["input"] == "roi.benefits.cx_mix.shift"  # the mix shift moves the ROI most
     assert all(t["roi_at_low"] <= t["roi_at_high"] for t in tornado)
     assert [t["swing"] for t in tornado] == sorted((t["swing"] for t in tornado), reverse=True)
+
+
+def test_alerts_on_the_hazard_ratio_and_the_chance_of_a_positive_roi(tmp_path: Path) -> None:
+    text = (ROOT / "configs/default.yaml").read_text(encoding="utf-8").replace("draws: 2000", "draws: 200")
+    text = text.replace("../sample_data/", str(ROOT / "sample_data") + "/")
+    text += "alerts:\n  - hazard_ratio > 1.2 and significant\n  - prob_roi_positive < 0.01\n"
+    cfg = tmp_path / "cxroi.yaml"
+    cfg.write_text(text, encoding="utf-8")
+    r = run(["run", "-c", str(cfg), "-f", "json"], ok=False)
+    assert r.exit_code == 5, r.stderr
+    assert "Alert: alert 'hazard_ratio > 1.2 and significant' breached" in r.stderr
+    assert "prob_roi_positive" not in r.stderr.replace("hazard_ratio", "")  # the chance is well above 1%
