@@ -44,7 +44,9 @@ def generate(customers: int, answers: int, out: Path, seed: int = 7) -> None:
     mrr = np.round(np.array([70.0, 350.0, 3000.0])[plan] * rng.uniform(0.7, 1.3, customers), 2)
     table = pa.table(
         {
-            "Customer ID": pc.binary_join_element_wise("C", pc.utf8_lpad(pa.array(np.arange(customers).astype(str)), 8, "0"), ""),
+            "Customer ID": pc.binary_join_element_wise(
+                "C", pc.utf8_lpad(pa.array(np.arange(customers).astype(str)), 8, "0"), ""
+            ),
             "Signup Date": _dates(start),
             "Churn Date": pa.array(np.where(churned, (DAY0 + end.astype("timedelta64[D]")).astype(str), "")),
             "Plan": pa.array(PLANS[plan]),

@@ -200,13 +200,17 @@ def test_clv_from_data_hand_computed(tmp_path: Path) -> None:
     assert r["annual_revenue"] == pytest.approx(revenue)
     assert r["annual_cost_to_serve"] == pytest.approx(cost)
     assert r["annual_margin"] == pytest.approx(margin)
-    assert r["annual_churn"] == pytest.approx(25.0) and r["retention"] == pytest.approx(75.0)
-    assert r["lifespan_years"] == pytest.approx(4.0)
-    assert r["clv_simple"] == pytest.approx(margin * 4)
-    assert r["clv"] == pytest.approx(margin * 0.75 / (1.1 - 0.75))
+    # 1 of 4 churned in the window; 2024 has 366 days and a year is 365.25: per year 1 - 0.75^(365.25/366)
+    r_year = 0.75 ** (365.25 / 366)
+    assert r["annual_churn"] == pytest.approx((1 - r_year) * 100) and r["retention"] == pytest.approx(
+        r_year * 100
+    )
+    assert r["lifespan_years"] == pytest.approx(1 / (1 - r_year))
+    assert r["clv_simple"] == pytest.approx(margin / (1 - r_year))
+    assert r["clv"] == pytest.approx(margin * r_year / (1.1 - r_year))
     finite = records(["clv", customers, "--transactions", tx, "--as-of", "2024-12-31", "--horizon", "3"])[0]
     m = finite["annual_margin"]
-    assert finite["clv"] == pytest.approx(sum(m * (0.75 / 1.1) ** t for t in (1, 2, 3)))
+    assert finite["clv"] == pytest.approx(sum(m * (r_year / 1.1) ** t for t in (1, 2, 3)))
 
 
 def test_clv_overrides_reproduce_gupta_lehmann(tmp_path: Path) -> None:

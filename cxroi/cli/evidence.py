@@ -58,7 +58,7 @@ def survival(
 
         from cxroi.cli.job import _default_config
         from cxroi.pipeline.linked import survival_only
-        from cxroi.pipeline.survival import CURVE_FIELDS, GROUP_FIELDS, HR_FIELDS, TEST_FIELDS
+        from cxroi.pipeline.survival import CURVE_FIELDS
 
         if metric is not None:
             _check_choice("--metric", metric, ("nps", "csat", "ces"))
@@ -110,13 +110,15 @@ def survival(
                     color=color,
                     titles={m: f"{TITLES[name]} — {m.upper()}" for m in ("nps", "csat", "ces")},
                     headings=HEADINGS,
-                    group_decimals={m: TABLE_DECIMALS[f"survival_{name}" if name != "hazard_ratios" else name]
-                                    for m in ("nps", "csat", "ces")} if name != "tests" else None,
+                    group_decimals={
+                        m: TABLE_DECIMALS[f"survival_{name}" if name != "hazard_ratios" else name]
+                        for m in ("nps", "csat", "ces")
+                    }
+                    if name != "tests"
+                    else None,
                 )
             )
         _emit("\n".join(parts), output)
-
-        del GROUP_FIELDS, HR_FIELDS, TEST_FIELDS
 
     _guard(verbose, body)
 

@@ -256,13 +256,17 @@ def clv_fields(cfg: ClvConfig, revenue: float, cost: float, churn: float) -> dic
 
 
 def clv_records(
-    data: CrmData, request: CrmRequest, cfg: ClvConfig, overall: bool = False
+    data: CrmData,
+    request: CrmRequest,
+    cfg: ClvConfig,
+    overall: bool = False,
+    window: tuple[int, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """CLV per segment (or for all customers with ``overall``) from the 12 months ending ``as_of``
-    (inputs overridable in ``cfg``)."""
-    we = day_number(data.as_of) + 1
-    ws = day_number(year_before(data.as_of)) + 1
-    inputs = clv_inputs(data, ws, we, 1.0, overall=overall)
+    """CLV per segment (or for all customers with ``overall``) from the 12 months ending ``as_of``, or
+    from ``window`` ([first day, day after the last), annualised over its 365.25-day years); inputs
+    overridable in ``cfg``."""
+    ws, we = window or (day_number(year_before(data.as_of)) + 1, day_number(data.as_of) + 1)
+    inputs = clv_inputs(data, ws, we, (we - ws) / DAYS_PER_YEAR, overall=overall)
     if not data.customers.has_end and cfg.retention is None:
         raise DataError(
             "CLV needs churn, and the customer file has no end (churn) dates",
@@ -279,7 +283,7 @@ def clv_records(
         rec: dict[str, Any] = _segment_fields(() if overall else request.by, labels)
         rec.update(
             window_start=day_date(ws).isoformat(),
-            window_end=data.as_of.isoformat(),
+            window_end=day_date(we - 1).isoformat(),
             customers=int(inputs.customers[g]),
             customer_years=float(inputs.customer_years[g]),
         )

@@ -24,9 +24,9 @@ import scipy.sparse as sp
 
 from cxroi.config import RoiConfig
 from cxroi.pipeline.crm import CrmData, day_number
-from cxroi.pipeline.sources import day_date
 from cxroi.pipeline.link import GROUPS, Answers, _band_of, _choose, per_customer_years
 from cxroi.pipeline.scores import ScoresRequest
+from cxroi.pipeline.sources import day_date
 from cxroi.pipeline.survival import FollowUps
 
 BASELINE, CURRENT = 0, 1

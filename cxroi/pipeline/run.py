@@ -36,6 +36,7 @@ class RunResult:
     segments: ScoresResult | None = None
     churn: list[dict[str, Any]] | None = None
     clv: list[dict[str, Any]] | None = None
+    clv_by_window: list[dict[str, Any]] | None = None  # one overall CLV per ROI window
     economics: list[dict[str, Any]] | None = None
     link: LinkResult | None = None
     survival: SurvivalResult | None = None
@@ -68,6 +69,7 @@ class RunResult:
             else None,
             "churn": self.churn,
             "clv": self.clv,
+            "clv_by_window": self.clv_by_window,
             "economics": self.economics,
             "link": {"summary": self.link.summary, "outcomes": self.link.records} if self.link else None,
             "survival": self.survival.to_dict() if self.survival else None,
@@ -194,6 +196,11 @@ def _crm(
         or config.clv.annual_margin is not None
     ):
         result.clv = crm.clv_records(data, request, config.clv, overall=True)
+        if roi_cfg is not None and roi_cfg.baseline is not None and roi_cfg.current is not None:
+            result.clv_by_window = [
+                {"window": name, **crm.clv_records(data, request, config.clv, True, window_days(w))[0]}
+                for name, w in (("baseline", roi_cfg.baseline), ("current", roi_cfg.current))
+            ]
         if request.by:
             result.clv += crm.clv_records(data, request, config.clv)
     result.sections.append("economics")

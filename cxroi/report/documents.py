@@ -72,6 +72,9 @@ def report_tables(data: dict[str, Any]) -> dict[str, Table]:
             ["measure", "value"],
         )
         tables["link_outcomes"] = (link["outcomes"], _fields(link["outcomes"]))
+    if data.get("clv_by_window"):
+        recs = data["clv_by_window"]
+        tables["clv_by_window"] = (recs, _fields(recs, ["window"]))
     tables.update(survival_tables(data))
     tables.update(roi_tables(data))
     explain = data.get("explain")
@@ -179,6 +182,7 @@ SECTION_TITLES = {
     "hazard_ratios": "Survival: hazard ratios (Cox, Efron ties)",
     "survival_tests": "Survival: log-rank tests",
     "survival_curves": "Survival: Kaplan–Meier curves",
+    "clv_by_window": "CLV in each ROI window",
     "roi_summary": "ROI",
     "roi_lines": "ROI benefit lines by year",
     "roi_inputs": "ROI inputs and where they come from",
@@ -339,7 +343,7 @@ def render_html_report(data: dict[str, Any]) -> str:
             f'<h2>Segments — {_esc(latest)}</h2><p class="muted">The segment with the highest churn is '
             "highlighted.</p>" + _html_pivot(rows, fields, labels, lambda r: bool(r.get("highest_churn")))
         )
-    for name in ("churn", "clv"):
+    for name in ("churn", "clv", "clv_by_window"):
         if name in tables:
             body.append(f"<h2>{_esc(SECTION_TITLES[name])}</h2>" + _html_table(*tables[name]))
     if "link_outcomes" in tables:

@@ -35,7 +35,9 @@ def build(folder: Path, extra_roi: str = "") -> Path:
     customers = ["Customer ID,Signup Date,Churn Date"]
     customers += [f"{c},2023-01-01,{'2025-06-09' if c == 'D3' else ''}" for c in scores_2024]
     (folder / "customers.csv").write_text("\n".join(customers) + "\n", encoding="utf-8")
-    tx = ["Customer ID,Invoice Date,Amount"] + [f"{c},{y}-01-15,1000.00" for c in scores_2024 for y in ("2024", "2025")]
+    tx = ["Customer ID,Invoice Date,Amount"] + [
+        f"{c},{y}-01-15,1000.00" for c in scores_2024 for y in ("2024", "2025")
+    ]
     (folder / "transactions.csv").write_text("\n".join(tx) + "\n", encoding="utf-8")
     cfg = folder / "cxroi.yaml"
     cfg.write_text(
@@ -107,7 +109,9 @@ def test_bootstrap_range_on_the_sample_data(tmp_path: Path) -> None:
     again = json.loads(run(["roi", "-c", str(cfg), "-f", "json"]).stdout)
     s = first["summary"]
     assert s == again["summary"]  # seeded: the same range every run
-    assert s["roi_discounted_low"] < s["roi_discounted_low80"] < s["roi_discounted"] < s["roi_discounted_high80"]
+    assert (
+        s["roi_discounted_low"] < s["roi_discounted_low80"] < s["roi_discounted"] < s["roi_discounted_high80"]
+    )
     assert s["roi_discounted_high80"] < s["roi_discounted_high"]
     assert 0.0 < s["prob_roi_positive"] < 1.0
     assert "Poisson bootstrap over customers, 300 draws" in s["range_method"]
