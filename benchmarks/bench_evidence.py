@@ -102,15 +102,14 @@ def main() -> int:
     best = {k: (min(r[0] for r in v), max(r[1] for r in v)) for k, v in runs.items()}
     size_mb = sum(p.stat().st_size for p in folder.glob("*.csv")) / 1e6
     print(f"data: {args.customers:,} customers + {args.answers:,} answers, {size_mb:,.0f} MB")
-    print(
-        f"pandas + lifelines script (KM, log-rank, Cox): {best['peer'][0]:6.2f} s   peak RSS {best['peer'][1] / GIB:5.2f} GiB"
-    )
-    print(
-        f"cxroi survival:                                {best['survival'][0]:6.2f} s   peak RSS {best['survival'][1] / GIB:5.2f} GiB"
-    )
-    print(
-        f"cxroi roi (link + survival + 2,000 draws):     {best['roi'][0]:6.2f} s   peak RSS {best['roi'][1] / GIB:5.2f} GiB"
-    )
+    labels = {
+        "peer": "pandas + lifelines script (KM, log-rank, Cox)",
+        "survival": "cxroi survival",
+        "roi": "cxroi roi (link + survival + 2,000 draws)",
+    }
+    for key, label in labels.items():
+        t, rss = best[key]
+        print(f"{label:<48} {t:6.2f} s   peak RSS {rss / GIB:5.2f} GiB")
     ok = all(t < 60 and rss < 2 * GIB for k, (t, rss) in best.items() if k != "peer")
     print("PASS (each under 60 s and 2 GiB)" if ok else "FAIL")
     return 0 if ok else 1

@@ -4,8 +4,8 @@ Metrics: ``nps``, ``csat``, ``ces`` (overall, or per segment of ``scores.by``), 
 ``csat_delta``, ``ces_delta`` (change of the latest period; ``and significant`` also needs p < 0.05),
 ``churn_rate`` (% in the latest complete period, overall or per segment of ``crm.by``), ``clv``, ``roi``,
 ``roi_discounted``, ``npv``, ``payback_months``, ``prob_roi_positive`` (0-1), ``match_rate`` and
-``hazard_ratio`` (NPS detractors against promoters, from ``cxroi survival``). A metric the run did not compute is a warning, not a
-breach.
+``hazard_ratio`` (NPS detractors against promoters, from ``cxroi survival``). A metric the run did not
+compute is a warning, not a breach.
 """
 
 from __future__ import annotations

@@ -53,8 +53,13 @@ def km_chart(chart_id: str, title: str, curves: dict[str, list[dict[str, Any]]],
     rows_text = [[str(next((a["at_risk"] for a in at.get(g, []) if a["day"] == d), "")) for d in at_days]
                  for g in curves]  # fmt: skip
     if at_days:
-        table = ax.table(cellText=rows_text, rowLabels=[f"at risk: {g}" for g in curves],
-                         colLabels=[f"day {d}" for d in at_days], loc="bottom", bbox=Bbox.from_bounds(0.0, -0.62, 1.0, 0.36))  # fmt: skip
+        table = ax.table(
+            cellText=rows_text,
+            rowLabels=[f"at risk: {g}" for g in curves],
+            colLabels=[f"day {d}" for d in at_days],
+            loc="bottom",
+            bbox=Bbox.from_bounds(0.0, -0.62, 1.0, 0.36),
+        )
         table.auto_set_font_size(False)
         table.set_fontsize(8)
         for cell in table.get_celld().values():

@@ -131,3 +131,31 @@ def test_alerts_on_the_hazard_ratio_and_the_chance_of_a_positive_roi(tmp_path: P
     assert r.exit_code == 5, r.stderr
     assert "Alert: alert 'hazard_ratio > 1.2 and significant' breached" in r.stderr
     assert "prob_roi_positive" not in r.stderr.replace("hazard_ratio", "")  # the chance is well above 1%
+
+
+def test_assumption_ranges_are_drawn_and_in_the_tornado(tmp_path: Path) -> None:
+    text = (ROOT / "tests/fixtures/link/assumptions.yaml").read_text(encoding="utf-8")
+    text = text.replace("attribution: 0.5", "attribution: [0.3, 0.7]")
+    text = text.replace("referral_rate: 0.05", "referral_rate: [0.02, 0.06]")
+    cfg = tmp_path / "a.yaml"
+    cfg.write_text(text, encoding="utf-8")
+    doc = json.loads(run(["roi", "-c", str(cfg), "-f", "json"]).stdout)
+    s = doc["summary"]
+    # the estimate uses the midpoints: attribution 0.5, referral rate 0.04 -> referrals (0.35 - 0.30) x 1,000
+    # x 0.04 x 400 = 800 a year; retention 60,000 / 111,000 / 154,350; cost to serve 10,000; expansion 80,000
+    lines = [60_000 + 90_800, 111_000 + 90_800, 154_350 + 90_800]
+    assert s["benefit_by_year"] == pytest.approx([0.5 * x for x in lines])
+    assert "assumption ranges drawn uniformly" in s["range_method"]
+    assert s["roi_discounted_low"] < s["roi_discounted"] < s["roi_discounted_high"]
+    cost_pv = 50_000 + sum(20_000 / 1.1**t for t in (1, 2, 3))
+
+    def disc(a: float, rate: float = 0.04) -> float:
+        b = [a * (retention + 90_000 + 20_000 * rate) for retention in (60_000, 111_000, 154_350)]
+        return (sum(x / 1.1**t for t, x in enumerate(b, start=1)) - cost_pv) / cost_pv * 100
+
+    tornado = {t["input"]: t for t in doc["tornado"]}
+    assert tornado["roi.attribution"]["roi_at_low"] == pytest.approx(disc(0.3), rel=1e-9)
+    assert tornado["roi.attribution"]["roi_at_high"] == pytest.approx(disc(0.7), rel=1e-9)
+    rate = tornado["roi.benefits.referrals.referral_rate"]
+    assert (rate["low"], rate["high"]) == (0.02, 0.06)
+    assert rate["roi_at_low"] == pytest.approx(disc(0.5, 0.02), rel=1e-9)
