@@ -138,11 +138,12 @@ def compute_roi(
     scores: ScoresRequest | None = None,
     answers: Answers | None = None,
     survival: SurvivalResult | None = None,
+    plan: np.ndarray | None = None,
 ) -> RoiOutcome:
-    """Every enabled benefit line by year, the ROI summary with its bootstrap range, tornado and what-ifs."""
-    sample = (
-        build_sample(cfg, data, scores, answers, survival.follow_ups if survival else None) if data else None
-    )
+    """Every enabled benefit line by year, the ROI summary with its bootstrap range, tornado and what-ifs.
+    ``plan``: per customer, the plan to measure expansion within when ``crm.by`` is empty."""
+    follow = survival.follow_ups if survival else None
+    sample = build_sample(cfg, data, scores, answers, follow, plan) if data else None
     method = default_method(cfg, survival)
     spec = build_spec(method, cfg, clv_cfg, sample)
     sums, cells = sample.sums() if sample is not None else ({}, None)

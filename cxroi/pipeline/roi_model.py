@@ -281,7 +281,7 @@ def _expansion(
                 "set baseline_revenue and current_revenue, or give inputs.transactions",
             )
         label = "change in revenue per customer-year within " + (
-            f"{segments} segments (crm.by), weighted by current customer-years"
+            f"{segments} segments ({sample.segment_source if sample else 'crm.by'}), weighted by current customer-years"
             if segments > 1
             else "all customers (no crm.by)"
         )

@@ -42,6 +42,7 @@ class Sample:
     has_revenue: bool = False
     has_cost: bool = False
     segments: list[str] = field(default_factory=list)
+    segment_source: str = "crm.by"
     metrics: list[str] = field(default_factory=list)  # metrics with answers per window
     cells: sp.csr_matrix | None = None  # (customers, groups x days x 2) follow-up counts
     cell_groups: tuple[str, ...] = ()
@@ -76,6 +77,7 @@ def build_sample(
     scores: ScoresRequest | None,
     answers: Answers | None,
     follow: dict[str, FollowUps] | None,
+    plan: np.ndarray | None = None,
 ) -> Sample:
     """Every per-customer sum the ROI inputs need, from the CRM data, the answers and the follow-ups."""
     c = data.customers
@@ -96,6 +98,13 @@ def build_sample(
             windows[key] = (day_number(w.from_), day_number(w.to) + 1)
     labels = [" / ".join(lab) for lab in c.labels] if c.labels else ["all"]
     segment = c.group_at(windows["c"][0]) if "c" in windows else np.zeros(len(c.start), dtype=np.int64)
+    if len(labels) == 1 and plan is not None:  # no crm.by: the plan column, when the file has one
+        text = np.array(["" if v is None else str(v).strip() for v in plan[c.spell_id]], dtype=object)
+        levels, codes = np.unique(text, return_inverse=True)
+        labels, segment = [str(v) or "(blank)" for v in levels], codes.astype(np.int64)
+        source = "the plan column, no crm.by"
+    else:
+        source = "crm.by"
     for i, (key, (ws, we)) in enumerate(windows.items()):
         at_start = (c.start < ws) & (c.end >= ws)
         add(f"at_start_{key}", at_start)
@@ -143,6 +152,7 @@ def build_sample(
         has_revenue=has_rev,
         has_cost=has_cost,
         segments=labels,
+        segment_source=source,
         metrics=sample_metrics,
     )
     if follow and cfg.metric in follow:

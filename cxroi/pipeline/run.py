@@ -22,7 +22,7 @@ from cxroi.pipeline.roi import RoiOutcome, compute_roi, resolve_windows, window_
 from cxroi.pipeline.scores import ScoresRequest, ScoresResult, build_request, compute_scores
 from cxroi.pipeline.sources import CrmRequest
 from cxroi.pipeline.survey import latest_date
-from cxroi.pipeline.survival import SPECIAL, SurvivalResult
+from cxroi.pipeline.survival import SPECIAL, SurvivalResult, plan_column
 
 SCHEMA_VERSION = 1
 
@@ -92,6 +92,7 @@ def run(config: Config, config_name: str, as_of: date | None = None) -> RunResul
     as_of = as_of or config.crm.as_of
     result = RunResult(as_of=as_of, config=config_name)
     data: crm.CrmData | None = None
+    crm_request: CrmRequest | None = None
     roi_cfg = config.roi
     request = replace(build_request(config), until=as_of or crm.run_date())
     survey: list[TableSource] = []
@@ -105,7 +106,7 @@ def run(config: Config, config_name: str, as_of: date | None = None) -> RunResul
     if survey:
         _scores(result, survey, request)
     answers = None
-    if config.link.survey_key and survey and data is not None:
+    if config.link.survey_key and survey and data is not None and crm_request is not None:
         extra = [c for c in config.survival.covariates if c not in SPECIAL and in_survey(survey, c)]
         answers = load_answers(survey, config.link.survey_key, request, data, extra)
         linked = Linked(data, crm_request, request, answers, [])
@@ -116,7 +117,10 @@ def run(config: Config, config_name: str, as_of: date | None = None) -> RunResul
         result.warnings += result.survival.warnings
         result.sections.append("survival")
     if roi_cfg is not None:
-        result.roi = compute_roi(roi_cfg, config.clv, data, request, answers, result.survival)
+        plan = None
+        if data is not None and crm_request is not None and not crm_request.by:
+            plan = plan_column(crm_request, data)
+        result.roi = compute_roi(roi_cfg, config.clv, data, request, answers, result.survival, plan)
         result.sections.append("roi")
     result.warnings = list(dict.fromkeys(result.warnings))
     order = ("scores", "economics", "link", "survival", "roi")

@@ -422,3 +422,15 @@ def _customer_columns(request: CrmRequest, data: CrmData, names: Sequence[str]) 
 
         scan(src.table, wanted, lambda: out, step)
     return out
+
+
+PLAN_NAMES = ("plan", "plan name", "subscription plan", "product", "tier", "edition")
+
+
+def plan_column(request: CrmRequest, data: CrmData) -> np.ndarray | None:
+    """Per customer, the text of the customer file's plan column (a header such as Plan or Tier), if any."""
+    for src in request.customers:
+        for name in src.table.columns:
+            if name.strip().lower() in PLAN_NAMES:
+                return _customer_columns(request, data, [name]).get(name)
+    return None

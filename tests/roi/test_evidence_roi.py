@@ -159,3 +159,38 @@ def test_assumption_ranges_are_drawn_and_in_the_tornado(tmp_path: Path) -> None:
     rate = tornado["roi.benefits.referrals.referral_rate"]
     assert (rate["low"], rate["high"]) == (0.02, 0.06)
     assert rate["roi_at_low"] == pytest.approx(disc(0.5, 0.02), rel=1e-9)
+
+
+def test_expansion_credits_customers_buying_more_not_the_plan_mix(tmp_path: Path) -> None:
+    """Basic customers pay 100 a year, Enterprise 1,000, in both windows; a second Enterprise customer joins
+    on 2025-01-01. Revenue per customer-year rises (more Enterprise), but within each plan it only moves
+    because 2024 has 366 days."""
+    (tmp_path / "customers.csv").write_text(
+        "Customer ID,Signup Date,Churn Date,Plan\nB1,2023-01-01,,Basic\nB2,2023-01-01,,Basic\n"
+        "E1,2023-01-01,,Enterprise\nE2,2025-01-01,,Enterprise\n",
+        encoding="utf-8",
+    )
+    tx = ["Customer ID,Invoice Date,Amount"]
+    tx += [f"{c},{y}-06-01,{a}" for c, a in (("B1", 100), ("B2", 100), ("E1", 1000)) for y in (2024, 2025)]
+    tx += ["E2,2025-06-01,1000"]
+    (tmp_path / "transactions.csv").write_text("\n".join(tx) + "\n", encoding="utf-8")
+    cfg = tmp_path / "cxroi.yaml"
+    cfg.write_text(
+        "inputs:\n  customers: {path: customers.csv}\n  transactions: {path: transactions.csv}\n"
+        "crm:\n  by: [Plan]\n  as_of: 2025-12-31\nclv:\n  gross_margin: 0.8\n"
+        "roi:\n  method: pre-post\n  cost: {one_off: 1000}\n  uncertainty: none\n  benefits:\n"
+        "    retention: {enabled: false}\n    cost_to_serve: {enabled: false}\n    referrals: {enabled: false}\n",
+        encoding="utf-8",
+    )
+    r = run(["roi", "-c", str(cfg), "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    line = next(ln for ln in json.loads(r.stdout)["lines"] if ln["line"] == "expansion")
+    y = 365.25
+    within = 0.5 * (100 * y / 365 - 100 * y / 366) + 0.5 * (1000 * y / 365 - 1000 * y / 366)  # equal weights
+    total = 2200 / (4 * 365 / y) - 1200 / (3 * 366 / y)
+    assert line["inputs"]["within_segment_change"]["value"] == pytest.approx(within, rel=1e-12)
+    assert line["inputs"]["mix_change"]["value"] == pytest.approx(
+        total - within, rel=1e-12
+    )  # ~150: not credited
+    assert line["inputs"]["customers"]["value"] == 3  # E2 was not there at the start of 2025
+    assert line["by_year"] == pytest.approx([within * 3 * 0.8] * 3, rel=1e-12)
