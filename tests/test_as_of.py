@@ -96,7 +96,7 @@ def _same(a: Any, b: Any, where: str = "") -> None:
 
 def _sections(result: Any) -> dict[str, Any]:
     doc = result.to_dict()
-    return {k: v for k, v in doc.items() if k not in {"warnings", "config"}}
+    return {k: v for k, v in doc.items() if k not in {"warnings", "notes", "config"}}
 
 
 def _quick(path: Path) -> Any:

@@ -82,7 +82,8 @@ class RunResult:
             if self.roi
             else None,
             "explain": self.explain,
-            "warnings": self.warnings,
+            "warnings": [w for w in self.warnings if not isinstance(w, Note)],
+            "notes": [w for w in self.warnings if isinstance(w, Note)],
         }
 
 

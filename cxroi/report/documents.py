@@ -209,6 +209,10 @@ def render_markdown_report(data: dict[str, Any]) -> str:
     if warnings:
         parts.append("## Warnings\n")
         parts.append("\n".join(f"- {_md(w)}" for w in warnings) + "\n")
+    notes = data.get("notes") or []
+    if notes:
+        parts.append("## Notes\n")
+        parts.append("\n".join(f"- {_md(w)}" for w in notes) + "\n")
     parts.append(f"\n_{_md(data.get('generated_by', 'cxroi'))}, config {_md(data.get('config', ''))}_\n")
     return "\n".join(parts)
 
@@ -383,6 +387,9 @@ def render_html_report(data: dict[str, Any]) -> str:
         body.append(
             "<h2>Warnings</h2><ul>" + "".join(f'<li class="warn">{_esc(w)}</li>' for w in warnings) + "</ul>"
         )
+    notes = data.get("notes") or []
+    if notes:
+        body.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_esc(w)}</li>" for w in notes) + "</ul>")
     body.append(f'<p class="muted">{_esc(data.get("generated_by", "cxroi"))} · config {_esc(data.get("config", ""))}'
                 f" · schema {_esc(data.get('schema_version'))}</p>")  # fmt: skip
     return html_page(f"CX report — {data.get('as_of') or ''}", body)

@@ -144,7 +144,8 @@ def render_scorecard(
         for item in data["explain"]:
             con.print(f"• {item['text']}")
             con.print(f"  inputs: {item['inputs']}", soft_wrap=True)
-    warnings = data.get("warnings") or []
-    if warnings:
-        con.print(f"\n{len(warnings)} warning(s) on stderr.")
+    warnings, notes = len(data.get("warnings") or []), len(data.get("notes") or [])
+    if warnings or notes:
+        parts = ([f"{warnings} warning(s)"] if warnings else []) + ([f"{notes} note(s)"] if notes else [])
+        con.print(f"\n{' and '.join(parts)} on stderr.")
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
