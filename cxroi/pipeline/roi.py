@@ -153,7 +153,8 @@ def compute_roi(
     summary.update(_bootstrap(spec, cfg, sample, values))
     other = "pre-post" if method == "evidence" else "evidence"
     summary["cross_check"] = _cross_check(other, cfg, clv_cfg, sample, sums, cells)
-    out = RoiOutcome(_line_records(spec, lines, values, cfg), summary, _what_if(cfg, spec, values, sample))
+    se = summary.pop("_se", {})
+    out = RoiOutcome(_line_records(spec, lines, values, se), summary, _what_if(cfg, spec, values, sample))
     out.tornado = summary.pop("_tornado", [])
     return out
 
@@ -266,6 +267,14 @@ def _bootstrap(
     }
     spread = {n: np.concatenate(v, axis=0) for n, v in inputs.items() if v}
     out["_tornado"] = _tornado(spec, cfg, point, spread, ranged)
+    with np.errstate(invalid="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out["_se"] = {
+                n: np.nanstd(v, axis=0, ddof=1) for n, v in spread.items() if spec.inputs[n].measured
+            }
     return out
 
 
@@ -372,8 +381,13 @@ def _cross_check(
 
 
 def _line_records(
-    spec: Spec, lines: dict[str, tuple[np.ndarray, np.ndarray]], values: dict[str, np.ndarray], cfg: RoiConfig
+    spec: Spec,
+    lines: dict[str, tuple[np.ndarray, np.ndarray]],
+    values: dict[str, np.ndarray],
+    se: dict[str, np.ndarray],
 ) -> list[dict[str, Any]]:
+    """Each line by year, with its inputs: value, bootstrap standard error (the customers resampled
+    together, so changes measured on the same customers are paired), range and source."""
     out = []
     for line in spec.lines:
         gross, att = lines[line.name]
@@ -382,6 +396,8 @@ def _line_records(
             v = values.get(n)
             i = spec.inputs[n]
             rec: dict[str, Any] = {"value": _scalar(v) if v is not None else None, "source": i.source}
+            if n in se:
+                rec["se"] = _scalar(se[n])
             if i.range is not None:
                 rec["range"] = list(i.range)
             inputs[n.split(".", 3)[-1]] = rec

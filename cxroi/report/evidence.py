@@ -68,11 +68,13 @@ def roi_tables(data: dict[str, Any]) -> dict[str, Table]:
     for line in roi["lines"]:
         for key, inp in line["inputs"].items():
             value = inp["value"]
+            se = inp.get("se")
             inputs.append({"line": line["line"], "input": key,
                            "value": ", ".join(_n(x, 4) for x in value) if isinstance(value, list) else value,
+                           "se": ", ".join(_n(x, 4) for x in se) if isinstance(se, list) else se,
                            "range": " to ".join(_n(x, 4) for x in inp["range"]) if inp.get("range") else None,
                            "source": inp["source"]})  # fmt: skip
-    out["roi_inputs"] = (inputs, ["line", "input", "value", "range", "source"])
+    out["roi_inputs"] = (inputs, ["line", "input", "value", "se", "range", "source"])
     if roi.get("tornado"):
         trows = [{k: (", ".join(_n(x, 4) for x in v) if isinstance(v, list) else v) for k, v in r.items()}
                  for r in roi["tornado"]]  # fmt: skip
