@@ -1,4 +1,5 @@
-"""Time `cxroi scores` against a plain pyarrow read of the same columns, in the same run.
+"""Time `cxroi scores` against a plain pyarrow read of the same columns and the same counts written by
+hand in polars (lazy) and DuckDB SQL (``benchmarks/peers.py``), in the same run.
 
     python benchmarks/bench_scores.py [--rows 10000000] [--small-rows 2500000] [--repeat 3]
 
@@ -17,6 +18,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from peers import SCORES_DUCKDB, SCORES_POLARS, available
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -86,8 +89,12 @@ def main() -> int:
 
     # interleaved, best of N: both sides see the same machine state (page cache, other load)
     base_runs, cx_runs = [], []
+    peer_code = available({"polars": SCORES_POLARS, "duckdb": SCORES_DUCKDB})
+    peer_runs: dict[str, list[tuple[float, int]]] = {k: [] for k in peer_code}
     for _ in range(args.repeat):
         base_runs.append(measure([sys.executable, "-c", BASELINE, str(big)]))
+        for name, code in peer_code.items():
+            peer_runs[name].append(measure([sys.executable, "-c", code, str(big)]))
         cx_runs.append(measure(cxroi_cmd(big)))
     base_t, base_rss = min(r[0] for r in base_runs), max(r[1] for r in base_runs)
     cx_t, cx_rss = min(r[0] for r in cx_runs), max(r[1] for r in cx_runs)
@@ -98,6 +105,9 @@ def main() -> int:
     size_mb = big.stat().st_size / 1e6
     print(f"file: {big.name}, {args.rows:,} rows, {size_mb:,.0f} MB")
     print(f"pyarrow read_csv of {len(COLUMNS)} columns: {base_t:6.2f} s   peak RSS {base_rss / GIB:5.2f} GiB")
+    for name, runs in peer_runs.items():
+        t, rss = min(r[0] for r in runs), max(r[1] for r in runs)
+        print(f"{name} by hand (same counts): {t:6.2f} s   peak RSS {rss / GIB:5.2f} GiB   cxroi / {name}: {cx_t / t:.2f}")
     print(f"cxroi scores (3 metrics x 2 segments x month): {cx_t:6.2f} s   peak RSS {cx_rss / GIB:5.2f} GiB")
     print(f"ratio cxroi / pyarrow: {ratio:.2f}  (target <= 2.5)")
     print(
