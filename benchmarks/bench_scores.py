@@ -107,7 +107,9 @@ def main() -> int:
     print(f"pyarrow read_csv of {len(COLUMNS)} columns: {base_t:6.2f} s   peak RSS {base_rss / GIB:5.2f} GiB")
     for name, runs in peer_runs.items():
         t, rss = min(r[0] for r in runs), max(r[1] for r in runs)
-        print(f"{name} by hand (same counts): {t:6.2f} s   peak RSS {rss / GIB:5.2f} GiB   cxroi / {name}: {cx_t / t:.2f}")
+        print(
+            f"{name} by hand (same counts): {t:6.2f} s   peak RSS {rss / GIB:5.2f} GiB   cxroi / {name}: {cx_t / t:.2f}"
+        )
     print(f"cxroi scores (3 metrics x 2 segments x month): {cx_t:6.2f} s   peak RSS {cx_rss / GIB:5.2f} GiB")
     print(f"ratio cxroi / pyarrow: {ratio:.2f}  (target <= 2.5)")
     print(

@@ -482,6 +482,12 @@ class AlertSpec(_Model):
         return m.group(1), m.group(2), float(m.group(3)), bool(m.group(4))
 
 
+class EngineConfig(_Model):
+    """How inputs are read and reduced (issue 10 is moving this to DuckDB)."""
+
+    kind: Literal["arrow", "duckdb"] = "arrow"  # duckdb: survey counts reduced in DuckDB where it can
+
+
 class PrivacyConfig(_Model):
     allow: list[str] = []  # columns that look personal but may appear in reports
 
@@ -498,6 +504,7 @@ class Config(_Model):
     reports: list[ReportSpec] = []
     alerts: list[AlertSpec] = []
     privacy: PrivacyConfig = PrivacyConfig()
+    engine: EngineConfig = EngineConfig()
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

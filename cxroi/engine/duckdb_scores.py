@@ -1,0 +1,188 @@
+"""Survey counts reduced inside DuckDB (issue 10, first step: opt-in with ``engine.kind: duckdb``).
+
+The sniffing and layout layer decides how the file is read (delimiter, header rows, column names, the
+date column's format); this module turns that into one ``read_csv`` query that groups the whole file, in
+one scan, by (day, date state, segment texts, answer text) for every metric, with GROUPING SETS. The
+few distinct answer texts and days are then mapped in Python by the same functions the streaming reader
+uses (labels, scales, periods), so both paths give identical counts. Row numbers of unusable values are
+fetched by a second, targeted query only when there are any.
+
+Inputs this path cannot express yet (XLSX, Parquet, UTF-16, row filters, Excel-serial or zoned dates,
+multi-line cells, rows with the wrong number of fields) fall back to the streaming reader; ``-v`` says
+which path served each input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from cxroi.io.dates import EXCEL_SERIAL, ISO8601, ZONE_SUFFIX
+from cxroi.io.reader import _FOOTER_MARKERS, TableSource
+from cxroi.metrics.periods import period_keys
+from cxroi.pipeline.common import BLANK_LABEL, Tally
+
+DATE_OK, DATE_BLANK, DATE_BAD, DATE_LATER = 0, 1, 2, 3
+MAX_ROWS = 5
+
+
+@dataclass
+class Reduced:
+    """The grouped table of one metric: one row per distinct (date state, day, segments, answer[, group])."""
+
+    state: np.ndarray
+    day: np.ndarray  # days since 1970 (valid where state is DATE_OK or DATE_LATER)
+    segments: list[list[str | None]]
+    answer: list[str | None]
+    nps_group: list[str | None] | None
+    n: np.ndarray
+
+
+def unsupported(source: TableSource, resolved: dict[str, str]) -> str | None:
+    """Why DuckDB cannot read ``source`` the way the streaming reader does (None: it can)."""
+    if source.kind != "csv":
+        return f"a {source.kind} file"
+    if source.display == "<stdin>":
+        return "standard input"
+    if (source.encoding or "").lower().replace("_", "-") not in ("utf-8", "utf-8-sig", "ascii"):
+        return f"encoding {source.encoding}"
+    if source.options.where:
+        return "row filters (where)"
+    if "date" in resolved:
+        fmt = source.date_format(resolved["date"])
+        if fmt == EXCEL_SERIAL or fmt.endswith(ZONE_SUFFIX):
+            return f"date format {fmt}"
+    return None
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class DuckScores:
+    """One input file read by DuckDB; ``reduce`` returns the grouped table of each metric."""
+
+    def __init__(
+        self, source: TableSource, resolved: dict[str, str], until: dt.date | None, threads: int | None = None
+    ) -> None:
+        import duckdb
+
+        self.source = source
+        self.resolved = resolved
+        self.until = until
+        self.con = duckdb.connect(config={"threads": threads} if threads else {})
+        names = source.columns
+        self.columns = {n: f"c{i}" for i, n in enumerate(names)}
+        spec = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
+        delim = source.delimiter or ","
+        self.read = (
+            f"read_csv({_lit(str(source.path))}, delim={_lit(delim)}, header=false, "
+            f"skip={source.layout.header_rows}, columns={spec}, quote='\"', escape='\"', "
+            "null_padding=true, strict_mode=false, parallel=false)"
+        )
+        first = self.columns[names[0]]
+        footer = " OR ".join(
+            f"starts_with(lower(trim(coalesce({first}, ''))), {_lit(m)})" for m in _FOOTER_MARKERS
+        )
+        self.base = f"SELECT *, row_number() OVER () + {source.layout.header_rows} AS _row FROM {self.read}"
+        self.where = f"NOT ({footer})"
+        self.queries: list[str] = []
+
+    def _date_sql(self) -> tuple[str, str]:
+        if "date" not in self.resolved:
+            return "NULL::TIMESTAMP", f"{DATE_OK}"
+        col = self.columns[self.resolved["date"]]
+        fmt = self.source.date_format(self.resolved["date"])
+        raw = f"trim(coalesce({col}, ''))"
+        parsed = f"TRY_CAST({raw} AS TIMESTAMP)" if fmt == ISO8601 else f"try_strptime({raw}, {_lit(fmt)})"
+        later = "FALSE"
+        if self.until is not None:
+            limit = dt.datetime(self.until.year, self.until.month, self.until.day, 23, 59, 59, 999999)
+            later = f"_ts > TIMESTAMP {_lit(limit.isoformat(sep=' '))}"
+        state = (
+            f"CASE WHEN {raw} = '' THEN {DATE_BLANK} WHEN _ts IS NULL THEN {DATE_BAD} "
+            f"WHEN {later} THEN {DATE_LATER} ELSE {DATE_OK} END"
+        )
+        return parsed, state
+
+    def reduce(self, metrics: list[str], segments: list[str]) -> tuple[int, dict[str, Reduced]]:
+        parsed, state = self._date_sql()
+        seg_cols = [self.columns[self.resolved[s]] for s in segments]
+        group = self.columns[self.resolved["nps_group"]] if "nps_group" in self.resolved else None
+        answer_cols = {m: self.columns[self.resolved[m]] for m in metrics}
+        select = ", ".join([f"{state} AS _state", "CAST(epoch(CAST(_ts AS DATE)) // 86400 AS BIGINT) AS _day",
+                            *[f"{c} AS s{i}" for i, c in enumerate(seg_cols)],
+                            *[f"{c} AS a_{m}" for m, c in answer_cols.items()],
+                            *([f"{group} AS g"] if group else [])])  # fmt: skip
+        keys = ["_state", "_day", *[f"s{i}" for i in range(len(seg_cols))]]
+        sets = ", ".join(
+            "(" + ", ".join([*keys, f"a_{m}", *(["g"] if m == "nps" and group else [])]) + ")"
+            for m in metrics
+        )
+        marks = ", ".join(f"GROUPING(a_{m}) AS k_{m}" for m in metrics)
+        sql = (
+            f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({self.base}) WHERE {self.where}), "
+            f"u AS (SELECT {select} FROM t) "
+            f"SELECT {', '.join(keys)}, {', '.join(f'a_{m}' for m in metrics)}{', g' if group else ''}, {marks}, "
+            f"count(*) AS n FROM u GROUP BY GROUPING SETS ({sets})"
+        )
+        self.queries.append(sql)
+        table = self.con.sql(sql).to_arrow_table()
+        out: dict[str, Reduced] = {}
+        rows = 0
+        for m in metrics:
+            sel = np.asarray(table.column(f"k_{m}").to_numpy(zero_copy_only=False)) == 0
+            part = table.filter(pa.array(sel))
+            n = np.asarray(part.column("n").to_numpy(zero_copy_only=False), dtype=np.int64)
+            rows = int(n.sum())
+            out[m] = Reduced(
+                state=np.asarray(part.column("_state").to_numpy(zero_copy_only=False), dtype=np.int64),
+                day=np.asarray(
+                    part.column("_day").fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64
+                ),
+                segments=[part.column(f"s{i}").to_pylist() for i in range(len(seg_cols))],
+                answer=part.column(f"a_{m}").to_pylist(),
+                nps_group=part.column("g").to_pylist() if group and m == "nps" else None,
+                n=n,
+            )
+        return rows, out
+
+    def rows_where(self, condition: str, limit: int = MAX_ROWS) -> list[int]:
+        """Spreadsheet row numbers of the first rows meeting ``condition`` (on the raw columns c0..)."""
+        parsed, state = self._date_sql()
+        sql = (
+            f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({self.base}) WHERE {self.where}) "
+            f"SELECT _row FROM (SELECT *, {state} AS _state FROM t) WHERE {condition} ORDER BY _row LIMIT {limit}"
+        )
+        self.queries.append(sql)
+        return [int(r[0]) for r in self.con.execute(sql).fetchall()]
+
+    def answer_in(self, metric: str, values: list[str | None]) -> str:
+        col = self.columns[self.resolved[metric]]
+        texts = [v for v in values if v is not None]
+        parts = [f"{col} IN ({', '.join(_lit(v) for v in texts)})"] if texts else []
+        if any(v is None for v in values):
+            parts.append(f"{col} IS NULL")
+        return "(" + " OR ".join(parts or ["FALSE"]) + ")"
+
+
+def tally(count: int, rows: list[int], examples: list[str]) -> Tally:
+    return Tally(count, rows[:MAX_ROWS], examples[:3])
+
+
+def period_of_days(days: np.ndarray, period: Any) -> np.ndarray:
+    """Period keys of day numbers (same lookup as the streaming reader)."""
+    stamps = pa.array(days.astype("datetime64[D]").astype("datetime64[us]"))
+    return period_keys(stamps, period)
+
+
+def segment_label(value: str | None) -> str:
+    return (value or "").strip() or BLANK_LABEL

@@ -1,0 +1,131 @@
+"""The survey counts of one input, reduced by DuckDB (``cxroi.engine.duckdb_scores``) into the same
+accumulator the streaming reader fills, with the same semantics: answers after ``until`` are left out,
+answers without a usable date are counted apart when there is a period, invalid answers, unreadable and
+blank dates and Qualtrics group mismatches are tallied with their first row numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from cxroi.config import NpsConfig
+from cxroi.engine.duckdb_scores import (
+    DATE_BAD,
+    DATE_BLANK,
+    DATE_LATER,
+    DATE_OK,
+    DuckScores,
+    period_of_days,
+    segment_label,
+    tally,
+)
+from cxroi.io import TableSource
+from cxroi.metrics.answers import INVALID
+from cxroi.pipeline.common import Tally
+
+
+def reduce_source(source: TableSource, request: Any, resolved: dict[str, str], acc: Any) -> list[str]:
+    """Fill ``acc`` (a fresh ``scores._Acc``) from ``source`` read by DuckDB; returns the queries run."""
+    from cxroi.pipeline.scores import _group_mismatches, answer_positions
+
+    metrics = request.metrics()
+    segments = [f"by{i}" for i in range(len(request.by))]
+    duck = DuckScores(source, resolved, request.until)
+    rows, reduced = duck.reduce(list(metrics), segments)
+    acc.rows = rows
+    until_applies = request.until is not None and "date" in resolved
+    first = True
+    for metric, cfg in metrics.items():
+        r = reduced[metric]
+        low, high = cfg.scale
+        width = high - low + 1
+        pos = answer_positions(
+            pa.array(r.answer, type=pa.string()).dictionary_encode(), low, high, cfg.labels
+        )[0]
+        invalid = pos == INVALID
+        if invalid.any():
+            bad = sorted(
+                {a for a, i in zip(r.answer, invalid, strict=True) if i}, key=lambda v: (v is None, v or "")
+            )
+            acc.invalid[metric] = _rows_and_examples(
+                duck, duck.answer_in(metric, bad), int(r.n[invalid].sum()), metric
+            )
+        if metric == "nps" and r.nps_group is not None:
+            assert isinstance(cfg, NpsConfig)
+            mismatch = _group_mismatches(
+                pa.array(r.nps_group, type=pa.string()).dictionary_encode(), pos, cfg
+            )
+            if mismatch.any():
+                pairs = {(a, g) for a, g, m in zip(r.answer, r.nps_group, mismatch, strict=True) if m}
+                cond = " OR ".join(
+                    f"({duck.answer_in(metric, [a])} AND {duck.columns[resolved['nps_group']]} "
+                    f"{'IS NULL' if g is None else '= ' + _lit(g)})"
+                    for a, g in sorted(pairs, key=str)
+                )
+                acc.group_mismatch = tally(int(r.n[mismatch].sum()), duck.rows_where(cond), [])
+        later = (r.state == DATE_LATER) if until_applies else np.zeros(len(r.n), dtype=bool)
+        keep = ~later
+        dated_or_not = keep.copy()
+        keys: list[list[object]] = [[] for _ in range(len(r.n))]
+        if request.period:
+            if first:  # the date tallies are per row, not per metric
+                bad = r.state == DATE_BAD
+                blank = r.state == DATE_BLANK
+                if bad.any():
+                    acc.bad_dates = tally(int(r.n[bad].sum()), duck.rows_where(f"_state = {DATE_BAD}"), [])
+                if blank.any():
+                    acc.no_date = tally(int(r.n[blank].sum()), duck.rows_where(f"_state = {DATE_BLANK}"), [])
+            keep &= r.state == DATE_OK
+            dated = (r.state == DATE_OK) | (r.state == DATE_LATER)
+            period = np.full(len(r.n), -1, dtype=np.int64)
+            if dated.any():
+                period[dated] = period_of_days(r.day[dated], request.period)
+            for i in range(len(r.n)):
+                keys[i].append(int(period[i]))
+        seg_labels = [[segment_label(v) for v in col] for col in r.segments]
+        for i in range(len(r.n)):
+            keys[i].extend(col[i] for col in seg_labels)
+        _add(acc.counts.setdefault(metric, {}), keys, keep & (pos >= 0), pos, r.n, width)
+        if request.totals and request.period:
+            seg_keys = [tuple(col[i] for col in seg_labels) for i in range(len(r.n))]
+            _add(acc.undated.setdefault(metric, {}), [list(k) for k in seg_keys],
+                 dated_or_not & ~keep & (pos >= 0), pos, r.n, width)  # fmt: skip
+        first = False
+    return duck.queries
+
+
+def _add(target: dict[tuple[object, ...], np.ndarray], keys: list[list[object]], use: np.ndarray,
+         pos: np.ndarray, n: np.ndarray, width: int) -> None:  # fmt: skip
+    for i in np.flatnonzero(use):
+        key = tuple(keys[i])
+        hist = target.get(key)
+        if hist is None:
+            hist = target[key] = np.zeros(width, dtype=np.int64)
+        hist[pos[i]] += n[i]
+
+
+def _rows_and_examples(duck: DuckScores, condition: str, count: int, metric: str) -> Tally:
+    col = duck.columns[duck.resolved[metric]]
+    parsed, state = duck._date_sql()
+    sql = (
+        f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({duck.base}) WHERE {duck.where}) "
+        f"SELECT _row, {col} FROM t WHERE {condition} ORDER BY _row LIMIT 50"
+    )
+    duck.queries.append(sql)
+    found = duck.con.execute(sql).fetchall()
+    examples: list[str] = []
+    for _row, value in found:
+        text = "" if value is None else str(value)
+        if text not in examples:
+            examples.append(text)
+    del state
+    return tally(count, [int(r) for r, _v in found], examples)
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+__all__ = ["DATE_OK", "reduce_source"]

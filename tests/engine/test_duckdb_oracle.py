@@ -1,0 +1,140 @@
+"""The DuckDB survey path (``engine.kind: duckdb``) against the streaming reader, its oracle: on every
+reader fixture it can read, the records, totals, trends and warnings are identical; where it cannot, it
+says why and the streaming reader serves the file. The whole suite also passes with CXROI_ENGINE=duckdb."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cxroi.config import CesConfig, CsatConfig, NpsConfig
+from cxroi.io import ReadOptions, TableSource
+from cxroi.pipeline.scores import ScoresRequest, compute_scores
+from tests.conftest import FIXTURES
+
+CASES: list[tuple[str, dict[str, Any], str | None]] = [
+    ("qualtrics_nps.csv", {"nps": "Q1", "csat": "Q2", "date": "RecordedDate", "period": "month", "by": ("Region",)}, None),
+    ("surveymonkey.csv", {"nps": "How likely is it that you would recommend us to a friend or colleague?"}, None),
+    ("typeform.csv", {"nps": "How likely are you to recommend Acme to a friend?", "date": "Submit Date (UTC)",
+                      "period": "month"}, None),
+    ("google_forms.csv", {"nps": "How likely are you to recommend us?", "date": "Timestamp", "period": "month"},
+     "date format"),
+    ("semicolon_eu.csv", {"nps": "Empfehlung", "csat": "Zufriedenheit", "date": "Datum", "period": "quarter"}, None),
+    ("qualtrics_legacy_utf16.tsv", {"nps": "Q5"}, "encoding utf-16"),
+    ("exports/hebrew_mtd.csv", {"nps": "ציון", "date": "תאריך (יום/חודש/שנה)", "period": "month", "by": ("סניף",)},
+     None),
+    ("exports/turkish_survey.csv", {"nps": "Tavsiye puanı", "csat": "Memnuniyet", "date": "Oluşturuldu",
+                                    "period": "month", "by": ("Bölge",)}, None),
+    ("exports/zendesk_satisfaction.csv", {"csat": "Satisfaction", "date": "Created at", "period": "month"}, None),
+    ("exports/intercom_ratings.csv", {"csat": "Rating", "date": "Rated at", "period": "month"}, "date format"),
+    ("exports/delighted_nps.csv", {"nps": "Score", "date": "Created At (UTC)", "period": "month",
+                                   "by": ("Properties: Plan",)}, None),
+    ("exports/medallia.csv", {"nps": "Likelihood to Recommend (0-10)", "csat": "Overall Satisfaction (1-5)",
+                              "ces": "Ease of Doing Business (1-7)", "date": "Response Date", "period": "month",
+                              "by": ("Unit",)}, None),
+    ("../../sample_data/survey_qualtrics.csv", {"nps": "Q1", "csat": "Q2", "ces": "Q3", "date": "RecordedDate",
+                                                "period": "quarter", "by": ("Region", "Plan")}, None),
+]  # fmt: skip
+
+
+def request_for(spec: dict[str, Any], engine: str) -> ScoresRequest:
+    return ScoresRequest(
+        nps=NpsConfig(column=spec["nps"]) if "nps" in spec else None,
+        csat=CsatConfig(column=spec["csat"], labels={}) if "csat" in spec else None,
+        ces=CesConfig(column=spec["ces"]) if "ces" in spec else None,
+        date=spec.get("date"),
+        by=spec.get("by", ()),
+        period=spec.get("period"),
+        until=dt.date(2026, 12, 1),
+        totals=True,
+        min_n=30,
+        engine=engine,
+        paths=[],
+    )
+
+
+def both(path: Path, spec: dict[str, Any]) -> tuple[Any, Any, ScoresRequest]:
+    arrow = compute_scores([TableSource(str(path), ReadOptions())], request_for(spec, "arrow"))
+    req = request_for(spec, "duckdb")
+    duck = compute_scores([TableSource(str(path), ReadOptions())], req)
+    return arrow, duck, req
+
+
+def same(a: Any, b: Any) -> None:
+    """Equal, with NaN equal to NaN (a single answer's undefined margin)."""
+    for name in ("records", "overall", "segments", "trend", "warnings", "answers", "distributions"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert json.dumps(x, sort_keys=True, default=str) == json.dumps(y, sort_keys=True, default=str), name
+
+
+@pytest.mark.parametrize(("name", "spec", "fallback"), CASES, ids=[c[0] for c in CASES])
+def test_duckdb_gives_the_streaming_readers_results(
+    name: str, spec: dict[str, Any], fallback: str | None
+) -> None:
+    arrow, duck, req = both(FIXTURES / name, spec)
+    same(arrow, duck)
+    assert req.paths is not None
+    if fallback is None:
+        assert "DuckDB" in req.paths[0], req.paths[0]
+    else:
+        assert "streaming reader" in req.paths[0] and fallback in req.paths[0], req.paths[0]
+
+
+def test_invalid_answers_dates_and_row_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "date,region,nps\n2025-01-05,EMEA,9\n2025-01-06,APAC,11\n,EMEA,3\nnot a date,EMEA,7\n"
+        "2025-02-30,APAC,10\n2027-01-01,EMEA,8\n2025-03-01, EMEA ,abc\n2025-03-02,,\n",
+        encoding="utf-8",
+    )
+    spec = {"nps": "nps", "date": "date", "period": "month", "by": ("region",)}
+    arrow, duck, req = both(path, spec)
+    same(arrow, duck)
+    assert "DuckDB" in (req.paths or [""])[0]
+    assert any("rows 3, 8" in w and "'11'" in w and "'abc'" in w for w in duck.warnings), duck.warnings
+    assert any("2 dates" in w and "rows 5, 6" in w for w in duck.warnings)  # 'not a date' and 30 February
+    assert any("no date" in w and "row 4" in w for w in duck.warnings)
+
+
+rows = st.lists(
+    st.tuples(
+        st.one_of(st.none(), st.dates(dt.date(2024, 1, 1), dt.date(2027, 1, 1))),
+        st.sampled_from(["EMEA", "APAC", " EMEA", "", "Ünal, A.Ş."]),
+        st.one_of(
+            st.integers(-1, 12).map(str), st.sampled_from(["", " 9 ", "9,0", "10 - Extremely likely", "x"])
+        ),
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=rows, period=st.sampled_from(["week", "month", "quarter", "year"]))
+def test_random_files_give_identical_results(
+    data: list[tuple[Any, str, str]], period: str, tmp_path_factory: Any
+) -> None:
+    folder = tmp_path_factory.mktemp("oracle")
+    path = folder / "s.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["date", "region", "nps"])
+        w.writerow(["2024-01-01", "EMEA", "9"])  # one valid answer, so both sides have something to score
+        for d, region, score in data:
+            w.writerow(["" if d is None else d.isoformat(), region, score])
+    spec = {"nps": "nps", "date": "date", "period": period, "by": ("region",)}
+    try:
+        arrow = compute_scores([TableSource(str(path))], request_for(spec, "arrow"))
+    except Exception as exc:
+        with pytest.raises(type(exc)):
+            compute_scores([TableSource(str(path))], request_for(spec, "duckdb"))
+        return
+    duck = compute_scores([TableSource(str(path))], request_for(spec, "duckdb"))
+    same(arrow, duck)
