@@ -91,11 +91,13 @@ def main() -> int:
     base_runs, cx_runs = [], []
     peer_code = available({"polars": SCORES_POLARS, "duckdb": SCORES_DUCKDB})
     peer_runs: dict[str, list[tuple[float, int]]] = {k: [] for k in peer_code}
+    duck_runs: list[tuple[float, int]] = []
     for _ in range(args.repeat):
         base_runs.append(measure([sys.executable, "-c", BASELINE, str(big)]))
         for name, code in peer_code.items():
             peer_runs[name].append(measure([sys.executable, "-c", code, str(big)]))
         cx_runs.append(measure(cxroi_cmd(big)))
+        duck_runs.append(measure(["env", "CXROI_ENGINE=duckdb", *cxroi_cmd(big)]))
     base_t, base_rss = min(r[0] for r in base_runs), max(r[1] for r in base_runs)
     cx_t, cx_rss = min(r[0] for r in cx_runs), max(r[1] for r in cx_runs)
     _small_t, small_rss = measure(cxroi_cmd(small))
@@ -111,6 +113,10 @@ def main() -> int:
             f"{name} by hand (same counts): {t:6.2f} s   peak RSS {rss / GIB:5.2f} GiB   cxroi / {name}: {cx_t / t:.2f}"
         )
     print(f"cxroi scores (3 metrics x 2 segments x month): {cx_t:6.2f} s   peak RSS {cx_rss / GIB:5.2f} GiB")
+    duck_t, duck_rss = min(r[0] for r in duck_runs), max(r[1] for r in duck_runs)
+    print(
+        f"cxroi scores, engine.kind: duckdb (opt-in):     {duck_t:6.2f} s   peak RSS {duck_rss / GIB:5.2f} GiB"
+    )
     print(f"ratio cxroi / pyarrow: {ratio:.2f}  (target <= 2.5)")
     print(
         f"cxroi peak RSS at {small_rows:,} rows: {small_rss / GIB:.2f} GiB -> at {args.rows:,}: "

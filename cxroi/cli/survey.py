@@ -123,6 +123,10 @@ def scores(
                 "no survey file given", "pass a path (or - for stdin), or name inputs.survey in -c"
             )
         request, recognised = with_survey_preset(request, sources[0])
+        if verbose:
+            from dataclasses import replace
+
+            request = replace(request, paths=[])
         if recognised:
             _warn(Note(recognised))
         out_fmt = None if _document(fmt, output) else _resolve_format(fmt, output)
@@ -139,6 +143,8 @@ def scores(
             for s in sources:
                 for col, (found, why) in s.date_formats.items():
                     _err(f"{s.display}: dates in {col!r} read as {found} ({why})")
+            for line in dict.fromkeys(request.paths or []):
+                _err(f"engine: {line}")
         _publish(
             result.records,
             result.fields,

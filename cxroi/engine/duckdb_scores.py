@@ -7,9 +7,11 @@ few distinct answer texts and days are then mapped in Python by the same functio
 uses (labels, scales, periods), so both paths give identical counts. Row numbers of unusable values are
 fetched by a second, targeted query only when there are any.
 
-Inputs this path cannot express yet (XLSX, Parquet, UTF-16, row filters, Excel-serial or zoned dates,
-multi-line cells, rows with the wrong number of fields) fall back to the streaming reader; ``-v`` says
-which path served each input.
+Inputs this path cannot express yet (XLSX, Parquet, standard input, UTF-16 and other non-UTF-8
+encodings, row filters, Excel-serial or zoned dates) fall back to the streaming reader; ``-v`` says which
+path served each input and the query it ran. Quoted multi-line cells are read by DuckDB (sequentially
+when its parallel scanner refuses them). Not yet like the reader: rows with too many fields are not
+counted as skipped (DuckDB pads short rows and, without strict mode, folds long ones).
 """
 
 from __future__ import annotations
@@ -83,16 +85,23 @@ class DuckScores:
         self.columns = {n: f"c{i}" for i, n in enumerate(names)}
         spec = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
         delim = source.delimiter or ","
-        self.read = (
-            f"read_csv({_lit(str(source.path))}, delim={_lit(delim)}, header=false, "
-            f"skip={source.layout.header_rows}, columns={spec}, quote='\"', escape='\"', "
-            "null_padding=true, strict_mode=false, parallel=false)"
+        options = (
+            f"delim={_lit(delim)}, header=false, skip={source.layout.header_rows}, columns={spec}, "
+            "quote='\"', escape='\"', null_padding=true, strict_mode=false"
         )
+        # parallel first; DuckDB's parallel scanner refuses padded short rows with quoted new lines
+        self.read = f"read_csv({_lit(str(source.path))}, {options})"
+        self._sequential = f"read_csv({_lit(str(source.path))}, {options}, parallel=false)"
+        # row numbers only for the targeted queries: a window over the whole file would hold it in memory
+        self.read_in_order = f"read_csv({_lit(str(source.path))}, {options}, parallel=false)"
         first = self.columns[names[0]]
         footer = " OR ".join(
             f"starts_with(lower(trim(coalesce({first}, ''))), {_lit(m)})" for m in _FOOTER_MARKERS
         )
-        self.base = f"SELECT *, row_number() OVER () + {source.layout.header_rows} AS _row FROM {self.read}"
+        self.base = f"SELECT * FROM {self.read}"
+        self.numbered = (
+            f"SELECT *, row_number() OVER () + {source.layout.header_rows} AS _row FROM {self.read_in_order}"
+        )
         self.where = f"NOT ({footer})"
         self.queries: list[str] = []
 
@@ -134,8 +143,15 @@ class DuckScores:
             f"SELECT {', '.join(keys)}, {', '.join(f'a_{m}' for m in metrics)}{', g' if group else ''}, {marks}, "
             f"count(*) AS n FROM u GROUP BY GROUPING SETS ({sets})"
         )
+        import duckdb
+
         self.queries.append(sql)
-        table = self.con.sql(sql).to_arrow_table()
+        try:
+            table = self.con.sql(sql).to_arrow_table()
+        except duckdb.Error:
+            sql = sql.replace(self.read, self._sequential)
+            self.queries.append(sql)
+            table = self.con.sql(sql).to_arrow_table()
         out: dict[str, Reduced] = {}
         rows = 0
         for m in metrics:
@@ -159,7 +175,7 @@ class DuckScores:
         """Spreadsheet row numbers of the first rows meeting ``condition`` (on the raw columns c0..)."""
         parsed, state = self._date_sql()
         sql = (
-            f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({self.base}) WHERE {self.where}) "
+            f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({self.numbered}) WHERE {self.where}) "
             f"SELECT _row FROM (SELECT *, {state} AS _state FROM t) WHERE {condition} ORDER BY _row LIMIT {limit}"
         )
         self.queries.append(sql)

@@ -68,7 +68,7 @@ def reduce_source(source: TableSource, request: Any, resolved: dict[str, str], a
         later = (r.state == DATE_LATER) if until_applies else np.zeros(len(r.n), dtype=bool)
         keep = ~later
         dated_or_not = keep.copy()
-        keys: list[list[object]] = [[] for _ in range(len(r.n))]
+        parts: list[tuple[np.ndarray, list[object]]] = []  # (codes per reduced row, labels)
         if request.period:
             if first:  # the date tallies are per row, not per metric
                 bad = r.state == DATE_BAD
@@ -81,36 +81,57 @@ def reduce_source(source: TableSource, request: Any, resolved: dict[str, str], a
             dated = (r.state == DATE_OK) | (r.state == DATE_LATER)
             period = np.full(len(r.n), -1, dtype=np.int64)
             if dated.any():
-                period[dated] = period_of_days(r.day[dated], request.period)
-            for i in range(len(r.n)):
-                keys[i].append(int(period[i]))
-        seg_labels = [[segment_label(v) for v in col] for col in r.segments]
-        for i in range(len(r.n)):
-            keys[i].extend(col[i] for col in seg_labels)
-        _add(acc.counts.setdefault(metric, {}), keys, keep & (pos >= 0), pos, r.n, width)
+                days, inverse = np.unique(r.day[dated], return_inverse=True)
+                period[dated] = period_of_days(days, request.period)[inverse]
+            uniq, codes = np.unique(period, return_inverse=True)
+            parts.append((codes.astype(np.int64), [int(k) for k in uniq]))
+        seg_parts = [_codes([segment_label(v) for v in col]) for col in r.segments]
+        parts.extend(seg_parts)
+        _add(acc.counts.setdefault(metric, {}), parts, keep & (pos >= 0), pos, r.n, width)
         if request.totals and request.period:
-            seg_keys = [tuple(col[i] for col in seg_labels) for i in range(len(r.n))]
-            _add(acc.undated.setdefault(metric, {}), [list(k) for k in seg_keys],
-                 dated_or_not & ~keep & (pos >= 0), pos, r.n, width)  # fmt: skip
+            _add(
+                acc.undated.setdefault(metric, {}),
+                seg_parts,
+                dated_or_not & ~keep & (pos >= 0),
+                pos,
+                r.n,
+                width,
+            )
         first = False
     return duck.queries
 
 
-def _add(target: dict[tuple[object, ...], np.ndarray], keys: list[list[object]], use: np.ndarray,
-         pos: np.ndarray, n: np.ndarray, width: int) -> None:  # fmt: skip
-    for i in np.flatnonzero(use):
-        key = tuple(keys[i])
-        hist = target.get(key)
-        if hist is None:
-            hist = target[key] = np.zeros(width, dtype=np.int64)
-        hist[pos[i]] += n[i]
+def _codes(labels: list[str]) -> tuple[np.ndarray, list[object]]:
+    uniq, codes = np.unique(np.array(labels, dtype=object), return_inverse=True)
+    return codes.astype(np.int64), list(uniq)
+
+
+def _add(target: dict[tuple[object, ...], np.ndarray], parts: list[tuple[np.ndarray, list[object]]],
+         use: np.ndarray, pos: np.ndarray, n: np.ndarray, width: int) -> None:  # fmt: skip
+    """Add the weighted histograms of the ``use`` rows per group key, vectorised: only the distinct keys
+    are decoded (a few thousand at most), never the rows."""
+    if not use.any():
+        return
+    combined = np.zeros(int(use.sum()), dtype=np.int64)
+    for codes, labels in parts:
+        combined = combined * len(labels) + codes[use]
+    groups, inverse = np.unique(combined, return_inverse=True)
+    hist = np.zeros((len(groups), width), dtype=np.int64)
+    np.add.at(hist, (inverse, pos[use]), n[use])
+    for g, code in enumerate(groups.tolist()):
+        key: list[object] = []
+        for _codes_, labels in reversed(parts):
+            code, idx = divmod(code, len(labels))
+            key.append(labels[idx])
+        k = tuple(reversed(key))
+        target[k] = target[k] + hist[g] if k in target else hist[g]
 
 
 def _rows_and_examples(duck: DuckScores, condition: str, count: int, metric: str) -> Tally:
     col = duck.columns[duck.resolved[metric]]
     parsed, state = duck._date_sql()
     sql = (
-        f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({duck.base}) WHERE {duck.where}) "
+        f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({duck.numbered}) WHERE {duck.where}) "
         f"SELECT _row, {col} FROM t WHERE {condition} ORDER BY _row LIMIT 50"
     )
     duck.queries.append(sql)
