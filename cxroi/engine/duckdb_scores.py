@@ -122,12 +122,16 @@ class DuckScores:
         )
         return parsed, state
 
-    def reduce(self, metrics: list[str], segments: list[str]) -> tuple[int, dict[str, Reduced]]:
+    def reduce(
+        self, metrics: list[str], segments: list[str], period: str | None = None
+    ) -> tuple[int, dict[str, Reduced]]:
+        """Counts per (date state, period key, segments, answer) of each metric; ``day`` holds the period
+        key (as ``cxroi.metrics.periods``: 202501 for a month, 20251 a quarter, 2025, ISO 202502 a week)."""
         parsed, state = self._date_sql()
         seg_cols = [self.columns[self.resolved[s]] for s in segments]
         group = self.columns[self.resolved["nps_group"]] if "nps_group" in self.resolved else None
         answer_cols = {m: self.columns[self.resolved[m]] for m in metrics}
-        select = ", ".join([f"{state} AS _state", "CAST(epoch(CAST(_ts AS DATE)) // 86400 AS BIGINT) AS _day",
+        select = ", ".join([f"{state} AS _state", f"{_period_sql(period)} AS _day",
                             *[f"{c} AS s{i}" for i, c in enumerate(seg_cols)],
                             *[f"{c} AS a_{m}" for m, c in answer_cols.items()],
                             *([f"{group} AS g"] if group else [])])  # fmt: skip
@@ -192,6 +196,19 @@ class DuckScores:
 
 def tally(count: int, rows: list[int], examples: list[str]) -> Tally:
     return Tally(count, rows[:MAX_ROWS], examples[:3])
+
+
+def _period_sql(period: str | None) -> str:
+    """The period key of ``_ts`` in SQL, equal to ``cxroi.metrics.periods._key_of_day``."""
+    if period == "month":
+        return "CAST(year(_ts) * 100 + month(_ts) AS BIGINT)"
+    if period == "quarter":
+        return "CAST(year(_ts) * 10 + quarter(_ts) AS BIGINT)"
+    if period == "year":
+        return "CAST(year(_ts) AS BIGINT)"
+    if period == "week":
+        return "CAST(isoyear(_ts) * 100 + week(_ts) AS BIGINT)"
+    return "CAST(0 AS BIGINT)"
 
 
 def period_of_days(days: np.ndarray, period: Any) -> np.ndarray:

@@ -17,7 +17,6 @@ from cxroi.engine.duckdb_scores import (
     DATE_LATER,
     DATE_OK,
     DuckScores,
-    period_of_days,
     segment_label,
     tally,
 )
@@ -33,7 +32,7 @@ def reduce_source(source: TableSource, request: Any, resolved: dict[str, str], a
     metrics = request.metrics()
     segments = [f"by{i}" for i in range(len(request.by))]
     duck = DuckScores(source, resolved, request.until)
-    rows, reduced = duck.reduce(list(metrics), segments)
+    rows, reduced = duck.reduce(list(metrics), segments, request.period)
     acc.rows = rows
     until_applies = request.until is not None and "date" in resolved
     first = True
@@ -79,10 +78,7 @@ def reduce_source(source: TableSource, request: Any, resolved: dict[str, str], a
                     acc.no_date = tally(int(r.n[blank].sum()), duck.rows_where(f"_state = {DATE_BLANK}"), [])
             keep &= r.state == DATE_OK
             dated = (r.state == DATE_OK) | (r.state == DATE_LATER)
-            period = np.full(len(r.n), -1, dtype=np.int64)
-            if dated.any():
-                days, inverse = np.unique(r.day[dated], return_inverse=True)
-                period[dated] = period_of_days(days, request.period)[inverse]
+            period = np.where(dated, r.day, -1)  # the period key, computed in SQL
             uniq, codes = np.unique(period, return_inverse=True)
             parts.append((codes.astype(np.int64), [int(k) for k in uniq]))
         seg_parts = [_codes([segment_label(v) for v in col]) for col in r.segments]
@@ -120,7 +116,7 @@ def _add(target: dict[tuple[object, ...], np.ndarray], parts: list[tuple[np.ndar
     np.add.at(hist, (inverse, pos[use]), n[use])
     for g, code in enumerate(groups.tolist()):
         key: list[object] = []
-        for _codes_, labels in reversed(parts):
+        for _, labels in reversed(parts):
             code, idx = divmod(code, len(labels))
             key.append(labels[idx])
         k = tuple(reversed(key))
