@@ -95,8 +95,10 @@ class DuckScores:
         # row numbers only for the targeted queries: a window over the whole file would hold it in memory
         self.read_in_order = f"read_csv({_lit(str(source.path))}, {options}, parallel=false)"
         first = self.columns[names[0]]
-        footer = " OR ".join(
-            f"starts_with(lower(trim(coalesce({first}, ''))), {_lit(m)})" for m in _FOOTER_MARKERS
+        footer = (
+            "coalesce("
+            + " OR ".join(f"ltrim({first}) ILIKE {_lit(m + '%')}" for m in _FOOTER_MARKERS)
+            + ", FALSE)"
         )
         self.base = f"SELECT * FROM {self.read}"
         self.numbered = (
@@ -111,14 +113,19 @@ class DuckScores:
         col = self.columns[self.resolved["date"]]
         fmt = self.source.date_format(self.resolved["date"])
         raw = f"trim(coalesce({col}, ''))"
-        parsed = f"TRY_CAST({raw} AS TIMESTAMP)" if fmt == ISO8601 else f"try_strptime({raw}, {_lit(fmt)})"
+
+        def parse(x: str) -> str:
+            return f"TRY_CAST({x} AS TIMESTAMP)" if fmt == ISO8601 else f"try_strptime({x}, {_lit(fmt)})"
+
+        # the cell as it is first; trimmed only when that fails (most cells have no spaces to trim)
+        parsed = f"coalesce({parse(col)}, {parse(f'trim({col})')})"
         later = "FALSE"
         if self.until is not None:
             limit = dt.datetime(self.until.year, self.until.month, self.until.day, 23, 59, 59, 999999)
             later = f"_ts > TIMESTAMP {_lit(limit.isoformat(sep=' '))}"
         state = (
-            f"CASE WHEN {raw} = '' THEN {DATE_BLANK} WHEN _ts IS NULL THEN {DATE_BAD} "
-            f"WHEN {later} THEN {DATE_LATER} ELSE {DATE_OK} END"
+            f"CASE WHEN _ts IS NOT NULL THEN CASE WHEN {later} THEN {DATE_LATER} ELSE {DATE_OK} END "
+            f"WHEN {raw} = '' THEN {DATE_BLANK} ELSE {DATE_BAD} END"
         )
         return parsed, state
 
