@@ -38,7 +38,7 @@ class Reduced:
 
     state: np.ndarray
     day: np.ndarray  # days since 1970 (valid where state is DATE_OK or DATE_LATER)
-    segments: list[list[str | None]]
+    segments: list[pa.Array]  # text per reduced row
     answer: list[str | None]
     nps_group: list[str | None] | None
     n: np.ndarray
@@ -175,7 +175,7 @@ class DuckScores:
                 day=np.asarray(
                     part.column("_day").fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64
                 ),
-                segments=[part.column(f"s{i}").to_pylist() for i in range(len(seg_cols))],
+                segments=[part.column(f"s{i}").combine_chunks() for i in range(len(seg_cols))],
                 answer=part.column(f"a_{m}").to_pylist(),
                 nps_group=part.column("g").to_pylist() if group and m == "nps" else None,
                 n=n,

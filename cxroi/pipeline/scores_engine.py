@@ -81,7 +81,7 @@ def reduce_source(source: TableSource, request: Any, resolved: dict[str, str], a
             period = np.where(dated, r.day, -1)  # the period key, computed in SQL
             uniq, codes = np.unique(period, return_inverse=True)
             parts.append((codes.astype(np.int64), [int(k) for k in uniq]))
-        seg_parts = [_codes([segment_label(v) for v in col]) for col in r.segments]
+        seg_parts = [_codes(col) for col in r.segments]
         parts.extend(seg_parts)
         _add(acc.counts.setdefault(metric, {}), parts, keep & (pos >= 0), pos, r.n, width)
         if request.totals and request.period:
@@ -97,9 +97,21 @@ def reduce_source(source: TableSource, request: Any, resolved: dict[str, str], a
     return duck.queries
 
 
-def _codes(labels: list[str]) -> tuple[np.ndarray, list[object]]:
-    uniq, codes = np.unique(np.array(labels, dtype=object), return_inverse=True)
-    return codes.astype(np.int64), list(uniq)
+def _codes(column: pa.Array) -> tuple[np.ndarray, list[object]]:
+    """Codes of each reduced row's segment label (trimmed, blank = ``(blank)``), labelling only the
+    distinct texts; texts that differ only in spaces share a label and a code."""
+    encoded = column.cast(pa.string()).dictionary_encode()
+    texts = encoded.dictionary.to_pylist()
+    labels: list[object] = []
+    index: dict[str, int] = {}
+    lut = np.empty(len(texts) + 1, dtype=np.int64)
+    for i, text in enumerate([*texts, None]):
+        label = segment_label(text)
+        lut[i] = index.setdefault(label, len(index))
+        if lut[i] == len(labels):
+            labels.append(label)
+    codes = np.asarray(encoded.indices.fill_null(len(texts)).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return lut[codes], labels
 
 
 def _add(target: dict[tuple[object, ...], np.ndarray], parts: list[tuple[np.ndarray, list[object]]],
