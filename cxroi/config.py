@@ -486,6 +486,16 @@ class EngineConfig(_Model):
     """How inputs are read and reduced (issue 10 is moving this to DuckDB)."""
 
     kind: Literal["arrow", "duckdb"] = "arrow"  # duckdb: survey counts reduced in DuckDB where it can
+    memory_limit: str = "1GB"  # DuckDB spills to temp_directory beyond this
+    temp_directory: str | None = None  # default: a fresh temporary folder, removed afterwards
+    threads: int | None = Field(default=None, ge=1, le=1024)  # default: every core
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _size(cls, v: str) -> str:
+        if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", v, re.IGNORECASE):
+            raise ValueError(f"{v!r} is not a size such as 1GB or 512MB")
+        return v.strip()
 
 
 class PrivacyConfig(_Model):

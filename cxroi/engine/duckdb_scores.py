@@ -73,14 +73,24 @@ class DuckScores:
     """One input file read by DuckDB; ``reduce`` returns the grouped table of each metric."""
 
     def __init__(
-        self, source: TableSource, resolved: dict[str, str], until: dt.date | None, threads: int | None = None
+        self, source: TableSource, resolved: dict[str, str], until: dt.date | None, settings: Any = None
     ) -> None:
         import duckdb
 
         self.source = source
         self.resolved = resolved
         self.until = until
-        self.con = duckdb.connect(config={"threads": threads} if threads else {})
+        self._temp: str | None = None
+        config: dict[str, Any] = {"memory_limit": getattr(settings, "memory_limit", "1GB")}
+        temp = getattr(settings, "temp_directory", None)
+        if temp is None:
+            import tempfile
+
+            temp = self._temp = tempfile.mkdtemp(prefix="cxroi-duckdb-")
+        config["temp_directory"] = temp
+        if getattr(settings, "threads", None):
+            config["threads"] = settings.threads
+        self.con = duckdb.connect(config=config)
         names = source.columns
         self.columns = {n: f"c{i}" for i, n in enumerate(names)}
         spec = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
@@ -199,6 +209,14 @@ class DuckScores:
         if any(v is None for v in values):
             parts.append(f"{col} IS NULL")
         return "(" + " OR ".join(parts or ["FALSE"]) + ")"
+
+    def close(self) -> None:
+        """Close the connection and remove the temporary folder made for its spills."""
+        self.con.close()
+        if self._temp is not None:
+            import shutil
+
+            shutil.rmtree(self._temp, ignore_errors=True)
 
 
 def tally(count: int, rows: list[int], examples: list[str]) -> Tally:

@@ -66,6 +66,7 @@ class ScoresRequest:
     min_n: int = 0  # records with fewer valid answers get ``small: true`` (0: no flag)
     engine: str = "arrow"  # arrow (the streaming reader) | duckdb (opt-in while the move is under way)
     paths: list[str] | None = None  # filled with "input: engine" lines as the inputs are read (for -v)
+    engine_settings: Any = None  # EngineConfig: DuckDB's memory limit, temp directory, threads
 
     def metrics(self) -> dict[Metric, NpsConfig | CsatConfig | CesConfig]:
         found = {m: getattr(self, m) for m in METRICS}
@@ -541,6 +542,7 @@ def build_request(
         strict=sc.strict if strict is None else strict,
         min_n=sc.min_n if min_n is None else min_n,
         engine=os.environ.get("CXROI_ENGINE") or config.engine.kind,  # the env: to run a suite on each
+        engine_settings=config.engine,
     )
 
 

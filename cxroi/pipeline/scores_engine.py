@@ -27,11 +27,18 @@ from cxroi.pipeline.common import Tally
 
 def reduce_source(source: TableSource, request: Any, resolved: dict[str, str], acc: Any) -> list[str]:
     """Fill ``acc`` (a fresh ``scores._Acc``) from ``source`` read by DuckDB; returns the queries run."""
+    duck = DuckScores(source, resolved, request.until, request.engine_settings)
+    try:
+        return _fill(duck, request, resolved, acc)
+    finally:
+        duck.close()
+
+
+def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) -> list[str]:
     from cxroi.pipeline.scores import _group_mismatches, answer_positions
 
     metrics = request.metrics()
     segments = [f"by{i}" for i in range(len(request.by))]
-    duck = DuckScores(source, resolved, request.until)
     rows, reduced = duck.reduce(list(metrics), segments, request.period)
     acc.rows = rows
     until_applies = request.until is not None and "date" in resolved

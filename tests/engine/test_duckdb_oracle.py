@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +139,23 @@ def test_random_files_give_identical_results(
         return
     duck = compute_scores([TableSource(str(path))], request_for(spec, "duckdb"))
     same(arrow, duck)
+
+
+def test_engine_settings_reach_duckdb_and_its_temp_folder_is_removed(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    import tempfile
+
+    from cxroi.config import EngineConfig
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    spec = {"nps": "Q1", "date": "RecordedDate", "period": "month"}
+    path = FIXTURES / "qualtrics_nps.csv"
+    settings = EngineConfig(kind="duckdb", memory_limit="64MB", threads=1)
+    req = replace(request_for(spec, "duckdb"), engine_settings=settings)
+    arrow = compute_scores([TableSource(str(path))], request_for(spec, "arrow"))
+    duck = compute_scores([TableSource(str(path))], req)
+    same(arrow, duck)
+    assert list(tmp_path.glob("cxroi-duckdb-*")) == []  # made for the spills, removed after
+    with pytest.raises(ValueError, match="not a size"):
+        EngineConfig(memory_limit="lots")
