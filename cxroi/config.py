@@ -489,6 +489,7 @@ class EngineConfig(_Model):
     memory_limit: str = "1GB"  # DuckDB spills to temp_directory beyond this
     temp_directory: str | None = None  # default: a fresh temporary folder, removed afterwards
     threads: int | None = Field(default=None, ge=1, le=1024)  # default: every core
+    cache: str | bool = True  # cxroi run's count cache: true (the user cache dir), a folder, or false
 
     @field_validator("memory_limit")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 os.environ["_TYPER_FORCE_DISABLE_TERMINAL"] = "1"
 os.environ["COLUMNS"] = "120"
 os.environ.pop("CXROI_CONFIG", None)
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cxroi-test-cache-")  # never the user's cache
 os.environ.pop("NO_COLOR", None)
 
 

@@ -88,6 +88,9 @@ def run(
         float,
         typer.Option("--wait", metavar="SECONDS", help="Wait this long for another run on the same config."),
     ] = 600.0,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Read every input again, even when the count cache holds it.")
+    ] = False,
     no_color: NoColorOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -111,7 +114,10 @@ def run(
         path = _default_config(config)
         cfg = load_config(path)
         with run_lock(path, wait), _progress(quiet):
-            result = run_all(cfg, str(path), _date("--as-of", as_of))
+            result = run_all(cfg, str(path), _date("--as-of", as_of), cache=not no_cache)
+            if verbose:
+                for line in result.engine:
+                    _err(f"engine: {line}")
             allow = set(cfg.privacy.allow)
             data = redact(json_safe(result.to_dict()), allow)  # personal data never leaves, unless allowed
             assert isinstance(data, dict)

@@ -45,6 +45,7 @@ class RunResult:
     explain: list[dict[str, Any]] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
     bands: dict[str, dict[str, Any]] = field(default_factory=dict)  # metric -> scale and bands (for charts)
+    engine: list[str] = field(default_factory=list)  # how each survey input was read (for -v)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, at full precision, for ``--format json``."""
@@ -87,15 +88,20 @@ class RunResult:
         }
 
 
-def run(config: Config, config_name: str, as_of: date | None = None) -> RunResult:
+def run(config: Config, config_name: str, as_of: date | None = None, cache: bool = True) -> RunResult:
     """Compute every enabled section of ``config``; ``as_of`` pins "now" (default: the config's, else the
-    latest date in the data)."""
+    latest date in the data). ``cache``: use the count cache (``engine.cache``) for the survey inputs."""
     as_of = as_of or config.crm.as_of
     result = RunResult(as_of=as_of, config=config_name)
     data: crm.CrmData | None = None
     crm_request: CrmRequest | None = None
     roi_cfg = config.roi
-    request = replace(build_request(config), until=as_of or crm.run_date())
+    request = replace(
+        build_request(config),
+        until=as_of or crm.run_date(),
+        cache=_cache_folder(config, cache),
+        paths=result.engine,
+    )
     survey: list[TableSource] = []
     if request.metrics() and config.scores.input in config.inputs:
         survey = open_input(config, config.scores.input)
@@ -164,6 +170,17 @@ def _scores(result: RunResult, survey: list[TableSource], request: ScoresRequest
                 both.segments or [], both.fields, [], request.by, None, both.answers
             )
     result.sections.append("scores")
+
+
+def _cache_folder(config: Config, enabled: bool) -> str | None:
+    setting = config.engine.cache
+    if not enabled or setting is False:
+        return None
+    if setting is True:
+        from cxroi.engine.cache import default_dir
+
+        return str(default_dir())
+    return str(setting)
 
 
 def _survey_latest(survey: list[TableSource], request: ScoresRequest, as_of: date | None) -> date | None:

@@ -7,11 +7,13 @@ computed from those counts (see ``cxroi.metrics``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -67,6 +69,7 @@ class ScoresRequest:
     engine: str = "arrow"  # arrow (the streaming reader) | duckdb (opt-in while the move is under way)
     paths: list[str] | None = None  # filled with "input: engine" lines as the inputs are read (for -v)
     engine_settings: Any = None  # EngineConfig: DuckDB's memory limit, temp directory, threads
+    cache: str | None = None  # folder of the count cache (``cxroi run``); None: read every input
 
     def metrics(self) -> dict[Metric, NpsConfig | CsatConfig | CesConfig]:
         found = {m: getattr(self, m) for m in METRICS}
@@ -199,6 +202,42 @@ class _Scorer:
                     target[key] = target[key] + hist if key in target else hist.astype(np.int64)
 
 
+def _cached_read(
+    source: TableSource,
+    request: ScoresRequest,
+    resolved: dict[str, str],
+    wanted: dict[str, ColumnKind],
+    scorer: _Scorer,
+) -> tuple[_Acc, list[str], list[str]]:
+    """The counts and warnings of one input, from the count cache when it holds them for this very file
+    and these parameters (see ``cxroi.engine.cache``), else read and then stored."""
+    folder = Path(request.cache) if request.cache and source.display != "<stdin>" else None
+    key = ""
+    if folder is not None:
+        from cxroi.engine import cache
+
+        params = {
+            "resolved": resolved,
+            "request": [str(getattr(request, f)) for f in ("nps", "csat", "ces", "date", "by", "period",
+                                                           "until", "totals", "engine")],
+        }  # fmt: skip
+        key = cache.cache_key(Path(source.path), params)
+        hit = cache.load(folder, key, scorer.new)
+        if hit is not None:
+            if request.paths is not None:
+                request.paths.append(f"{source.display}: count cache ({folder / key}.json)")
+            return hit
+    part = _read(source, request, resolved, wanted, scorer)
+    found = _source_warnings(source, part, request, resolved)
+    checks = _cross_check(source.display, part, resolved)
+    if folder is not None:
+        from cxroi.engine import cache
+
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs the next run its speed
+            cache.save(folder, key, part, found, checks)
+    return part, found, checks
+
+
 def _read(source: TableSource, request: ScoresRequest, resolved: dict[str, str], wanted: dict[str, ColumnKind],
           scorer: _Scorer) -> _Acc:  # fmt: skip
     """The counts of one input: by DuckDB when ``engine: duckdb`` and it can read the file, else streamed."""
@@ -307,10 +346,10 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
     for source in sources:
         resolved, wanted = _resolve(source, request)
         scorer = _Scorer(request, resolved)
-        part = _read(source, request, resolved, wanted, scorer)
+        part, found, checks = _cached_read(source, request, resolved, wanted, scorer)
         _merge(total, part)
-        warnings.extend(_source_warnings(source, part, request, resolved))
-        cross_checks.extend(_cross_check(source.display, part, resolved))
+        warnings.extend(found)
+        cross_checks.extend(checks)
     problems = [w for w in warnings if not isinstance(w, Note)]
     if request.strict and problems:
         raise DataError(problems[0], "fix the data, or drop --strict to leave such rows out with a warning")

@@ -1,0 +1,108 @@
+"""A count cache for scheduled runs: the reduced survey counts of each input, kept between runs.
+
+Key: the file's resolved path, size, modification time (ns) and a SHA-256 of sampled blocks (the first,
+middle and last 64 KiB), plus every parameter of the reduction (columns, scales, labels, bands, date,
+segments, period, as-of, engine). A rerun on an unchanged input reads the counts instead of the file;
+any change recomputes. Entries are JSON (never pickle: a cache file is data, not code) with a SHA-256 of
+their body inside; an entry that cannot be read, does not match its checksum or its key, is ignored and
+rewritten — never trusted. Writes are atomic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cxroi.pipeline.common import Note, Tally
+
+VERSION = 1
+BLOCK = 64 * 1024
+
+
+def default_dir() -> Path:
+    """``$XDG_CACHE_HOME/cxroi`` (default ``~/.cache/cxroi``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cxroi" / "counts"
+
+
+def fingerprint(path: Path) -> dict[str, Any]:
+    st = path.stat()
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for offset in sorted({0, max(st.st_size // 2 - BLOCK // 2, 0), max(st.st_size - BLOCK, 0)}):
+            fh.seek(offset)
+            digest.update(fh.read(BLOCK))
+    return {
+        "path": str(path.resolve()),
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "blocks": digest.hexdigest(),
+    }
+
+
+def cache_key(path: Path, params: dict[str, Any]) -> str:
+    body = json.dumps(
+        {"v": VERSION, "file": fingerprint(path), "params": params}, sort_keys=True, default=str
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _tally(t: Tally) -> dict[str, Any]:
+    return {"count": t.count, "rows": t.rows, "examples": t.examples}
+
+
+def _counts(groups: dict[tuple[object, ...], np.ndarray]) -> list[list[Any]]:
+    return [[list(k), [int(x) for x in v]] for k, v in groups.items()]
+
+
+def save(folder: Path, key: str, acc: Any, warnings: list[str], checks: list[str]) -> None:
+    body = {
+        "key": key,
+        "rows": acc.rows,
+        "counts": {m: _counts(g) for m, g in acc.counts.items()},
+        "undated": {m: _counts(g) for m, g in acc.undated.items()},
+        "invalid": {m: _tally(t) for m, t in acc.invalid.items()},
+        "bad_dates": _tally(acc.bad_dates),
+        "no_date": _tally(acc.no_date),
+        "group_mismatch": _tally(acc.group_mismatch),
+        "warnings": [[w, isinstance(w, Note)] for w in warnings],
+        "checks": [[w, isinstance(w, Note)] for w in checks],
+    }
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    entry = json.dumps({"sha256": hashlib.sha256(text.encode()).hexdigest(), "body": text})
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{key}.{os.getpid()}.tmp"
+    tmp.write_text(entry, encoding="utf-8")
+    os.replace(tmp, folder / f"{key}.json")
+
+
+def load(folder: Path, key: str, new_acc: Any) -> tuple[Any, list[str], list[str]] | None:
+    """The cached accumulator and warnings, or None (missing, unreadable, corrupt or another key's)."""
+    path = folder / f"{key}.json"
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        text = entry["body"]
+        if hashlib.sha256(text.encode()).hexdigest() != entry["sha256"]:
+            return None
+        body = json.loads(text)
+        if body["key"] != key:
+            return None
+        acc = new_acc()
+        acc.rows = int(body["rows"])
+        for name in ("counts", "undated"):
+            target = getattr(acc, name)
+            for metric, groups in body[name].items():
+                target[metric] = {tuple(k): np.asarray(v, dtype=np.int64) for k, v in groups}
+        acc.invalid = {m: Tally(**t) for m, t in body["invalid"].items()}
+        for name in ("bad_dates", "no_date", "group_mismatch"):
+            setattr(acc, name, Tally(**body[name]))
+        warnings = [Note(w) if note else w for w, note in body["warnings"]]
+        checks = [Note(w) if note else w for w, note in body["checks"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return acc, warnings, checks
