@@ -110,6 +110,13 @@ def json_safe(value: Any) -> Any:
 
 def safe_cell(value: Any) -> str:
     """CSV cell text: full-precision numbers; text that would start a spreadsheet formula gets a leading '."""
+    kind = type(value)
+    if kind is float:  # the common cases first: a report has hundreds of thousands of cells
+        return repr(value) if value - value == 0.0 else ""  # NaN and infinities are empty
+    if kind is int:
+        return repr(value)
+    if kind is str:
+        return "'" + value if value.startswith(_FORMULA_START) else value
     value = _clean(value)
     if value is None:
         return ""
