@@ -116,7 +116,8 @@ def safe_cell(value: Any) -> str:
     if kind is int:
         return repr(value)
     if kind is str:
-        return "'" + value if value.startswith(_FORMULA_START) else value
+        text: str = value
+        return "'" + text if text.startswith(_FORMULA_START) else text
     value = _clean(value)
     if value is None:
         return ""
@@ -124,10 +125,10 @@ def safe_cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    text = str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    out = str(value)
+    if out.startswith(_FORMULA_START):
+        return "'" + out
+    return out
 
 
 def display_cell(field: str, value: Any, decimals_override: dict[str, int] | None = None) -> str:
