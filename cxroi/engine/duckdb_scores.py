@@ -7,10 +7,10 @@ few distinct answer texts and days are then mapped in Python by the same functio
 uses (labels, scales, periods), so both paths give identical counts. Row numbers of unusable values are
 fetched by a second, targeted query only when there are any.
 
-Inputs this path cannot express yet (XLSX, Parquet, standard input, UTF-16 and other non-UTF-8
-encodings, row filters, Excel-serial or zoned dates) fall back to the streaming reader; ``-v`` says which
-path served each input and the query it ran. Quoted multi-line cells are read by DuckDB (sequentially
-when its parallel scanner refuses them). Not yet like the reader: rows with too many fields are not
+Inputs this path cannot express yet (XLSX, Parquet, standard input, encodings other than UTF-8, UTF-16
+with a BOM and Latin-1, row filters, Excel-serial or zoned dates) fall back to the streaming reader;
+``-v`` says which path served each input and the query it ran. Quoted multi-line cells are read by
+DuckDB (sequentially when its parallel scanner refuses them). Not yet like the reader: rows with too many fields are not
 counted as skipped (DuckDB pads short rows and, without strict mode, folds long ones).
 """
 
@@ -50,7 +50,7 @@ def unsupported(source: TableSource, resolved: dict[str, str]) -> str | None:
         return f"a {source.kind} file"
     if source.display == "<stdin>":
         return "standard input"
-    if (source.encoding or "").lower().replace("_", "-") not in ("utf-8", "utf-8-sig", "ascii"):
+    if duck_encoding(source) is None:
         return f"encoding {source.encoding}"
     if source.options.where:
         return "row filters (where)"
@@ -58,6 +58,20 @@ def unsupported(source: TableSource, resolved: dict[str, str]) -> str | None:
         fmt = source.date_format(resolved["date"])
         if fmt == EXCEL_SERIAL or fmt.endswith(ZONE_SUFFIX):
             return f"date format {fmt}"
+    return None
+
+
+def duck_encoding(source: TableSource) -> str | None:
+    """DuckDB's name for the file's encoding: UTF-8 (with or without BOM), UTF-16 with a BOM, Latin-1."""
+    name = (source.encoding or "utf-8").lower().replace("_", "-")
+    if name in ("utf-8", "utf-8-sig", "ascii"):
+        return "utf-8"
+    if name in ("iso8859-1", "latin-1", "latin1"):
+        return "latin-1"
+    if name == "utf-16":
+        with open(source.path, "rb") as fh:
+            bom = fh.read(2)
+        return "utf-16" if bom in (b"\xff\xfe", b"\xfe\xff") else None
     return None
 
 
@@ -97,7 +111,8 @@ class DuckScores:
         delim = source.delimiter or ","
         options = (
             f"delim={_lit(delim)}, header=false, skip={source.layout.header_rows}, columns={spec}, "
-            "quote='\"', escape='\"', null_padding=true, strict_mode=false"
+            "quote='\"', escape='\"', null_padding=true, strict_mode=false, "
+            f"encoding={_lit(duck_encoding(source) or 'utf-8')}"
         )
         # parallel first; DuckDB's parallel scanner refuses padded short rows with quoted new lines
         self.read = f"read_csv({_lit(str(source.path))}, {options})"

@@ -28,7 +28,8 @@ CASES: list[tuple[str, dict[str, Any], str | None]] = [
     ("google_forms.csv", {"nps": "How likely are you to recommend us?", "date": "Timestamp", "period": "month"},
      "date format"),
     ("semicolon_eu.csv", {"nps": "Empfehlung", "csat": "Zufriedenheit", "date": "Datum", "period": "quarter"}, None),
-    ("qualtrics_legacy_utf16.tsv", {"nps": "Q5"}, "encoding utf-16"),
+    ("qualtrics_legacy_utf16.tsv", {"nps": "Q5", "date": "RecordedDate", "period": "month", "by": ("Segment",)},
+     None),
     ("exports/hebrew_mtd.csv", {"nps": "ציון", "date": "תאריך (יום/חודש/שנה)", "period": "month", "by": ("סניף",)},
      None),
     ("exports/turkish_survey.csv", {"nps": "Tavsiye puanı", "csat": "Memnuniyet", "date": "Oluşturuldu",
@@ -159,3 +160,18 @@ def test_engine_settings_reach_duckdb_and_its_temp_folder_is_removed(
     assert list(tmp_path.glob("cxroi-duckdb-*")) == []  # made for the spills, removed after
     with pytest.raises(ValueError, match="not a size"):
         EngineConfig(memory_limit="lots")
+
+
+def test_latin1_file_read_by_duckdb(tmp_path: Path) -> None:
+    path = tmp_path / "l.csv"
+    path.write_bytes(
+        "date;région;nps\n05/01/2025;Türkiye;9\n06/01/2025;España;4\n07/01/2025;Türkiye;x\n".encode("latin-1")
+    )
+    spec = {"nps": "nps", "date": "date", "period": "month", "by": ("région",)}
+    options = ReadOptions(encoding="latin-1")
+    arrow = compute_scores([TableSource(str(path), options)], request_for(spec, "arrow"))
+    req = request_for(spec, "duckdb")
+    duck = compute_scores([TableSource(str(path), options)], req)
+    same(arrow, duck)
+    assert "DuckDB" in (req.paths or [""])[0]
+    assert {r["région"] for r in duck.records} == {"Türkiye", "España"}
