@@ -291,6 +291,13 @@ def _assumption(v: Any) -> Any:
 Assumption = float | tuple[float, float]
 
 
+def _refuse(v: Any, old: str, replacement: str) -> Any:
+    """A key of an earlier cxroi is refused with what replaced it, not "extra inputs are not permitted"."""
+    if isinstance(v, dict) and old in v:
+        raise ValueError(f"{old} was replaced by {replacement}")
+    return v
+
+
 class RetentionLine(_Model):
     enabled: bool = True
     baseline_churn: float | None = Field(default=None, ge=0, le=1)  # fractions per year
@@ -301,12 +308,8 @@ class RetentionLine(_Model):
     @model_validator(mode="before")
     @classmethod
     def _renamed(cls, v: Any) -> Any:
-        if isinstance(v, dict) and "value_per_customer" in v:
-            raise ValueError(
-                "value_per_customer was replaced by annual_margin: a saved customer earns the annual margin "
-                "in each year they stay, within the horizon"
-            )
-        return v
+        return _refuse(v, "value_per_customer", "annual_margin: a saved customer earns the annual margin in "
+                       "each year they stay, within the horizon")  # fmt: skip
 
     @field_validator("annual_margin", mode="before")
     @classmethod
@@ -340,12 +343,8 @@ class ReferralLine(_Model):
     @model_validator(mode="before")
     @classmethod
     def _renamed(cls, v: Any) -> Any:
-        if isinstance(v, dict) and "promoters" in v:
-            raise ValueError(
-                "promoters was replaced by baseline_promoter_share / current_promoter_share: only the change "
-                "in the promoter share is credited"
-            )
-        return v
+        return _refuse(v, "promoters", "baseline_promoter_share / current_promoter_share: only the change in "
+                       "the promoter share is credited")  # fmt: skip
 
     @field_validator("referral_rate", "acquisition_cost", mode="before")
     @classmethod
@@ -393,14 +392,9 @@ class RoiConfig(_Model):
     @model_validator(mode="before")
     @classmethod
     def _renamed(cls, v: Any) -> Any:
-        if isinstance(v, dict):
-            if "value_per_customer" in v:
-                raise ValueError(
-                    "value_per_customer was replaced by benefits.retention.annual_margin (cash within the horizon)"
-                )
-            if v.get("uncertainty") == "monte-carlo":
-                raise ValueError("uncertainty: monte-carlo was replaced by bootstrap (resampling customers)")
-        return v
+        if isinstance(v, dict) and v.get("uncertainty") == "monte-carlo":
+            raise ValueError("uncertainty: monte-carlo was replaced by bootstrap (resampling customers)")
+        return _refuse(v, "value_per_customer", "benefits.retention.annual_margin (cash within the horizon)")
 
     @field_validator("attribution", mode="before")
     @classmethod

@@ -72,3 +72,19 @@ def test_relative_paths_follow_the_config_file(tmp_path: Path) -> None:
         tmp_path / "data" / "a.csv",
         tmp_path / "data" / "b.csv",
     ]
+
+
+@pytest.mark.parametrize(
+    ("roi", "replacement"),
+    [
+        ({"value_per_customer": "clv"}, "benefits.retention.annual_margin"),
+        ({"benefits": {"retention": {"value_per_customer": 1200}}}, "was replaced by annual_margin"),
+        ({"benefits": {"referrals": {"promoters": 300}}}, "baseline_promoter_share / current_promoter_share"),
+        ({"uncertainty": "monte-carlo"}, "was replaced by bootstrap"),
+    ],
+)
+def test_keys_of_the_old_roi_model_name_their_replacement(roi: dict[str, object], replacement: str) -> None:
+    from cxroi.config import Config
+
+    with pytest.raises(ValueError, match=replacement):
+        Config.model_validate({"roi": roi})

@@ -207,18 +207,24 @@ class DuckScores:
             )
         return rows, out
 
-    def rows_where(self, condition: str, limit: int = MAX_ROWS) -> list[int]:
-        """Spreadsheet row numbers of the first rows meeting ``condition`` (on the raw columns c0..)."""
+    def rows_where(
+        self, condition: str, limit: int = MAX_ROWS, role: str | None = None
+    ) -> list[tuple[int, Any]]:
+        """Spreadsheet row number (and the raw text of ``role``'s column) of the first rows meeting
+        ``condition`` (on the raw columns, or ``_state`` for the date state), in file order."""
         parsed, state = self._date_sql()
+        value = self.columns[self.resolved[role]] if role else "NULL"
         sql = (
             f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({self.numbered}) WHERE {self.where}) "
-            f"SELECT _row FROM (SELECT *, {state} AS _state FROM t) WHERE {condition} ORDER BY _row LIMIT {limit}"
+            f"SELECT _row, {value} FROM (SELECT *, {state} AS _state FROM t) WHERE {condition} "
+            f"ORDER BY _row LIMIT {limit}"
         )
         self.queries.append(sql)
-        return [int(r[0]) for r in self.con.execute(sql).fetchall()]
+        return [(int(r[0]), r[1]) for r in self.con.execute(sql).fetchall()]
 
-    def answer_in(self, metric: str, values: list[str | None]) -> str:
-        col = self.columns[self.resolved[metric]]
+    def is_one_of(self, role: str, values: list[str | None]) -> str:
+        """SQL condition: the raw text of ``role``'s column is one of ``values`` (None: blank)."""
+        col = self.columns[self.resolved[role]]
         texts = [v for v in values if v is not None]
         parts = [f"{col} IN ({', '.join(_lit(v) for v in texts)})"] if texts else []
         if any(v is None for v in values):

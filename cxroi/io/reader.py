@@ -198,6 +198,14 @@ class TableSource:
     def resolve(self, spec: str) -> str:
         return self.layout.resolve(spec, self.display)
 
+    def has(self, spec: str) -> bool:
+        """Whether ``spec`` names one column (header, ImportId or question text) of this file."""
+        try:
+            self.resolve(spec)
+        except DataError:
+            return False
+        return True
+
     def sample_values(self, column: str) -> list[str]:
         """Up to 400 raw values of ``column`` from the start of the data (for sniffing)."""
         if self.kind == "parquet":

@@ -35,10 +35,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cxroi.metrics.stats import wilson_interval
-
-__all__ = ["wilson_interval"]
-
 
 def retention_stock(
     delta_churn: np.ndarray, customers: np.ndarray, retention: np.ndarray, years: int

@@ -252,6 +252,27 @@ def per_customer_years(data: CrmData, first_day: int, last_day: int) -> np.ndarr
     return years
 
 
+def span_years(data: CrmData) -> np.ndarray:
+    """Years each spell was active over the span the data covers: from the first transaction (else the
+    first start) to the as-of date."""
+    tx = data.transactions
+    first = (
+        int(tx.frame["day"].min()) if tx is not None and len(tx.frame) else int(data.customers.start.min())
+    )
+    return per_customer_years(data, first, day_number(data.as_of) + 1)
+
+
+def spell_revenue(data: CrmData, years: np.ndarray, window: int | None = None) -> np.ndarray | None:
+    """Revenue of each spell over ``years`` (within the requested ``window``, an index into the CRM
+    request's windows, or over all the data): the transactions, else 12 x MRR x years; None without either."""
+    tx = data.transactions
+    if tx is not None and tx.per_customer is not None:
+        return np.asarray(tx.per_customer.money(window))
+    if data.customers.mrr is not None:
+        return np.asarray(np.asarray(data.customers.mrr, dtype=np.float64) * 12.0 * years)
+    return None
+
+
 def link_outcomes(
     answers: Answers, scores: ScoresRequest, data: CrmData, link: LinkConfig, clv: ClvConfig
 ) -> LinkResult:
@@ -290,8 +311,7 @@ def link_outcomes(
         )
     # revenue and support cost per customer-year, over the span the transactions cover
     tx = data.transactions
-    first_day = int(tx.frame["day"].min()) if tx is not None and len(tx.frame) else int(c.start.min())
-    years = per_customer_years(data, first_day, as_of + 1)
+    years = span_years(data)
     revenue = tx.per_customer.money() if tx is not None and tx.per_customer is not None else None
     tk = data.tickets
     cost = tk.per_customer.money() if tk is not None and tk.per_customer is not None else None

@@ -9,7 +9,7 @@ from datetime import date
 
 from cxroi.config import Config
 from cxroi.errors import UsageError
-from cxroi.io import ReadOptions
+from cxroi.io import ReadOptions, TableSource
 from cxroi.pipeline import crm
 from cxroi.pipeline.inputs import open_input
 from cxroi.pipeline.link import Answers, LinkResult, link_outcomes, load_answers
@@ -28,11 +28,11 @@ class Linked:
     warnings: list[str]
 
 
-def survey_latest(survey: Sequence[object], request: ScoresRequest, as_of: date | None) -> date | None:
-    """The latest answer date (for the default as-of) when none is pinned."""
-    if as_of is not None or not request.date:
+def survey_latest(survey: Sequence[TableSource], request: ScoresRequest, as_of: date | None) -> date | None:
+    """The latest answer day (not after the run's date), when "now" is not pinned and the survey is dated."""
+    if as_of is not None or not survey or not request.date:
         return None
-    return latest_date(survey, request.date, crm.run_date())  # type: ignore[arg-type]
+    return latest_date(list(survey), request.date, crm.run_date())
 
 
 def load_linked(config: Config, as_of: date | None = None, extra: Sequence[str] = ()) -> Linked:
@@ -51,20 +51,9 @@ def load_linked(config: Config, as_of: date | None = None, extra: Sequence[str] 
     crm_request = replace(crm_request, latest_elsewhere=latest)
     data = crm.load(crm_request)
     request = replace(request, until=data.as_of)
-    survey_cols = [c for c in extra if c not in SPECIAL and in_survey(survey, c)]
+    survey_cols = [c for c in extra if c not in SPECIAL and all(t.has(c) for t in survey)]
     answers = load_answers(survey, config.link.survey_key, request, data, survey_cols)
     return Linked(data, crm_request, request, answers, list(data.warnings))
-
-
-def in_survey(survey: Sequence[object], column: str) -> bool:
-    from cxroi.errors import DataError
-
-    try:
-        for s in survey:
-            s.resolve(column)  # type: ignore[attr-defined]
-    except DataError:
-        return False
-    return True
 
 
 def link_only(config: Config, as_of: date | None = None) -> tuple[LinkResult, list[str]]:

@@ -154,7 +154,7 @@ def compute_roi(
     other = "pre-post" if method == "evidence" else "evidence"
     summary["cross_check"] = _cross_check(other, cfg, clv_cfg, sample, sums, cells)
     se = summary.pop("_se", {})
-    out = RoiOutcome(_line_records(spec, lines, values, se), summary, _what_if(cfg, spec, values, sample))
+    out = RoiOutcome(_line_records(spec, lines, values, se), summary, _what_if(cfg, values, sums))
     out.tornado = summary.pop("_tornado", [])
     return out
 
@@ -420,7 +420,7 @@ def _line_records(
 
 
 def _what_if(
-    cfg: RoiConfig, spec: Spec, values: dict[str, np.ndarray], sample: Sample | None
+    cfg: RoiConfig, values: dict[str, np.ndarray], sums: dict[str, np.ndarray]
 ) -> list[dict[str, Any]]:
     """Value of moving customers between CX groups, valued as the cx_mix line (per year and over the horizon)."""
     k = "roi.benefits.cx_mix"
@@ -431,8 +431,7 @@ def _what_if(
     customers = float(values[f"{k}.customers"][0])
     worst, best = groups[-1], groups[0]
     share_worst = None
-    if sample is not None and sample.has(f"{metric}:{worst}_c"):
-        sums, _ = sample.sums()
+    if f"{metric}:{worst}_c" in sums:  # the point estimate's sums, computed once in compute_roi
         share_worst = float(sums[f"{metric}:{worst}_c"][0] / max(sums[f"answered_{metric}_c"][0], 1.0))
     disc = 1.0 / (1.0 + cfg.discount_rate) ** np.arange(1, cfg.horizon_years + 1)
 

@@ -24,7 +24,15 @@ import scipy.sparse as sp
 
 from cxroi.config import RoiConfig
 from cxroi.pipeline.crm import CrmData, day_number
-from cxroi.pipeline.link import GROUPS, Answers, _band_of, _choose, per_customer_years
+from cxroi.pipeline.link import (
+    GROUPS,
+    Answers,
+    _band_of,
+    _choose,
+    per_customer_years,
+    span_years,
+    spell_revenue,
+)
 from cxroi.pipeline.scores import ScoresRequest
 from cxroi.pipeline.sources import day_date
 from cxroi.pipeline.survival import FollowUps
@@ -110,7 +118,8 @@ def build_sample(
         add(f"at_start_{key}", at_start)
         add(f"churned_{key}", at_start & (c.end < we))
         years = per_customer_years(data, ws, we)
-        revenue = _money(data, i, years) if has_rev else np.zeros(len(c.start))
+        revenue = spell_revenue(data, years, i) if has_rev else None
+        revenue = np.zeros(len(c.start)) if revenue is None else revenue
         cost = (
             tk.per_customer.money(i)
             if has_cost and tk is not None and tk.per_customer
@@ -163,29 +172,14 @@ def build_sample(
     return sample
 
 
-def _money(data: CrmData, window: int, years: np.ndarray) -> np.ndarray:
-    """Revenue per spell within a window: the transactions, else 12 x MRR x years active."""
-    tx = data.transactions
-    if tx is not None and tx.per_customer is not None:
-        return np.asarray(tx.per_customer.money(window))
-    assert data.customers.mrr is not None
-    return np.asarray(np.asarray(data.customers.mrr, dtype=np.float64) * 12.0 * years)
-
-
 def _follow_ups(
     sample: Sample, cols: dict[str, np.ndarray], cfg: RoiConfig, data: CrmData, fu: FollowUps, n: int
 ) -> None:
     c = data.customers
-    as_of = day_number(data.as_of)
-    tx, tk = data.transactions, data.tickets
-    first = int(tx.frame["day"].min()) if tx is not None and len(tx.frame) else int(c.start.min())
-    years = per_customer_years(data, first, as_of + 1)
-    if tx is not None and tx.per_customer is not None:
-        revenue = tx.per_customer.money()
-    elif c.mrr is not None:
-        revenue = np.asarray(c.mrr, dtype=np.float64) * 12.0 * years
-    else:
-        revenue = np.zeros(len(c.start))
+    tk = data.tickets
+    years = span_years(data)
+    found = spell_revenue(data, years)
+    revenue = np.zeros(len(c.start)) if found is None else found
     cost = (
         tk.per_customer.money() if tk is not None and tk.per_customer is not None else np.zeros(len(c.start))
     )

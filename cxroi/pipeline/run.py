@@ -17,11 +17,10 @@ from cxroi.pipeline.common import Note
 from cxroi.pipeline.explain import explain
 from cxroi.pipeline.inputs import open_input
 from cxroi.pipeline.link import LinkResult, link_outcomes, load_answers
-from cxroi.pipeline.linked import Linked, in_survey, survival_for
+from cxroi.pipeline.linked import Linked, survey_latest, survival_for
 from cxroi.pipeline.roi import RoiOutcome, compute_roi, resolve_windows, window_days
 from cxroi.pipeline.scores import ScoresRequest, ScoresResult, build_request, compute_scores
 from cxroi.pipeline.sources import CrmRequest
-from cxroi.pipeline.survey import latest_date
 from cxroi.pipeline.survival import SPECIAL, SurvivalResult, plan_column
 
 SCHEMA_VERSION = 1
@@ -107,14 +106,14 @@ def run(config: Config, config_name: str, as_of: date | None = None, cache: bool
         survey = open_input(config, config.scores.input)
     if config.crm.customers.input in config.inputs:
         # the CRM first: its as-of day (the latest date of every input, unless pinned) is "now" everywhere
-        data, roi_cfg, crm_request = _crm(result, config, as_of, _survey_latest(survey, request, as_of))
+        data, roi_cfg, crm_request = _crm(result, config, as_of, survey_latest(survey, request, as_of))
         as_of = data.as_of
         request = replace(request, until=as_of)
     if survey:
         _scores(result, survey, request)
     answers = None
     if config.link.survey_key and survey and data is not None and crm_request is not None:
-        extra = [c for c in config.survival.covariates if c not in SPECIAL and in_survey(survey, c)]
+        extra = [c for c in config.survival.covariates if c not in SPECIAL and all(t.has(c) for t in survey)]
         answers = load_answers(survey, config.link.survey_key, request, data, extra)
         linked = Linked(data, crm_request, request, answers, [])
         result.link = link_outcomes(answers, request, data, config.link, config.clv)
@@ -181,13 +180,6 @@ def _cache_folder(config: Config, enabled: bool) -> str | None:
 
         return str(default_dir())
     return str(setting)
-
-
-def _survey_latest(survey: list[TableSource], request: ScoresRequest, as_of: date | None) -> date | None:
-    """The latest answer day (not after the run's date), when "now" is not pinned and the survey is dated."""
-    if as_of is not None or not survey or not request.date:
-        return None
-    return latest_date(survey, request.date, crm.run_date())
 
 
 def _crm(

@@ -22,7 +22,6 @@ from cxroi.engine.duckdb_scores import (
 )
 from cxroi.io import TableSource
 from cxroi.metrics.answers import INVALID
-from cxroi.pipeline.common import Tally
 
 
 def reduce_source(source: TableSource, request: Any, resolved: dict[str, str], acc: Any) -> list[str]:
@@ -55,9 +54,9 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
             bad = sorted(
                 {a for a, i in zip(r.answer, invalid, strict=True) if i}, key=lambda v: (v is None, v or "")
             )
-            acc.invalid[metric] = _rows_and_examples(
-                duck, duck.answer_in(metric, bad), int(r.n[invalid].sum()), metric
-            )
+            found = duck.rows_where(duck.is_one_of(metric, bad), limit=50, role=metric)
+            examples = list(dict.fromkeys("" if v is None else str(v) for _row, v in found))
+            acc.invalid[metric] = tally(int(r.n[invalid].sum()), [row for row, _v in found], examples)
         if metric == "nps" and r.nps_group is not None:
             assert isinstance(cfg, NpsConfig)
             mismatch = _group_mismatches(
@@ -66,11 +65,11 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
             if mismatch.any():
                 pairs = {(a, g) for a, g, m in zip(r.answer, r.nps_group, mismatch, strict=True) if m}
                 cond = " OR ".join(
-                    f"({duck.answer_in(metric, [a])} AND {duck.columns[resolved['nps_group']]} "
-                    f"{'IS NULL' if g is None else '= ' + _lit(g)})"
+                    f"({duck.is_one_of(metric, [a])} AND {duck.is_one_of('nps_group', [g])})"
                     for a, g in sorted(pairs, key=str)
                 )
-                acc.group_mismatch = tally(int(r.n[mismatch].sum()), duck.rows_where(cond), [])
+                where = [row for row, _v in duck.rows_where(cond)]
+                acc.group_mismatch = tally(int(r.n[mismatch].sum()), where, [])
         later = (r.state == DATE_LATER) if until_applies else np.zeros(len(r.n), dtype=bool)
         keep = ~later
         dated_or_not = keep.copy()
@@ -80,9 +79,15 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
                 bad = r.state == DATE_BAD
                 blank = r.state == DATE_BLANK
                 if bad.any():
-                    acc.bad_dates = tally(int(r.n[bad].sum()), duck.rows_where(f"_state = {DATE_BAD}"), [])
+                    acc.bad_dates = tally(
+                        int(r.n[bad].sum()), [row for row, _v in duck.rows_where(f"_state = {DATE_BAD}")], []
+                    )
                 if blank.any():
-                    acc.no_date = tally(int(r.n[blank].sum()), duck.rows_where(f"_state = {DATE_BLANK}"), [])
+                    acc.no_date = tally(
+                        int(r.n[blank].sum()),
+                        [row for row, _v in duck.rows_where(f"_state = {DATE_BLANK}")],
+                        [],
+                    )
             keep &= r.state == DATE_OK
             dated = (r.state == DATE_OK) | (r.state == DATE_LATER)
             period = np.where(dated, r.day, -1)  # the period key, computed in SQL
@@ -140,28 +145,6 @@ def _add(target: dict[tuple[object, ...], np.ndarray], parts: list[tuple[np.ndar
             key.append(labels[idx])
         k = tuple(reversed(key))
         target[k] = target[k] + hist[g] if k in target else hist[g]
-
-
-def _rows_and_examples(duck: DuckScores, condition: str, count: int, metric: str) -> Tally:
-    col = duck.columns[duck.resolved[metric]]
-    parsed, state = duck._date_sql()
-    sql = (
-        f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({duck.numbered}) WHERE {duck.where}) "
-        f"SELECT _row, {col} FROM t WHERE {condition} ORDER BY _row LIMIT 50"
-    )
-    duck.queries.append(sql)
-    found = duck.con.execute(sql).fetchall()
-    examples: list[str] = []
-    for _row, value in found:
-        text = "" if value is None else str(value)
-        if text not in examples:
-            examples.append(text)
-    del state
-    return tally(count, [int(r) for r, _v in found], examples)
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 __all__ = ["DATE_OK", "reduce_source"]

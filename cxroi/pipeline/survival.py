@@ -40,7 +40,7 @@ from cxroi.io.reader import scan
 from cxroi.metrics.churn import NO_END
 from cxroi.metrics.survival import KaplanMeier, cox, kaplan_meier, logrank
 from cxroi.pipeline.crm import CrmData, day_number
-from cxroi.pipeline.link import COMPARE, GROUPS, Answers, _band_of, _choose, per_customer_years
+from cxroi.pipeline.link import COMPARE, GROUPS, Answers, _band_of, _choose, span_years, spell_revenue
 from cxroi.pipeline.scores import ScoresRequest
 from cxroi.pipeline.sources import CrmRequest, role
 
@@ -365,27 +365,15 @@ def read_covariates(
 def _revenue(data: CrmData) -> np.ndarray:
     """Revenue per customer-year of each spell: transactions over the years active in their span, else
     12 x MRR."""
-    c = data.customers
-    tx = data.transactions
-    if tx is not None and tx.per_customer is not None and len(tx.frame):
-        years = per_customer_years(data, int(tx.frame["day"].min()), day_number(data.as_of) + 1)
-        money = tx.per_customer.money()
+    years = span_years(data)
+    money = spell_revenue(data, years)
+    if money is not None:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(years > 0, money / years, np.nan)
-    if c.mrr is not None:
-        return np.asarray(c.mrr, dtype=np.float64) * 12.0
     raise UsageError(
         "survival.covariates: revenue needs transactions or an MRR column",
         "give inputs.transactions, or remove revenue from survival.covariates",
     )
-
-
-def _has(table: Any, name: str) -> bool:
-    try:
-        table.resolve(name)
-    except DataError:
-        return False
-    return True
 
 
 def _customer_columns(request: CrmRequest, data: CrmData, names: Sequence[str]) -> dict[str, np.ndarray]:
@@ -397,7 +385,7 @@ def _customer_columns(request: CrmRequest, data: CrmData, names: Sequence[str]) 
     for src in request.customers:
         id_col = role(src, "customers", request.customers_map, "id")
         assert id_col is not None
-        cols = {name: src.table.resolve(name) for name in names if _has(src.table, name)}
+        cols = {name: src.table.resolve(name) for name in names if src.table.has(name)}
         if not cols:
             continue
         for name in cols:

@@ -11,8 +11,8 @@ from cxroi.metrics.roi import (
     ramp_factors,
     retention_stock,
     terminal_value,
-    wilson_interval,
 )
+from cxroi.metrics.stats import wilson_interval
 
 
 def worked_example() -> tuple[np.ndarray, np.ndarray]:
