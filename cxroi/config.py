@@ -477,9 +477,11 @@ class AlertSpec(_Model):
 
 
 class EngineConfig(_Model):
-    """How inputs are read and reduced (issue 10 is moving this to DuckDB)."""
+    """How inputs are read and reduced: always by DuckDB; ``csv`` says who parses CSV files."""
 
-    kind: Literal["arrow", "duckdb"] = "arrow"  # duckdb: survey counts reduced in DuckDB where it can
+    # duckdb: DuckDB's read_csv wherever it can express the file (else cxroi's reader feeds DuckDB);
+    # reader: always cxroi's reader (pyarrow), for a file DuckDB's CSV scanner reads differently
+    csv: Literal["duckdb", "reader"] = "duckdb"
     memory_limit: str = "1GB"  # DuckDB spills to temp_directory beyond this
     temp_directory: str | None = None  # default: a fresh temporary folder, removed afterwards
     threads: int | None = Field(default=None, ge=1, le=1024)  # default: every core

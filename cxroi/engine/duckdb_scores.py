@@ -1,17 +1,20 @@
-"""Survey counts reduced inside DuckDB (issue 10, first step: opt-in with ``engine.kind: duckdb``).
+"""Survey counts reduced inside DuckDB: the one engine of ``cxroi scores`` (and of every command that
+reads survey scores).
 
 The sniffing and layout layer decides how the file is read (delimiter, header rows, column names, the
 date column's format); this module turns that into one ``read_csv`` query that groups the whole file, in
-one scan, by (day, date state, segment texts, answer text) for every metric, with GROUPING SETS. The
-few distinct answer texts and days are then mapped in Python by the same functions the streaming reader
-uses (labels, scales, periods), so both paths give identical counts. Row numbers of unusable values are
-fetched by a second, targeted query only when there are any.
+one scan, by (date state, period key, segment texts, answer text) for every metric, with GROUPING SETS.
+The few distinct answer texts are then mapped in Python by the reader's own label rules, so every path
+gives identical counts. Row numbers of unusable values are fetched by a second, targeted query only when
+there are any.
 
-Inputs this path cannot express yet (XLSX, Parquet, standard input, encodings other than UTF-8, UTF-16
-with a BOM and Latin-1, row filters, Excel-serial or zoned dates) fall back to the streaming reader;
-``-v`` says which path served each input and the query it ran. Quoted multi-line cells are read by
-DuckDB (sequentially when its parallel scanner refuses them). Not yet like the reader: rows with too many fields are not
-counted as skipped (DuckDB pads short rows and, without strict mode, folds long ones).
+Inputs ``read_csv`` cannot express (XLSX, Parquet, standard input, encodings other than UTF-8, UTF-16 with
+a BOM and Latin-1, row filters, Excel-serial or zoned dates), or every input with ``engine.csv: reader``,
+are read by cxroi's reader and written once to Parquet in the temp folder (spreadsheet row, date state
+and period key per row, the other columns as text), which DuckDB then reduces with the same query; ``-v``
+says which served each input and the query it ran. Not yet like the reader: with ``read_csv``, rows with
+too many fields are not counted as skipped (DuckDB pads short rows and, without strict mode, folds long
+ones).
 """
 
 from __future__ import annotations
@@ -87,8 +90,15 @@ class DuckScores:
     """One input file read by DuckDB; ``reduce`` returns the grouped table of each metric."""
 
     def __init__(
-        self, source: TableSource, resolved: dict[str, str], until: dt.date | None, settings: Any = None
+        self,
+        source: TableSource,
+        resolved: dict[str, str],
+        until: dt.date | None,
+        settings: Any = None,
+        spill: Any = None,
     ) -> None:
+        """``spill``: a callable writing the rows (as cxroi's reader reads them) to a Parquet file, for
+        inputs ``read_csv`` cannot express; None: DuckDB reads the CSV file itself."""
         import duckdb
 
         self.source = source
@@ -104,14 +114,21 @@ class DuckScores:
         config["temp_directory"] = temp
         if getattr(settings, "threads", None):
             config["threads"] = settings.threads
+        config["preserve_insertion_order"] = False
         self.con = duckdb.connect(config=config)
+        self.queries: list[str] = []
+        self.spilled = spill is not None
+        if spill is not None:
+            self._init_spill(spill, temp)
+            return
         names = source.columns
         self.columns = {n: f"c{i}" for i, n in enumerate(names)}
         spec = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
         delim = source.delimiter or ","
         options = (
             f"delim={_lit(delim)}, header=false, skip={source.layout.header_rows}, columns={spec}, "
-            "quote='\"', escape='\"', null_padding=true, strict_mode=false, "
+            "quote='\"', escape='\"', null_padding=true, strict_mode=false, auto_detect=false, "
+            "buffer_size=33554432, "
             f"encoding={_lit(duck_encoding(source) or 'utf-8')}"
         )
         # parallel first; DuckDB's parallel scanner refuses padded short rows with quoted new lines
@@ -130,9 +147,25 @@ class DuckScores:
             f"SELECT *, row_number() OVER () + {source.layout.header_rows} AS _row FROM {self.read_in_order}"
         )
         self.where = f"NOT ({footer})"
-        self.queries: list[str] = []
+
+    def _init_spill(self, spill: Any, temp: str) -> None:
+        """Rows as cxroi's reader reads them (any format, encoding, row filter or date format it knows),
+        written once to Parquet in the temp folder: date state and period key already computed, the
+        spreadsheet row of each row kept; DuckDB then reduces it like a CSV it read itself."""
+        import os
+
+        path = os.path.join(temp, "input.parquet")
+        roles = spill(path)
+        self.columns = {col: f"c{i}" for i, col in enumerate(roles)}
+        self.read = f"read_parquet({_lit(path)})"
+        self._sequential = self.read
+        self.base = f"SELECT * FROM {self.read}"
+        self.numbered = self.base
+        self.where = "TRUE"
 
     def _date_sql(self) -> tuple[str, str]:
+        if self.spilled:
+            return "NULL::TIMESTAMP", "_state"
         if "date" not in self.resolved:
             return "NULL::TIMESTAMP", f"{DATE_OK}"
         col = self.columns[self.resolved["date"]]
@@ -163,7 +196,8 @@ class DuckScores:
         seg_cols = [self.columns[self.resolved[s]] for s in segments]
         group = self.columns[self.resolved["nps_group"]] if "nps_group" in self.resolved else None
         answer_cols = {m: self.columns[self.resolved[m]] for m in metrics}
-        select = ", ".join([f"{state} AS _state", f"{_period_sql(period)} AS _day",
+        day = "_day" if self.spilled else _period_sql(period)
+        select = ", ".join([f"{state} AS _state", f"{day} AS _day",
                             *[f"{c} AS s{i}" for i, c in enumerate(seg_cols)],
                             *[f"{c} AS a_{m}" for m, c in answer_cols.items()],
                             *([f"{group} AS g"] if group else [])])  # fmt: skip
@@ -216,7 +250,8 @@ class DuckScores:
         value = self.columns[self.resolved[role]] if role else "NULL"
         sql = (
             f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({self.numbered}) WHERE {self.where}) "
-            f"SELECT _row, {value} FROM (SELECT *, {state} AS _state FROM t) WHERE {condition} "
+            f"SELECT _row, {value} FROM (SELECT *{'' if self.spilled else f', {state} AS _state'} FROM t) "
+            f"WHERE {condition} "
             f"ORDER BY _row LIMIT {limit}"
         )
         self.queries.append(sql)

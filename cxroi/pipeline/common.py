@@ -89,30 +89,3 @@ def combine_codes(parts: Sequence[tuple[np.ndarray, Sequence[object]]], n: int) 
         combined = combined * len(labels) + codes
         radix *= len(labels)
     return combined, radix
-
-
-def decode_code(code: int, parts: Sequence[tuple[np.ndarray, Sequence[object]]]) -> tuple[object, ...]:
-    out: list[object] = []
-    for _codes, labels in reversed(parts):
-        code, idx = divmod(code, len(labels))
-        out.append(labels[idx])
-    return tuple(reversed(out))
-
-
-def grouped_histograms(
-    combined: np.ndarray, radix: int, positions: np.ndarray, width: int
-) -> list[tuple[int, np.ndarray]]:
-    """Histogram of ``positions`` (0..width-1) per group code, as [(code, counts[width]), ...].
-
-    Only non-empty groups are returned."""
-    key = combined * width + positions
-    if radix * width <= 1 << 22:
-        counts = np.bincount(key, minlength=radix * width).reshape(radix, width)
-        nonzero = np.flatnonzero(counts.any(axis=1))
-        return [(int(c), counts[c]) for c in nonzero]
-    uniq, cnt = np.unique(key, return_counts=True)
-    groups: dict[int, np.ndarray] = {}
-    for k, c in zip(uniq.tolist(), cnt.tolist(), strict=True):
-        g, pos = divmod(k, width)
-        groups.setdefault(g, np.zeros(width, dtype=np.int64))[pos] += c
-    return sorted(groups.items())

@@ -1,8 +1,8 @@
 """``cxroi scores``: NPS, CSAT and CES per segment and period, from integer counts per group.
 
-Each input is streamed in batches; every batch is reduced to a histogram of scale positions per
-(period, segment...) group, and histograms from batches and files add up exactly. Every score is then
-computed from those counts (see ``cxroi.metrics``).
+Each input is reduced by DuckDB (``cxroi.pipeline.scores_engine``) to a histogram of scale positions per
+(period, segment...) group, and histograms from files add up exactly. Every score is then computed from
+those counts (see ``cxroi.metrics``).
 """
 
 from __future__ import annotations
@@ -18,15 +18,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from cxroi.config import CesConfig, CsatConfig, NpsConfig, Period
 from cxroi.errors import DataError, UsageError
-from cxroi.io import Batch, ColumnKind, TableSource
-from cxroi.io.reader import scan
+from cxroi.io import ColumnKind, TableSource
 from cxroi.metrics.answers import (
     BLANK,
-    INVALID,
     builtin_labels,
     label_key,
     numeric_positions,
@@ -37,8 +34,8 @@ from cxroi.metrics.bands import band_lookup
 from cxroi.metrics.ces import CesResult, ces, ces_change_test
 from cxroi.metrics.csat import CsatResult, csat, csat_change_test
 from cxroi.metrics.nps import NpsResult, nps, nps_change_test
-from cxroi.metrics.periods import period_keys, period_label
-from cxroi.pipeline.common import Note, Tally, category_codes, combine_codes, decode_code, grouped_histograms
+from cxroi.metrics.periods import period_label
+from cxroi.pipeline.common import Note, Tally, category_codes
 
 Metric = Literal["nps", "csat", "ces"]
 METRICS: tuple[Metric, ...] = ("nps", "csat", "ces")
@@ -66,7 +63,7 @@ class ScoresRequest:
     until: dt.date | None = None  # answers dated after this day are not counted (``--as-of``)
     totals: bool = False  # also count, in the same pass, overall and per segment regardless of period
     min_n: int = 0  # records with fewer valid answers get ``small: true`` (0: no flag)
-    engine: str = "arrow"  # arrow (the streaming reader) | duckdb (opt-in while the move is under way)
+    engine: str = "duckdb"  # who parses CSV files: duckdb (read_csv where it can) | reader (cxroi's reader)
     paths: list[str] | None = None  # filled with "input: engine" lines as the inputs are read (for -v)
     engine_settings: Any = None  # EngineConfig: DuckDB's memory limit, temp directory, threads
     cache: str | None = None  # folder of the count cache (``cxroi run``); None: read every input
@@ -128,78 +125,9 @@ class _Scorer:
         self.request = request
         self.resolved = resolved  # role -> column name in this source
         self.metrics = request.metrics()
-        until = request.until
-        self._until_us = (
-            dt.datetime(until.year, until.month, until.day, 23, 59, 59, 999999) if until is not None else None
-        )
 
     def new(self) -> _Acc:
         return _Acc(counts={m: {} for m in self.metrics}, invalid={m: Tally() for m in self.metrics})
-
-    def step(self, acc: _Acc, batch: Batch) -> None:
-        n = batch.num_rows
-        acc.rows += n
-        keep = np.ones(n, dtype=bool)
-        parts: list[tuple[np.ndarray, Sequence[object]]] = []
-        if self.request.until is not None and "date" in self.resolved:
-            stamps = batch.columns[self.resolved["date"]].cast(pa.timestamp("us"))
-            after = pc.fill_null(pc.greater(stamps, pa.scalar(self._until_us, pa.timestamp("us"))), False)
-            keep &= ~np.asarray(after.to_numpy(zero_copy_only=False), dtype=bool)
-        dated_or_not = keep.copy()  # the totals count answers without a usable date too
-        if self.request.period:
-            col = self.resolved["date"]
-            keys = period_keys(batch.columns[col], self.request.period)
-            missing = keys == -1
-            bad = batch.bad_dates.get(col)
-            if bad is not None and bad.any():
-                acc.bad_dates.add(batch, bad)
-                missing_blank = missing & ~bad
-            else:
-                missing_blank = missing
-            acc.no_date.add(batch, missing_blank)
-            keep &= ~missing
-            uniq, inverse = np.unique(keys, return_inverse=True)
-            parts.append((inverse.astype(np.int64), uniq.tolist()))
-        segment_parts: list[tuple[np.ndarray, Sequence[object]]] = [
-            category_codes(batch.columns[self.resolved[f"by{i}"]]) for i in range(len(self.request.by))
-        ]
-        parts.extend(segment_parts)
-        combined, radix = combine_codes(parts, n)
-        groupings: list[
-            tuple[str, np.ndarray, np.ndarray, int, list[tuple[np.ndarray, Sequence[object]]]]
-        ] = [("counts", keep, combined, radix, parts)]
-        if self.request.totals and self.request.period:
-            # totals are sums of the (period, segment) counts, plus the answers without a usable date
-            seg_combined, seg_radix = combine_codes(segment_parts, n)
-            groupings.append(("undated", dated_or_not & ~keep, seg_combined, seg_radix, segment_parts))
-        for metric, cfg in self.metrics.items():
-            low, high = cfg.scale
-            pos, strings, lut = answer_positions(batch.columns[self.resolved[metric]], low, high, cfg.labels)
-            invalid = pos == INVALID
-            if invalid.any():
-                examples = [
-                    s
-                    for s, p in zip(strings or [], lut if lut is not None else [], strict=False)
-                    if p == INVALID
-                ]
-                if strings is None:
-                    raw = batch.columns[self.resolved[metric]].to_numpy(zero_copy_only=False)
-                    examples = [str(v) for v in raw[invalid][:3]]
-                acc.invalid[metric].add(batch, invalid, examples)
-            if metric == "nps" and "nps_group" in self.resolved:
-                assert isinstance(cfg, NpsConfig)
-                acc.group_mismatch.add(
-                    batch, _group_mismatches(batch.columns[self.resolved["nps_group"]], pos, cfg)
-                )
-            width = high - low + 1
-            for name, mask, codes, size, layout in groupings:
-                use = mask & (pos >= 0)
-                if not use.any():
-                    continue
-                target = getattr(acc, name).setdefault(metric, {})
-                for code, hist in grouped_histograms(codes[use], size, pos[use], width):
-                    key = decode_code(code, layout)
-                    target[key] = target[key] + hist if key in target else hist.astype(np.int64)
 
 
 def _cached_read(
@@ -240,23 +168,18 @@ def _cached_read(
 
 def _read(source: TableSource, request: ScoresRequest, resolved: dict[str, str], wanted: dict[str, ColumnKind],
           scorer: _Scorer) -> _Acc:  # fmt: skip
-    """The counts of one input: by DuckDB when ``engine: duckdb`` and it can read the file, else streamed."""
-    why = "engine: arrow"
-    if request.engine == "duckdb":
-        from cxroi.engine.duckdb_scores import unsupported
+    """The counts of one input, reduced by DuckDB: from the file itself where ``read_csv`` can express how
+    it is read, else from the rows cxroi's reader reads (written to Parquet in the temp folder)."""
+    from cxroi.engine.duckdb_scores import unsupported
+    from cxroi.pipeline.scores_engine import reduce_source
 
-        why = unsupported(source, resolved) or ""
-        if not why:
-            from cxroi.pipeline.scores_engine import reduce_source
-
-            acc = scorer.new()
-            queries = reduce_source(source, request, resolved, acc)
-            if request.paths is not None:
-                request.paths.append(f"{source.display}: DuckDB, {len(queries)} queries; first: {queries[0]}")
-            return acc
+    why = "engine.csv: reader" if request.engine == "reader" else unsupported(source, resolved)
+    acc = scorer.new()
+    queries = reduce_source(source, request, resolved, acc, wanted if why else None)
     if request.paths is not None:
-        request.paths.append(f"{source.display}: streaming reader ({why})")
-    return scan(source, wanted, scorer.new, scorer.step)
+        how = f"cxroi's reader ({why}) into DuckDB" if why else "DuckDB read_csv"
+        request.paths.append(f"{source.display}: {how}, {len(queries)} queries; first: {queries[0]}")
+    return acc
 
 
 def _merge(total: _Acc, part: _Acc) -> None:
@@ -580,7 +503,7 @@ def build_request(
         period=period or sc.period,
         strict=sc.strict if strict is None else strict,
         min_n=sc.min_n if min_n is None else min_n,
-        engine=os.environ.get("CXROI_ENGINE") or config.engine.kind,  # the env: to run a suite on each
+        engine=os.environ.get("CXROI_ENGINE") or config.engine.csv,  # the env: to run a suite on each
         engine_settings=config.engine,
     )
 

@@ -5,10 +5,13 @@ blank dates and Qualtrics group mismatches are tallied with their first row numb
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxroi.config import NpsConfig
 from cxroi.engine.duckdb_scores import (
@@ -20,17 +23,85 @@ from cxroi.engine.duckdb_scores import (
     segment_label,
     tally,
 )
-from cxroi.io import TableSource
+from cxroi.io import Batch, ColumnKind, TableSource
+from cxroi.io.reader import scan
 from cxroi.metrics.answers import INVALID
+from cxroi.metrics.periods import period_keys
 
 
-def reduce_source(source: TableSource, request: Any, resolved: dict[str, str], acc: Any) -> list[str]:
-    """Fill ``acc`` (a fresh ``scores._Acc``) from ``source`` read by DuckDB; returns the queries run."""
-    duck = DuckScores(source, resolved, request.until, request.engine_settings)
+def reduce_source(
+    source: TableSource,
+    request: Any,
+    resolved: dict[str, str],
+    acc: Any,
+    wanted: dict[str, ColumnKind] | None = None,
+) -> list[str]:
+    """Fill ``acc`` (a fresh ``scores._Acc``) from ``source`` reduced by DuckDB; returns the queries run.
+
+    With ``wanted`` (the column kinds), cxroi's reader reads the file and DuckDB reduces what it read
+    (see ``spill_writer``); without, DuckDB's ``read_csv`` reads the file itself."""
+    spill = None if wanted is None else spill_writer(source, wanted, resolved, request)
+    duck = DuckScores(source, resolved, request.until, request.engine_settings, spill=spill)
     try:
         return _fill(duck, request, resolved, acc)
     finally:
         duck.close()
+
+
+def spill_writer(
+    source: TableSource, wanted: dict[str, ColumnKind], resolved: dict[str, str], request: Any
+) -> Callable[[str], list[str]]:
+    """A function writing ``source`` as cxroi's reader reads it to a Parquet file: the spreadsheet row,
+    the date state and period key of each row (with the reader's own date parsing and the same rules as
+    the SQL path: later than ``until``, unreadable, blank), and every other role's column as text."""
+    import pyarrow.parquet as pq
+
+    date_col = resolved.get("date")
+    columns = list(dict.fromkeys(c for role, c in resolved.items() if role != "date"))
+    until = request.until
+    until_us = (
+        dt.datetime(until.year, until.month, until.day, 23, 59, 59, 999999) if until is not None else None
+    )
+    schema = pa.schema(
+        [("_row", pa.int64()), ("_state", pa.int8()), ("_day", pa.int64()),
+         *[(f"c{i}", pa.string()) for i in range(len(columns))]]
+    )  # fmt: skip
+
+    def spill(path: str) -> list[str]:
+        writers: list[Any] = []
+
+        def new() -> Any:
+            for old in writers:  # the reader starts again (dates as text, multi-line cells): so do we
+                old.close()
+            writers.append(pq.ParquetWriter(path, schema))
+            return writers[-1]
+
+        def step(writer: Any, batch: Batch) -> None:
+            n = batch.num_rows
+            state = np.full(n, DATE_OK, dtype=np.int8)
+            day = np.zeros(n, dtype=np.int64)
+            if date_col is not None and request.period:
+                keys = period_keys(batch.columns[date_col], request.period)
+                missing = keys == -1
+                bad = batch.bad_dates.get(date_col)
+                state[missing] = DATE_BLANK
+                if bad is not None:
+                    state[missing & bad] = DATE_BAD
+                day = np.where(missing, 0, keys)
+            if date_col is not None and until_us is not None:
+                stamps = batch.columns[date_col].cast(pa.timestamp("us"))
+                after = pc.fill_null(pc.greater(stamps, pa.scalar(until_us, pa.timestamp("us"))), False)
+                state[np.asarray(after.to_numpy(zero_copy_only=False), dtype=bool)] = DATE_LATER
+            arrays = [pa.array(batch.row_numbers(np.ones(n, dtype=bool)), pa.int64()),
+                      pa.array(state), pa.array(day),
+                      *[batch.columns[c].cast(pa.string()) for c in columns]]  # fmt: skip
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+
+        writer = scan(source, wanted, new, step)
+        writer.close()
+        return columns
+
+    return spill
 
 
 def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) -> list[str]:

@@ -39,7 +39,7 @@ def survey(tmp_path: Path) -> Path:
 def test_second_read_is_served_by_the_cache_with_the_same_results(survey: Path, tmp_path: Path) -> None:
     first = scores(survey, tmp_path / "c")
     again = scores(survey, tmp_path / "c")
-    assert "streaming reader" in first[2][0] and "count cache" in again[2][0]
+    assert "DuckDB" in first[2][0] and "count cache" in again[2][0]
     assert first[:2] == again[:2]
     assert any("'11'" in w for w in again[1])  # the warnings come back from the cache too
 
@@ -51,13 +51,13 @@ def test_a_change_of_content_size_or_parameters_recomputes(survey: Path, tmp_pat
     survey.write_text(BODY.replace("APAC,3", "APAC,4"), encoding="utf-8")  # same size
     os.utime(survey, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same modification time
     records, _w, paths = scores(survey, folder)
-    assert "streaming reader" in paths[0]  # the sampled blocks differ
+    assert "DuckDB" in paths[0]  # the sampled blocks differ
     assert next(r for r in records if r["region"] == "APAC")["detractors"] == 1
     survey.write_text(BODY + "2025-02-02,APAC,10\n", encoding="utf-8")
-    assert "streaming reader" in scores(survey, folder)[2][0]  # size
+    assert "DuckDB" in scores(survey, folder)[2][0]  # size
     assert "count cache" in scores(survey, folder)[2][0]
-    assert "streaming reader" in scores(survey, folder, period="quarter")[2][0]  # parameters
-    assert "streaming reader" in scores(survey, folder, until=__import__("datetime").date(2025, 1, 31))[2][0]
+    assert "DuckDB" in scores(survey, folder, period="quarter")[2][0]  # parameters
+    assert "DuckDB" in scores(survey, folder, until=__import__("datetime").date(2025, 1, 31))[2][0]
 
 
 @pytest.mark.parametrize("damage", ["truncate", "checksum", "garbage"])
@@ -75,7 +75,7 @@ def test_a_corrupt_entry_is_recomputed(survey: Path, tmp_path: Path, damage: str
     else:
         entry.write_bytes(b"\x00\xff not json")
     records, warnings, paths = scores(survey, folder)
-    assert "streaming reader" in paths[0] and (records, warnings) == expected
+    assert "DuckDB" in paths[0] and (records, warnings) == expected
     assert "count cache" in scores(survey, folder)[2][0]  # rewritten
 
 
