@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import math
 from statistics import NormalDist
 
@@ -47,8 +49,10 @@ def wilson_interval(successes: float, n: float, z: float = Z95) -> tuple[float, 
     return low, high
 
 
+@functools.lru_cache(maxsize=65536)
 def t_quantile(df: float, level: float = 0.95) -> float:
-    """Two-sided Student t quantile: t_{1 - (1 - level) / 2, df} (2.776445 for df = 4)."""
+    """Two-sided Student t quantile: t_{1 - (1 - level) / 2, df} (2.776445 for df = 4); memoised, since
+    thousands of groups share a few hundred sample sizes."""
     from scipy.special import stdtrit
 
     return float(stdtrit(df, 1.0 - (1.0 - level) / 2.0))

@@ -395,8 +395,10 @@ def _source_warnings(
     return out
 
 
-def _score(metric: Metric, cfg: Any, hist: np.ndarray) -> NpsResult | CsatResult | CesResult:
-    positions = band_lookup(cfg.scale, _bands(metric, cfg))
+def _score(
+    metric: Metric, cfg: Any, hist: np.ndarray, positions: dict[str, Any] | None = None
+) -> NpsResult | CsatResult | CesResult:
+    positions = positions if positions is not None else band_lookup(cfg.scale, _bands(metric, cfg))
 
     def band(name: str) -> int:
         return int(hist[positions[name]].sum()) if name in positions else 0
@@ -442,8 +444,9 @@ def _records(
             return (*[_sort_key(s) for s in segs], key[0] if has_period else 0)
 
         previous: dict[tuple[object, ...], Any] = {}
+        positions = band_lookup(cfg.scale, _bands(metric, cfg))
         for key in sorted(groups, key=order):
-            result = _score(metric, cfg, groups[key])
+            result = _score(metric, cfg, groups[key], positions)
             segs = key[1:] if has_period else key
             rec: dict[str, Any] = {"metric": metric}
             if has_period:
