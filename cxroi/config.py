@@ -138,6 +138,14 @@ def _raise_band_problems(scale: Range, bands: Mapping[str, Range | None], partit
         raise ValueError("; ".join(problems))
 
 
+class TextConfig(_Model):
+    """The open-ended answer ("what is the main reason for your score?") read by ``cxroi themes``."""
+
+    column: str | None = None
+    language: Literal["en", "tr", "he"] | None = None  # None: detected per answer
+    examples: int = Field(default=3, ge=0, le=50)  # example comments per theme and NPS group
+
+
 class ScoresConfig(_Model):
     """What ``cxroi scores`` computes; every key can be overridden by a command-line flag."""
 
@@ -150,6 +158,7 @@ class ScoresConfig(_Model):
     period: Period | None = None
     strict: bool = False
     min_n: int = Field(default=30, ge=0)  # records with fewer answers are flagged small (0: off)
+    text: TextConfig = TextConfig()
 
 
 class CustomersMap(_Model):
@@ -423,11 +432,11 @@ def mid(value: Assumption) -> float:
 ReportFormat = Literal["markdown", "html", "xlsx", "json", "csv"]
 ALERT_METRICS = (
     "nps", "csat", "ces", "nps_delta", "csat_delta", "ces_delta", "churn_rate", "clv", "roi", "roi_discounted",
-    "npv", "payback_months", "prob_roi_positive", "match_rate", "hazard_ratio",
+    "npv", "payback_months", "prob_roi_positive", "match_rate", "hazard_ratio", "theme_share",
 )  # fmt: skip
 PER_SEGMENT_METRICS = ("nps", "csat", "ces", "churn_rate", "clv")
-PERCENT_METRICS = ("csat", "match_rate")  # fractions there are never meant: 0.9 must be 90
-_ALERT = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|<|>|==|!=)\s*(-?\d+(?:\.\d+)?)\s*(and\s+significant)?\s*$")
+PERCENT_METRICS = ("csat", "match_rate", "theme_share")  # fractions there are never meant: 0.9 must be 90
+_ALERT = re.compile(r"^\s*([a-z_]+(?:\[[^\]]+\])?)\s*(<=|>=|<|>|==|!=)\s*(-?\d+(?:\.\d+)?)\s*(and\s+significant)?\s*$")
 
 
 class ReportSpec(_Model):
@@ -455,6 +464,10 @@ class AlertSpec(_Model):
         if not m:
             raise ValueError(f"{self.when!r} is not METRIC OP NUMBER [and significant], e.g. 'nps < 20'")
         metric, _op, _num, significant = m.groups()
+        theme = metric.partition("[")[2].rstrip("]")
+        metric = metric.partition("[")[0]
+        if (metric == "theme_share") != bool(theme):
+            raise ValueError("theme_share names its theme, e.g. 'theme_share[delivery] > 20'; only it takes [...]")
         if metric not in ALERT_METRICS:
             raise ValueError(f"unknown alert metric {metric!r}; one of {', '.join(ALERT_METRICS)}")
         if significant and not (metric.endswith("_delta") or metric == "hazard_ratio"):
@@ -495,6 +508,24 @@ class EngineConfig(_Model):
         return v.strip()
 
 
+ThemeLanguage = Literal["en", "tr", "he", "any"]
+
+
+class DriversConfig(_Model):
+    """Key-driver analysis of the NPS answer (``cxroi drivers``)."""
+
+    columns: list[str] = []  # rated items (header, ImportId or question) or theme:NAME
+    missing: Literal["drop", "mean"] = "drop"  # an answer without a driver: left out, or the driver's mean
+    performance: Literal["mean", "top2"] = "mean"  # mean on the item's scale, or % in its top two values
+    method: Literal["auto", "lmg", "relative_weights"] = "auto"  # auto: LMG up to 15 drivers
+    draws: int = Field(default=200, ge=0, le=10000)  # bootstrap draws for the intervals (0: none)
+    seed: int = 42
+
+
+def _theme_spec(value: Any) -> Any:
+    return {"any": value} if isinstance(value, list) else value
+
+
 class PrivacyConfig(_Model):
     allow: list[str] = []  # columns that look personal but may appear in reports
 
@@ -512,6 +543,29 @@ class Config(_Model):
     alerts: list[AlertSpec] = []
     privacy: PrivacyConfig = PrivacyConfig()
     engine: EngineConfig = EngineConfig()
+    # theme -> keywords: a list (every language) or per language (en, tr, he, any); "re:..." = a regex
+    themes: dict[str, dict[ThemeLanguage, list[str]]] = {}
+    drivers: DriversConfig = DriversConfig()
+
+    @field_validator("themes", mode="before")
+    @classmethod
+    def _themes(cls, v: Any) -> Any:
+        return {k: _theme_spec(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+    @field_validator("themes")
+    @classmethod
+    def _patterns(cls, v: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        for name, spec in v.items():
+            for items in spec.values():
+                for kw in items:
+                    if kw.startswith("re:"):
+                        try:
+                            re.compile(kw[3:])
+                        except re.error as exc:
+                            raise ValueError(f"theme {name!r}: {kw!r} is not a valid regular expression ({exc})") from exc
+                    elif not kw.strip():
+                        raise ValueError(f"theme {name!r}: an empty keyword")
+        return v
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

@@ -5,7 +5,10 @@
 Writes:
   survey_qualtrics.csv  Qualtrics-shaped NPS/CSAT/CES export: UTF-8 BOM, three header rows (field IDs,
                         question text, ImportId JSON), blanks, free-text comments with commas, quotes,
-                        newlines and Turkish/Hebrew/Portuguese text, customer key in ExternalReference.
+                        newlines and Turkish/Hebrew/Portuguese text, customer key in ExternalReference;
+                        the reason (Q4) mentions delivery, support, price, billing, quality and ease of
+                        use in English, Turkish and Hebrew, as the answer's attitude makes likely, and
+                        Q5_1..Q5_3 rate speed of delivery, value for money and ease of use (1-5).
   customers.csv         CRM customers: id, company, region, plan, signup and churn dates, MRR.
   transactions.csv      invoices per customer and month (refunds negative).
   contracts.csv         contracts signed (value per contract).
@@ -90,6 +93,99 @@ COMMENTS = {
     ],
 }
 
+# Open-ended reasons (Q4) by theme and language: (complaints, praise). A detractor's comment is mostly
+# complaints (delivery and support most of all), a promoter's mostly praise; the language follows the
+# answer's UserLanguage. Drawn from their own seeded generator, so the other columns stay as they were.
+THEME_PHRASES = {
+    "delivery": {
+        "EN": (["the delivery was late again", "shipping took two weeks", "my order arrived damaged"],
+               ["fast delivery", "shipping was quick"]),
+        "TR": (["kargo çok geç geldi", "teslimat iki hafta sürdü", "kargonun takibi yok"],
+               ["kargo hızlı geldi", "teslimat çok hızlı"]),
+        "HE": (["המשלוח הגיע באיחור", "והמשלוח לקח שבועיים"], ["משלוח מהיר"]),
+    },
+    "support": {
+        "EN": (["support took days to answer", "the support agent was rude"],
+               ["great support team, always helpful", "support solved it in minutes"]),
+        "TR": (["destek çok yavaş, hâlâ cevap bekliyorum", "müşteri hizmetleri ilgisiz"],
+               ["DESTEK ekibi harika", "müşteri hizmetleri çok ilgili"]),
+        "HE": (["התמיכה איטית מאוד", "שירות הלקוחות לא ענה"], ["שירות לקוחות מעולה"]),
+    },
+    "price": {
+        "EN": (["pricing is too high for small teams", "too expensive for what it does"], ["fair price"]),
+        "TR": (["fiyatlar çok pahalı", "fiyat yüksek"], ["fiyatı uygun"]),
+        "HE": (["המחיר יקר מדי"], ["מחיר הוגן"]),
+    },
+    "billing": {
+        "EN": (["I was charged twice on my invoice", "the billing page is confusing"], []),
+        "TR": (["faturada iki kez ücret alındı", "İADE hâlâ yapılmadı"], []),
+        "HE": (["חויבתי פעמיים בחשבונית"], []),
+    },
+    "quality": {
+        "EN": (["the product keeps crashing", "quality got worse"], ["love the product quality", "rock solid product"]),
+        "TR": (["ürün sürekli bozuluyor"], ["Harika bir ürün, teşekkürler", "ürün kalitesi çok iyi"]),
+        "HE": (["המוצר מתקלקל כל הזמן"], ["מוצר מצוין, ממליץ בחום"]),
+    },
+    "ease": {
+        "EN": (["the app is hard to use", "too complicated to set up"], ["easy to use", "the new dashboard saves me hours"]),
+        "TR": (["uygulama kullanımı zor"], ["kullanımı çok kolay"]),
+        "HE": (["האפליקציה מסובכת"], ["קל מאוד לשימוש"]),
+    },
+}
+# how often each attitude complains about (or praises) each theme
+THEME_WEIGHTS = {
+    "detractor": {"delivery": 5, "support": 4, "price": 2, "billing": 2, "quality": 2, "ease": 1},
+    "passive": {"delivery": 1, "support": 1, "price": 3, "billing": 1, "quality": 1, "ease": 2},
+    "promoter": {"delivery": 1, "support": 3, "price": 1, "billing": 0, "quality": 4, "ease": 3},
+}
+PRAISE_SHARE = {"detractor": 0.05, "passive": 0.4, "promoter": 0.9}
+ATTRIBUTES = ["Speed of delivery", "Value for money", "Ease of use"]
+# mean rating (1-5) of each attribute by attitude: delivery moves the score most, ease least
+ATTRIBUTE_MEANS = {
+    "detractor": [2.0, 2.6, 3.4],
+    "passive": [3.3, 3.2, 3.8],
+    "promoter": [4.4, 3.6, 4.1],
+}
+
+
+def make_comment(crng: random.Random, attitude: str, lang: str, fallback: str) -> str:
+    """A reason in the answer's language built from 1-2 theme phrases; Portuguese and German answers
+    keep the original free-text comments; some answers are blank, a few emoji only."""
+    roll = crng.random()
+    if roll < 0.12:
+        return ""
+    if roll < 0.14:
+        return crng.choice(["👍", "😡😡", "🙂", "   "])
+    code = {"EN": "EN", "TR": "TR", "HE": "HE"}.get(lang)
+    if code is None:
+        return fallback
+    themes = list(THEME_WEIGHTS[attitude])
+    weights = list(THEME_WEIGHTS[attitude].values())
+    parts = []
+    for _ in range(1 + (crng.random() < 0.3)):
+        theme = crng.choices(themes, weights)[0]
+        neg, pos = THEME_PHRASES[theme][code]
+        praise = crng.random() < PRAISE_SHARE[attitude] and pos
+        pool = pos if praise else (neg or pos)
+        phrase = crng.choice(pool)
+        if phrase not in parts:
+            parts.append(phrase)
+    sep = {"EN": ", and ", "TR": ", ayrıca ", "HE": " וגם "}[code]
+    text = sep.join(parts)
+    return text[0].upper() + text[1:] if code != "HE" else text
+
+
+def make_ratings(crng: random.Random, attitude: str) -> list[str]:
+    out = []
+    for mean in ATTRIBUTE_MEANS[attitude]:
+        if crng.random() < 0.05:
+            out.append("")
+            continue
+        value = round(crng.gauss(mean, 0.9))
+        out.append(str(min(5, max(1, value))))
+    return out
+
+
 DATA_START = date(2022, 1, 1)
 DATA_END = date(2025, 12, 31)
 SURVEY_START = date(2024, 1, 1)
@@ -171,6 +267,9 @@ def write_survey(rng: random.Random, customers: list[dict[str, object]], path: P
         "Q4",
         "Region",
         "Plan",
+        "Q5_1",
+        "Q5_2",
+        "Q5_3",
     ]
     questions = [
         "Start Date",
@@ -197,6 +296,7 @@ def write_survey(rng: random.Random, customers: list[dict[str, object]], path: P
         "What is the main reason for your score?",
         "Region",
         "Plan",
+        *[f"How would you rate us on each of the following? - {a}" for a in ATTRIBUTES],
     ]
     import_ids = [
         "startDate",
@@ -223,8 +323,12 @@ def write_survey(rng: random.Random, customers: list[dict[str, object]], path: P
         "QID4_TEXT",
         "Region",
         "Plan",
+        "QID5_1",
+        "QID5_2",
+        "QID5_3",
     ]
     rows = []
+    crng = random.Random(SEED + 4)  # comments and ratings: their own stream
     days = (DATA_END - SURVEY_START).days + 1
     while len(rows) < n:
         d = SURVEY_START + timedelta(days=rng.randrange(days))
@@ -266,9 +370,10 @@ def write_survey(rng: random.Random, customers: list[dict[str, object]], path: P
                 "" if blank_nps else group,
                 csat,
                 ces,
-                rng.choice(COMMENTS[attitude]),
+                make_comment(crng, attitude, lang, rng.choice(COMMENTS[attitude])),
                 str(c["region"]),
                 str(c["plan"]),
+                *make_ratings(crng, attitude),
             ]
         )
     rows.sort(key=lambda r: r[7])

@@ -118,7 +118,7 @@ def test_as_of_equals_truncated_data(days: int, tmp_path_factory: Any) -> None:
     cut_link, _ = link_only(load_config(folder / "configs/default.yaml"), d)
     _same(full_link.records, cut_link.records)
     assert full.to_dict()["as_of"] == d.isoformat()
-    assert full.sections == ["scores", "economics", "link", "survival", "roi"]
+    assert full.sections == ["scores", "why", "economics", "link", "survival", "roi"]
 
 
 def test_run_as_of_changes_the_roi_windows() -> None:

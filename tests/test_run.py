@@ -148,7 +148,7 @@ def test_run_default_config_json_and_reproducible() -> None:
     assert a.exit_code == 0, a.stderr
     data = json.loads(a.stdout)
     assert data["schema_version"] == 1 and data["as_of"] == "2025-12-31"
-    assert data["sections"] == ["scores", "economics", "link", "survival", "roi"]
+    assert data["sections"] == ["scores", "why", "economics", "link", "survival", "roi"]
     assert {x["metric"] for x in data["scores"]["overall"]} == {"nps", "csat", "ces"}
     assert data["link"]["summary"]["match_rate"] > 90
     groups = {x["group"]: x for x in data["link"]["outcomes"] if x["metric"] == "nps"}

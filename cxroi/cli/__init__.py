@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import NoReturn
 
-from cxroi.cli import crm, evidence, job, survey  # noqa: F401 - each registers its commands on the app
+from cxroi.cli import crm, evidence, job, survey, why  # noqa: F401 - each registers its commands on the app
 from cxroi.cli.common import _err, app
 from cxroi.errors import EXIT_INTERRUPTED
 

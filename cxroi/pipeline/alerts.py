@@ -4,8 +4,9 @@ Metrics: ``nps``, ``csat``, ``ces`` (overall, or per segment of ``scores.by``), 
 ``csat_delta``, ``ces_delta`` (change of the latest period; ``and significant`` also needs p < 0.05),
 ``churn_rate`` (% in the latest complete period, overall or per segment of ``crm.by``), ``clv``, ``roi``,
 ``roi_discounted``, ``npv``, ``payback_months``, ``prob_roi_positive`` (0-1), ``match_rate`` and
-``hazard_ratio`` (NPS detractors against promoters, from ``cxroi survival``). A metric the run did not
-compute is a warning, not a breach.
+``hazard_ratio`` (NPS detractors against promoters, from ``cxroi survival``) and ``theme_share[NAME]``
+(% of the answers with text that mention the theme, from ``themes:``). A metric the run did not compute
+is a warning, not a breach.
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ def _values(
     if metric in ("roi", "roi_discounted", "npv", "payback_months", "prob_roi_positive"):
         roi = data.get("roi")
         return [("", roi["summary"][metric], None)] if roi and roi["summary"][metric] is not None else []
+    if metric.startswith("theme_share["):
+        name = metric[len("theme_share[") : -1]
+        rows = [r for r in ((data.get("why") or {}).get("themes") or []) if r["theme"] == name]
+        return [(name, rows[0]["share"], None)] if rows and rows[0]["share"] is not None else []
     if metric == "match_rate":
         link = data.get("link")
         return [("", link["summary"]["match_rate"], None)] if link else []

@@ -40,6 +40,7 @@ class RunResult:
     link: LinkResult | None = None
     survival: SurvivalResult | None = None
     roi: RoiOutcome | None = None
+    why: dict[str, Any] | None = None  # themes of the open-ended reason and the key drivers
     warnings: list[str] = field(default_factory=list)
     explain: list[dict[str, Any]] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
@@ -81,6 +82,7 @@ class RunResult:
             }
             if self.roi
             else None,
+            "why": self.why,
             "explain": self.explain,
             "warnings": [w for w in self.warnings if not isinstance(w, Note)],
             "notes": [w for w in self.warnings if isinstance(w, Note)],
@@ -111,6 +113,7 @@ def run(config: Config, config_name: str, as_of: date | None = None, cache: bool
         request = replace(request, until=as_of)
     if survey:
         _scores(result, survey, request)
+        _why(result, config, survey, request.until)
     answers = None
     if config.link.survey_key and survey and data is not None and crm_request is not None:
         extra = [c for c in config.survival.covariates if c not in SPECIAL and all(t.has(c) for t in survey)]
@@ -129,7 +132,7 @@ def run(config: Config, config_name: str, as_of: date | None = None, cache: bool
         result.roi = compute_roi(roi_cfg, config.clv, data, request, answers, result.survival, plan)
         result.sections.append("roi")
     result.warnings = list(dict.fromkeys(result.warnings))
-    order = ("scores", "economics", "link", "survival", "roi")
+    order = ("scores", "why", "economics", "link", "survival", "roi")
     result.sections.sort(key=order.index)
     if not result.sections:
         raise UsageError(
@@ -169,6 +172,27 @@ def _scores(result: RunResult, survey: list[TableSource], request: ScoresRequest
                 both.segments or [], both.fields, [], request.by, None, both.answers
             )
     result.sections.append("scores")
+
+
+def _why(result: RunResult, config: Config, survey: list[TableSource], until: date | None) -> None:
+    """The themes of the open-ended reason (overall) and the key drivers, when the config names them."""
+    from cxroi.pipeline.why import build_why_request, compute_drivers, compute_themes
+
+    req = build_why_request(config, by=[], until=until)
+    why: dict[str, Any] = {}
+    if req.text and req.themes:
+        themes = compute_themes(survey, req)
+        why["themes"] = themes.records
+        why["themes_summary"] = themes.summary
+        result.warnings += themes.warnings
+    if len(req.drivers) >= 2 and req.nps is not None:
+        drivers = compute_drivers(survey, req)
+        why["drivers"] = drivers.records
+        why["drivers_summary"] = drivers.summary
+        result.warnings += drivers.warnings
+    if why:
+        result.why = why
+        result.sections.append("why")
 
 
 def _cache_folder(config: Config, enabled: bool) -> str | None:

@@ -26,6 +26,8 @@ from cxroi.report.evidence import (
     survival_tables,
 )
 from cxroi.report.formats import display_cell, render_csv
+from cxroi.report.why import DECIMALS as WHY_DECIMALS
+from cxroi.report.why import why_charts, why_sentence, why_tables
 
 Table = tuple[list[dict[str, Any]], list[str]]
 
@@ -59,6 +61,7 @@ def report_tables(data: dict[str, Any]) -> dict[str, Table]:
         recs = scores.get(name)
         if recs:
             tables[f"scores_{name}"] = (recs, _fields(recs))
+    tables.update(why_tables(data))
     for name in ("churn", "clv", "economics"):
         recs = data.get(name)
         if recs:
@@ -159,6 +162,9 @@ def headline(data: dict[str, Any]) -> list[str]:
         out.append(
             f"CLV {_n(clv[0]['clv'], 0)} per customer (annual margin {_n(clv[0]['annual_margin'], 0)})"
         )
+    why = why_sentence(data)
+    if why:
+        out.append(why)
     sentence = survival_sentence(data)
     if sentence:
         out.append(sentence)
@@ -172,6 +178,9 @@ SECTION_TITLES = {
     "scores_overall": "Survey scores",
     "scores_trend": "Trends",
     "scores_segments": "Scores by segment",
+    "why_themes": "Why: themes of the reasons (by lift among detractors)",
+    "why_examples": "Why: example reasons (personal data redacted)",
+    "why_drivers": "Why: key drivers of the NPS answer (% of R²)",
     "churn": "Churn",
     "clv": "Customer lifetime value",
     "economics": "Economics by segment",
@@ -204,7 +213,7 @@ def render_markdown_report(data: dict[str, Any]) -> str:
                                    f"inputs {_md(r['inputs'])}" for r in recs) + "\n")  # fmt: skip
             continue
         parts.append(f"## {SECTION_TITLES.get(name, name)}\n")
-        parts.append(_md_table(recs, fields, TABLE_DECIMALS.get(name)))
+        parts.append(_md_table(recs, fields, TABLE_DECIMALS.get(name) or WHY_DECIMALS.get(name)))
     warnings = data.get("warnings") or []
     if warnings:
         parts.append("## Warnings\n")
@@ -321,6 +330,7 @@ def build_charts(data: dict[str, Any]) -> dict[str, str]:
             s["net_benefit"],
         )  # fmt: skip
     out.update(evidence_charts(data))
+    out.update(why_charts(data))
     return {k: v for k, v in out.items() if v}
 
 
@@ -337,6 +347,15 @@ def render_html_report(data: dict[str, Any]) -> str:
     for name in ("scores_overall", "scores_trend", "scores_segments"):
         if name in tables:
             body.append(f"<h3>{_esc(SECTION_TITLES[name])}</h3>" + _html_table(*tables[name]))
+    if "why_themes" in tables or "why_drivers" in tables:
+        body.append("<h2>Why customers score what they score</h2>")
+        why = [charts[k] for k in ("chart-themes", "chart-drivers") if k in charts]
+        if why:
+            body.append('<div class="charts">' + "".join(why) + "</div>")
+        for name in ("why_themes", "why_drivers", "why_examples"):
+            if name in tables:
+                body.append(f"<h3>{_esc(SECTION_TITLES[name])}</h3>"
+                            + _html_table(*tables[name], decimals=WHY_DECIMALS.get(name)))  # fmt: skip
     if "economics" in tables:
         recs, fields = tables["economics"]
         periods = [r["period"] for r in recs]

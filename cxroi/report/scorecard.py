@@ -34,6 +34,36 @@ def _money(x: Any) -> str:
     return _n(x, 0)
 
 
+def _why(con: Any, data: dict[str, Any]) -> None:
+    """Why: the themes of the reasons by lift among detractors, and the key drivers."""
+    from cxroi.report.why import why_sentence, why_tables
+
+    tables = why_tables(data)
+    if not tables:
+        return
+    con.print(Text("\nWhy: " + (why_sentence(data) or "themes of the reasons and key drivers"), style="bold"))
+    if "why_themes" in tables:
+        t = Table(box=box.SIMPLE_HEAD, header_style="bold")
+        for col in ("theme", "mentions", "% of detractors", "% of promoters", "lift", "q", "NPS with", "NPS without"):
+            t.add_column(col, justify="left" if col == "theme" else "right")
+        for r in tables["why_themes"][0]:
+            q = r["q_value"]
+            t.add_row(str(r["theme"]), _n(r["mentions"]), _n(r["share_detractors"]), _n(r["share_promoters"]),
+                      "-" if r["lift"] is None else f"{r['lift']:.2f}",
+                      "-" if q is None else "< 0.001" if q < 0.001 else f"{q:.3f}",
+                      _n(r["nps_with"]), _n(r["nps_without"]))  # fmt: skip
+        con.print(t)
+    if "why_drivers" in tables:
+        t = Table(box=box.SIMPLE_HEAD, header_style="bold")
+        for col in ("driver", "importance (% of R²)", "95% CI", "direction", "performance", "quadrant"):
+            t.add_column(col, justify="left" if col in ("driver", "quadrant") else "right")
+        for r in tables["why_drivers"][0]:
+            ci = "-" if r["ci_low"] is None else f"{r['ci_low']:.1f}–{r['ci_high']:.1f}"
+            t.add_row(str(r["driver"]), _n(r["importance"]), ci, r["direction"], f"{r['performance']:.2f}",
+                      r["quadrant"])  # fmt: skip
+        con.print(t)
+
+
 def render_scorecard(
     data: dict[str, Any], width: int = 100, color: bool = False, explain: bool = False
 ) -> str:
@@ -107,6 +137,7 @@ def render_scorecard(
                 _money(rec["clv"]),
             )
         con.print(t)
+    _why(con, data)
     sentence = survival_sentence(data)
     if sentence:
         con.print("\n" + sentence)
