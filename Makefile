@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scores.py
 	$(BIN)/python benchmarks/bench_economics.py
 	$(BIN)/python benchmarks/bench_evidence.py
+	$(BIN)/python benchmarks/bench_themes.py
 
 sample-data: $(STAMP)
 	$(BIN)/python sample_data/generate.py sample_data

@@ -97,7 +97,7 @@ def main() -> int:
         for name, code in peer_code.items():
             peer_runs[name].append(measure([sys.executable, "-c", code, str(big)]))
         cx_runs.append(measure(cxroi_cmd(big)))
-        duck_runs.append(measure(["env", "CXROI_ENGINE=duckdb", *cxroi_cmd(big)]))
+        duck_runs.append(measure(["env", "CXROI_ENGINE=reader", *cxroi_cmd(big)]))
     base_t, base_rss = min(r[0] for r in base_runs), max(r[1] for r in base_runs)
     cx_t, cx_rss = min(r[0] for r in cx_runs), max(r[1] for r in cx_runs)
     _small_t, small_rss = measure(cxroi_cmd(small))
@@ -115,7 +115,7 @@ def main() -> int:
     print(f"cxroi scores (3 metrics x 2 segments x month): {cx_t:6.2f} s   peak RSS {cx_rss / GIB:5.2f} GiB")
     duck_t, duck_rss = min(r[0] for r in duck_runs), max(r[1] for r in duck_runs)
     print(
-        f"cxroi scores, engine.kind: duckdb (opt-in):     {duck_t:6.2f} s   peak RSS {duck_rss / GIB:5.2f} GiB"
+        f"cxroi scores, engine.csv: reader (pyarrow -> Parquet -> DuckDB): {duck_t:6.2f} s   peak RSS {duck_rss / GIB:5.2f} GiB"
     )
     print(f"ratio cxroi / pyarrow: {ratio:.2f}  (target <= 2.5)")
     print(
