@@ -115,7 +115,8 @@ def main() -> int:
     print(f"cxroi scores (3 metrics x 2 segments x month): {cx_t:6.2f} s   peak RSS {cx_rss / GIB:5.2f} GiB")
     duck_t, duck_rss = min(r[0] for r in duck_runs), max(r[1] for r in duck_runs)
     print(
-        f"cxroi scores, engine.csv: reader (pyarrow -> Parquet -> DuckDB): {duck_t:6.2f} s   peak RSS {duck_rss / GIB:5.2f} GiB"
+        f"cxroi scores, engine.csv: reader (pyarrow -> Parquet -> DuckDB): {duck_t:6.2f} s   "
+        f"peak RSS {duck_rss / GIB:5.2f} GiB"
     )
     print(f"ratio cxroi / pyarrow: {ratio:.2f}  (target <= 2.5)")
     print(

@@ -436,7 +436,9 @@ ALERT_METRICS = (
 )  # fmt: skip
 PER_SEGMENT_METRICS = ("nps", "csat", "ces", "churn_rate", "clv")
 PERCENT_METRICS = ("csat", "match_rate", "theme_share")  # fractions there are never meant: 0.9 must be 90
-_ALERT = re.compile(r"^\s*([a-z_]+(?:\[[^\]]+\])?)\s*(<=|>=|<|>|==|!=)\s*(-?\d+(?:\.\d+)?)\s*(and\s+significant)?\s*$")
+_ALERT = re.compile(
+    r"^\s*([a-z_]+(?:\[[^\]]+\])?)\s*(<=|>=|<|>|==|!=)\s*(-?\d+(?:\.\d+)?)\s*(and\s+significant)?\s*$"
+)
 
 
 class ReportSpec(_Model):
@@ -467,7 +469,9 @@ class AlertSpec(_Model):
         theme = metric.partition("[")[2].rstrip("]")
         metric = metric.partition("[")[0]
         if (metric == "theme_share") != bool(theme):
-            raise ValueError("theme_share names its theme, e.g. 'theme_share[delivery] > 20'; only it takes [...]")
+            raise ValueError(
+                "theme_share names its theme, e.g. 'theme_share[delivery] > 20'; only it takes [...]"
+            )
         if metric not in ALERT_METRICS:
             raise ValueError(f"unknown alert metric {metric!r}; one of {', '.join(ALERT_METRICS)}")
         if significant and not (metric.endswith("_delta") or metric == "hazard_ratio"):
@@ -562,7 +566,9 @@ class Config(_Model):
                         try:
                             re.compile(kw[3:])
                         except re.error as exc:
-                            raise ValueError(f"theme {name!r}: {kw!r} is not a valid regular expression ({exc})") from exc
+                            raise ValueError(
+                                f"theme {name!r}: {kw!r} is not a valid regular expression ({exc})"
+                            ) from exc
                     elif not kw.strip():
                         raise ValueError(f"theme {name!r}: an empty keyword")
         return v

@@ -98,17 +98,25 @@ COMMENTS = {
 # answer's UserLanguage. Drawn from their own seeded generator, so the other columns stay as they were.
 THEME_PHRASES = {
     "delivery": {
-        "EN": (["the delivery was late again", "shipping took two weeks", "my order arrived damaged"],
-               ["fast delivery", "shipping was quick"]),
-        "TR": (["kargo çok geç geldi", "teslimat iki hafta sürdü", "kargonun takibi yok"],
-               ["kargo hızlı geldi", "teslimat çok hızlı"]),
+        "EN": (
+            ["the delivery was late again", "shipping took two weeks", "my order arrived damaged"],
+            ["fast delivery", "shipping was quick"],
+        ),
+        "TR": (
+            ["kargo çok geç geldi", "teslimat iki hafta sürdü", "kargonun takibi yok"],
+            ["kargo hızlı geldi", "teslimat çok hızlı"],
+        ),
         "HE": (["המשלוח הגיע באיחור", "והמשלוח לקח שבועיים"], ["משלוח מהיר"]),
     },
     "support": {
-        "EN": (["support took days to answer", "the support agent was rude"],
-               ["great support team, always helpful", "support solved it in minutes"]),
-        "TR": (["destek çok yavaş, hâlâ cevap bekliyorum", "müşteri hizmetleri ilgisiz"],
-               ["DESTEK ekibi harika", "müşteri hizmetleri çok ilgili"]),
+        "EN": (
+            ["support took days to answer", "the support agent was rude"],
+            ["great support team, always helpful", "support solved it in minutes"],
+        ),
+        "TR": (
+            ["destek çok yavaş, hâlâ cevap bekliyorum", "müşteri hizmetleri ilgisiz"],
+            ["DESTEK ekibi harika", "müşteri hizmetleri çok ilgili"],
+        ),
         "HE": (["התמיכה איטית מאוד", "שירות הלקוחות לא ענה"], ["שירות לקוחות מעולה"]),
     },
     "price": {
@@ -122,12 +130,18 @@ THEME_PHRASES = {
         "HE": (["חויבתי פעמיים בחשבונית"], []),
     },
     "quality": {
-        "EN": (["the product keeps crashing", "quality got worse"], ["love the product quality", "rock solid product"]),
+        "EN": (
+            ["the product keeps crashing", "quality got worse"],
+            ["love the product quality", "rock solid product"],
+        ),
         "TR": (["ürün sürekli bozuluyor"], ["Harika bir ürün, teşekkürler", "ürün kalitesi çok iyi"]),
         "HE": (["המוצר מתקלקל כל הזמן"], ["מוצר מצוין, ממליץ בחום"]),
     },
     "ease": {
-        "EN": (["the app is hard to use", "too complicated to set up"], ["easy to use", "the new dashboard saves me hours"]),
+        "EN": (
+            ["the app is hard to use", "too complicated to set up"],
+            ["easy to use", "the new dashboard saves me hours"],
+        ),
         "TR": (["uygulama kullanımı zor"], ["kullanımı çok kolay"]),
         "HE": (["האפליקציה מסובכת"], ["קל מאוד לשימוש"]),
     },

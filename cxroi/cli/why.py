@@ -164,7 +164,9 @@ def themes(
         records = _flat(result.records)
         if out_fmt is OutputFormat.table:  # examples are read in CSV, Markdown, JSON: too wide for columns
             shown = [f for f in shown if not f.startswith("examples_") and f not in TABLE_HIDDEN]
-            records = [{**r, "q_value": "< 0.001" if (r["q_value"] or 1) < 0.001 else r["q_value"]} for r in records]
+            records = [
+                {**r, "q_value": "< 0.001" if (r["q_value"] or 1) < 0.001 else r["q_value"]} for r in records
+            ]
         _publish(records, shown, result.warnings, fmt, output, no_color,  # type: ignore[arg-type]
                  "Themes of the open-ended answers", decimals={"None": DECIMALS}, headings=HEADINGS)  # fmt: skip
 

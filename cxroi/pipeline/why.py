@@ -191,7 +191,9 @@ def compute_drivers(sources: Sequence[TableSource], req: WhyRequest) -> DriversR
         x, y = x[keep], y[keep]
         if incomplete:
             warnings.append(
-                Note(f"{incomplete} answers miss at least one driver and are left out (drivers.missing: drop)")
+                Note(
+                    f"{incomplete} answers miss at least one driver and are left out (drivers.missing: drop)"
+                )
             )
     else:
         means = np.nanmean(np.where(missing, np.nan, x), axis=0) if len(x) else np.zeros(len(names))

@@ -44,7 +44,16 @@ def _why(con: Any, data: dict[str, Any]) -> None:
     con.print(Text("\nWhy: " + (why_sentence(data) or "themes of the reasons and key drivers"), style="bold"))
     if "why_themes" in tables:
         t = Table(box=box.SIMPLE_HEAD, header_style="bold")
-        for col in ("theme", "mentions", "% of detractors", "% of promoters", "lift", "q", "NPS with", "NPS without"):
+        for col in (
+            "theme",
+            "mentions",
+            "% of detractors",
+            "% of promoters",
+            "lift",
+            "q",
+            "NPS with",
+            "NPS without",
+        ):
             t.add_column(col, justify="left" if col == "theme" else "right")
         for r in tables["why_themes"][0]:
             q = r["q_value"]

@@ -117,7 +117,9 @@ def quadrant_chart(chart_id: str, title: str, drivers: list[dict[str, Any]]) -> 
     pts = [
         (d["driver"], d["importance"], d["performance"], d["quadrant"])
         for d in drivers
-        if d.get("performance") is not None and math.isfinite(d["performance"]) and not d["driver"].startswith("theme:")
+        if d.get("performance") is not None
+        and math.isfinite(d["performance"])
+        and not d["driver"].startswith("theme:")
     ]
     if len(pts) < 2:
         return None

@@ -51,7 +51,7 @@ def test_reports_carry_the_why_tables_escaped(tmp_path: Path) -> None:
 def test_theme_config_errors() -> None:
     with pytest.raises(ConfigError, match="not a valid regular expression"):
         parse_config({"themes": {"x": ["re:(unclosed"]}})
-    with pytest.raises(ConfigError, match="unknown key|Input should be"):
+    with pytest.raises(ConfigError, match=r"unknown key|Input should be"):
         parse_config({"themes": {"x": {"fr": ["prix"]}}})
     with pytest.raises(ConfigError, match="theme_share names its theme"):
         parse_config({"alerts": ["theme_share > 5"]})
