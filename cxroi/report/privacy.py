@@ -20,7 +20,15 @@ _NAME = re.compile(
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 _IPV6 = re.compile(r"\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b", re.IGNORECASE)
-_PHONE = re.compile(r"(?<![\w.])\+?\d[\d ()./-]{7,}\d(?![\w.])")
+_PHONE = re.compile(r"(?<![\w.,/:-])(?:\+|\(\d)?[\d ()./-]{7,}\d(?![\w%/:-]|[.,]\d)")
+# shapes that are never phone numbers: dates and timestamps, amounts with thousands separators, plain
+# digit runs (ids, yyyymmdd) without a leading + or a parenthesised area code
+_NOT_PHONE = (
+    re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"),
+    re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$"),
+    re.compile(r"^\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?$"),
+    re.compile(r"^\d+$"),
+)
 _DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # fields the reports themselves make: never personal
 _SYSTEM = {"metric", "period", "group", "line", "scenario", "formula", "figure", "text", "window_start", "window_end",
@@ -38,7 +46,20 @@ def scrub_text(text: str) -> str:
     text = _EMAIL.sub(REDACTED, text)
     text = _IPV4.sub(REDACTED, text)
     text = _IPV6.sub(REDACTED, text)
-    return _PHONE.sub(REDACTED, text)
+    return _PHONE.sub(_phone, text)
+
+
+def _phone(m: re.Match[str]) -> str:
+    """A phone number: 9 to 15 digits, written with a leading +, an area code in parentheses or
+    separators, and not the shape of a date, an amount or a plain number."""
+    found = m.group(0)
+    core = found.strip()
+    digits = sum(c.isdigit() for c in core)
+    if not 9 <= digits <= 15 or any(p.search(core) for p in _NOT_PHONE):
+        return found
+    lead = found[: len(found) - len(found.lstrip())]
+    trail = found[len(found.rstrip()) :]
+    return lead + REDACTED + trail
 
 
 def _record(rec: dict[str, Any], allow: set[str]) -> dict[str, Any]:
