@@ -441,11 +441,52 @@ _ALERT = re.compile(
 )
 
 
+TEMPLATE_FIELDS = ("as_of", "date", "period", "table")
+_DATE_FIELDS = ("as_of", "date")
+
+
+def expand_template(template: str, values: Mapping[str, Any] | None = None) -> str:
+    """A report path template with only the documented fields: ``{as_of}`` and ``{date}`` with an
+    optional strftime spec (``{as_of:%Y-%m}``), ``{period}`` and ``{table}`` plain. Attribute or index
+    access, conversions, nested specs and unknown names are refused (``ValueError``); with ``values``
+    None the template is only checked."""
+    import string
+
+    out: list[str] = []
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"{template!r} is not a path template ({exc})") from None
+    for literal, name, spec, conversion in parsed:
+        out.append(literal)
+        if name is None:
+            continue
+        if name not in TEMPLATE_FIELDS:
+            raise ValueError(
+                f"{template!r}: {{{name}}} is not one of {{as_of}}, {{date}}, {{period}}, {{table}}"
+            )
+        if conversion is not None or "{" in (spec or ""):
+            raise ValueError(f"{template!r}: {{{name}}} takes no conversion or nested field")
+        if spec and name not in _DATE_FIELDS:
+            raise ValueError(f"{template!r}: {{{name}}} takes no format (only as_of and date take strftime)")
+        if values is None:
+            continue
+        value = values[name]
+        out.append(value.strftime(spec) if spec else str(value))
+    return "".join(out)
+
+
 class ReportSpec(_Model):
     """One report written after a successful run; ``path`` may hold {as_of:%Y-%m}, {date}, {period}."""
 
     format: ReportFormat
     path: str
+
+    @field_validator("path")
+    @classmethod
+    def _template(cls, v: str) -> str:
+        expand_template(v)
+        return v
 
 
 class AlertSpec(_Model):
@@ -544,12 +585,22 @@ class Config(_Model):
     survival: SurvivalConfig = SurvivalConfig()
     roi: RoiConfig | None = None
     reports: list[ReportSpec] = []
+    reports_dir_escape: bool = False  # report paths may use .. to leave the config's folder
     alerts: list[AlertSpec] = []
     privacy: PrivacyConfig = PrivacyConfig()
     engine: EngineConfig = EngineConfig()
     # theme -> keywords: a list (every language) or per language (en, tr, he, any); "re:..." = a regex
     themes: dict[str, dict[ThemeLanguage, list[str]]] = {}
     drivers: DriversConfig = DriversConfig()
+
+    @model_validator(mode="after")
+    def _report_folders(self) -> Config:
+        for spec in self.reports:
+            if ".." in Path(spec.path).parts and not self.reports_dir_escape:
+                raise ValueError(
+                    f"reports: {spec.path!r} leaves the config's folder (..); set reports_dir_escape: true to allow it"
+                )
+        return self
 
     @field_validator("themes", mode="before")
     @classmethod

@@ -1,7 +1,8 @@
 """Turn a run into report files: resolve each path template and render each format.
 
-Path templates are ``str.format`` templates with ``as_of`` (a date: ``{as_of:%Y-%m}``), ``date`` (the
-day of the run) and ``period`` (the latest period of the trend). CSV writes one file per table: the path
+Path templates hold only ``as_of`` (a date: ``{as_of:%Y-%m}``), ``date`` (the day of the run) and
+``period`` (the latest period of the trend), checked when the config is read (``expand_template``: no
+attribute or index access, no other names). CSV writes one file per table: the path
 gets ``-TABLE`` before its extension, or the template may place ``{table}`` itself.
 """
 
@@ -12,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cxroi.config import expand_template
 from cxroi.errors import ConfigError
 from cxroi.report.documents import (
     render_csv_tables,
@@ -29,10 +31,10 @@ def expand_path(
     if table is not None:
         values["table"] = table
     try:
-        return Path(template.format(**values))
-    except (KeyError, ValueError, IndexError) as exc:
+        return Path(expand_template(template, values))
+    except (KeyError, ValueError) as exc:
         raise ConfigError(
-            f"reports: bad path template {template!r} ({exc})", "use {as_of:%Y-%m}, {date} or {period}"
+            f"reports: bad path template ({exc})", "use {as_of:%Y-%m}, {date}, {period} or {table}"
         ) from exc
 
 
