@@ -72,11 +72,17 @@ def build_why_request(config: Config, **flags: Any) -> WhyRequest:
 
 
 @dataclass
-class ThemesResult:
+class DriversResult:
+    """Records (one per driver, or per theme and group) with their fields, a summary and warnings."""
+
     records: list[dict[str, Any]]
     fields: list[str]
     summary: dict[str, Any]
     warnings: list[str]
+
+
+@dataclass
+class ThemesResult(DriversResult):
     terms: list[dict[str, Any]] = field(default_factory=list)
     discovered: list[dict[str, Any]] = field(default_factory=list)
     yaml: str = ""
@@ -138,14 +144,6 @@ def compute_themes(
         result.discovered = th.discover(comments, discover, seed)
         result.yaml = th.discovered_yaml(result.discovered)
     return result
-
-
-@dataclass
-class DriversResult:
-    records: list[dict[str, Any]]
-    fields: list[str]
-    summary: dict[str, Any]
-    warnings: list[str]
 
 
 def compute_drivers(sources: Sequence[TableSource], req: WhyRequest) -> DriversResult:
