@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cxroi.config import expand_template, parse_config
+from cxroi.config import parse_config
+from cxroi.config_outputs import expand_template
 from cxroi.errors import ConfigError
 from tests.conftest import run
 

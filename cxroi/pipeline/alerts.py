@@ -16,7 +16,7 @@ import operator
 from dataclasses import dataclass
 from typing import Any
 
-from cxroi.config import AlertSpec
+from cxroi.config_outputs import AlertSpec
 from cxroi.metrics.churn import latest_complete
 
 OPS = {

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cxroi.config import expand_template
+from cxroi.config_outputs import expand_template
 from cxroi.errors import ConfigError
 from cxroi.report.documents import (
     render_csv_tables,
