@@ -31,6 +31,7 @@ test: $(TSTAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scores.py
+	$(BIN)/python benchmarks/bench_groups.py
 	$(BIN)/python benchmarks/bench_economics.py
 	$(BIN)/python benchmarks/bench_evidence.py
 	$(BIN)/python benchmarks/bench_themes.py

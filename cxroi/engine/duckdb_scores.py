@@ -42,8 +42,8 @@ class Reduced:
     state: np.ndarray
     day: np.ndarray  # days since 1970 (valid where state is DATE_OK or DATE_LATER)
     segments: list[pa.Array]  # text per reduced row
-    answer: list[str | None]
-    nps_group: list[str | None] | None
+    answer: pa.Array  # text per reduced row
+    nps_group: pa.Array | None
     n: np.ndarray
 
 
@@ -235,8 +235,8 @@ class DuckScores:
                     part.column("_day").fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64
                 ),
                 segments=[part.column(f"s{i}").combine_chunks() for i in range(len(seg_cols))],
-                answer=part.column(f"a_{m}").to_pylist(),
-                nps_group=part.column("g").to_pylist() if group and m == "nps" else None,
+                answer=part.column(f"a_{m}").combine_chunks().cast(pa.string()),
+                nps_group=part.column("g").combine_chunks().cast(pa.string()) if group and m == "nps" else None,
                 n=n,
             )
         return rows, out

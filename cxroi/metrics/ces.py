@@ -53,7 +53,7 @@ def mean_sd(values: Sequence[float], counts: Sequence[int]) -> tuple[int, float,
     mean = sum(v * c for v, c in zip(values, counts, strict=True)) / n
     if n < 2:
         return n, mean, math.nan
-    ss = sum(c * (v - mean) ** 2 for v, c in zip(values, counts, strict=True))
+    ss = sum(c * ((v - mean) * (v - mean)) for v, c in zip(values, counts, strict=True))
     return n, mean, math.sqrt(ss / (n - 1))
 
 
@@ -76,7 +76,7 @@ def ces(
         q = t_quantile(n - 1) if interval == "t" and n >= 2 else z
         moe = q * sd / math.sqrt(n) if n >= 2 else math.nan
         value, low, high = mean, mean - moe, mean + moe
-        low, high = max(low, min(values)), min(high, max(values))
+        low, high = max(low, float(min(values))), min(high, float(max(values)))
     elif mode == "agree":
         value, moe, low, high = proportion_interval(agree, n, "wilson", z)
     else:

@@ -44,7 +44,8 @@ class NpsResult:
 
 def nps_variance(p_promoters: float, p_detractors: float) -> float:
     """Variance of the +1/0/-1 per-answer score: pP + pD - (pP - pD)^2."""
-    return p_promoters + p_detractors - (p_promoters - p_detractors) ** 2
+    diff = p_promoters - p_detractors
+    return p_promoters + p_detractors - diff * diff  # d * d, not d ** 2: correctly rounded
 
 
 def _wald(promoters: float, passives: float, detractors: float, z: float) -> tuple[float, float, float]:

@@ -31,10 +31,15 @@ from cxroi.metrics.answers import (
     scale_positions,
 )
 from cxroi.metrics.bands import band_lookup
-from cxroi.metrics.ces import CesResult, ces, ces_change_test
-from cxroi.metrics.csat import CsatResult, csat, csat_change_test
-from cxroi.metrics.nps import NpsResult, nps, nps_change_test
 from cxroi.metrics.periods import period_label
+from cxroi.metrics.tables import (
+    ces_table,
+    nps_change,
+    nps_table,
+    proportion_change,
+    proportion_table,
+    welch_change,
+)
 from cxroi.pipeline.common import Note, Tally, category_codes
 
 Metric = Literal["nps", "csat", "ces"]
@@ -305,7 +310,9 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
         fields += ["delta", "p_value"]
     if request.min_n:
         fields.append("small")
-    answers = {m: int(sum(int(h.sum()) for h in total.counts[m].values())) for m in metrics}
+    answers = {
+        m: int(np.stack(list(total.counts[m].values())).sum()) if total.counts[m] else 0 for m in metrics
+    }
     counted = overall_counts if request.totals else total.counts
     distributions: dict[str, list[int]] = {
         m: np.sum(np.stack(list(counted[m].values())), axis=0).astype(int).tolist()
@@ -395,36 +402,12 @@ def _source_warnings(
     return out
 
 
-def _score(
-    metric: Metric, cfg: Any, hist: np.ndarray, positions: dict[str, Any] | None = None
-) -> NpsResult | CsatResult | CesResult:
-    positions = positions if positions is not None else band_lookup(cfg.scale, _bands(metric, cfg))
-
-    def band(name: str) -> int:
-        return int(hist[positions[name]].sum()) if name in positions else 0
-
-    if metric == "nps":
-        return nps(band("promoters"), band("passives"), band("detractors"), interval=cfg.interval)
-    if metric == "csat":
-        return csat(band("satisfied"), int(hist.sum()), interval=cfg.interval)
-    values = list(range(cfg.scale[0], cfg.scale[1] + 1))
-    return ces(values, hist.tolist(), band("agree"), band("disagree"), cfg.value, interval=cfg.interval)
-
-
 def _bands(metric: Metric, cfg: Any) -> dict[str, tuple[int, int] | None]:
     if metric == "nps":
         return {"detractors": cfg.detractors, "passives": cfg.passives, "promoters": cfg.promoters}
     if metric == "csat":
         return {"satisfied": cfg.satisfied}
     return {"disagree": cfg.disagree, "neutral": cfg.neutral, "agree": cfg.agree}
-
-
-def _change(metric: Metric, before: Any, after: Any) -> tuple[float, float]:
-    if metric == "nps":
-        return nps_change_test(before, after)
-    if metric == "csat":
-        return csat_change_test(before, after)
-    return ces_change_test(before, after)
 
 
 def _sort_key(label: object) -> tuple[int, str]:
@@ -434,44 +417,105 @@ def _sort_key(label: object) -> tuple[int, str]:
 def _records(
     counts: dict[str, dict[tuple[object, ...], np.ndarray]], request: ScoresRequest
 ) -> list[dict[str, Any]]:
+    """One record per (metric, period, segment...) group, computed over the whole count table at once
+    (``cxroi.metrics.tables``), sorted by segments then period; the change is against the group's
+    previous period present in the data."""
     records: list[dict[str, Any]] = []
     has_period = request.period is not None
     for metric, cfg in request.metrics().items():
         groups = counts.get(metric, {})
+        if not groups:
+            continue
 
         def order(key: tuple[object, ...]) -> tuple[Any, ...]:
             segs = key[1:] if has_period else key
             return (*[_sort_key(s) for s in segs], key[0] if has_period else 0)
 
-        previous: dict[tuple[object, ...], Any] = {}
-        positions = band_lookup(cfg.scale, _bands(metric, cfg))
-        for key in sorted(groups, key=order):
-            result = _score(metric, cfg, groups[key], positions)
-            segs = key[1:] if has_period else key
-            rec: dict[str, Any] = {"metric": metric}
-            if has_period:
-                assert request.period is not None
-                rec["period"] = period_label(int(key[0]), request.period)  # type: ignore[call-overload]
-            rec.update(dict(zip(request.by, segs, strict=True)))
-            rec.update({"n": result.n, "value": result.value, "moe": result.moe})
-            rec.update({"ci_low": result.ci_low, "ci_high": result.ci_high})
-            if request.min_n:
-                rec["small"] = result.n < request.min_n
-            if isinstance(result, NpsResult):
-                rec.update(promoters=result.promoters, passives=result.passives, detractors=result.detractors)
-            elif isinstance(result, CsatResult):
-                rec["satisfied"] = result.satisfied
-            else:
-                rec["agree"] = result.agree
-            if has_period:
-                before = previous.get(segs)
-                if before is None:
-                    rec["delta"], rec["p_value"] = None, None
-                else:
-                    rec["delta"], rec["p_value"] = _change(metric, before, result)
-                previous[segs] = result
-            records.append(rec)
+        keys = sorted(groups, key=order)
+        hist = np.stack([groups[k] for k in keys]).astype(np.int64)
+        cols = _score_table(metric, cfg, hist)
+        names: list[str] = ["metric"]
+        columns: list[list[Any]] = [[metric] * len(keys)]
+        segs = [k[1:] for k in keys] if has_period else keys
+        if has_period:
+            assert request.period is not None
+            labels = {p: period_label(int(p), request.period) for p in {k[0] for k in keys}}  # type: ignore[call-overload]
+            names.append("period")
+            columns.append([labels[k[0]] for k in keys])
+        for i, name in enumerate(request.by):
+            names.append(name)
+            columns.append([s[i] for s in segs])
+        for name in ("n", "value", "moe", "ci_low", "ci_high"):
+            names.append(name)
+            columns.append(_py(cols[name]))
+        if request.min_n:
+            names.append("small")
+            columns.append((cols["n"] < request.min_n).tolist())
+        for name in METRIC_FIELDS[metric]:
+            names.append(name)
+            columns.append(_py(cols[name]))
+        if has_period:
+            prev = np.array([i > 0 and segs[i] == segs[i - 1] for i in range(len(keys))], dtype=bool)
+            delta, p_value = _changes(metric, cfg, cols, prev)
+            names += ["delta", "p_value"]
+            columns.append([d if has else None for d, has in zip(_py(delta), prev.tolist(), strict=True)])
+            columns.append([q if has else None for q, has in zip(_py(p_value), prev.tolist(), strict=True)])
+        records.extend(dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True))
     return records
+
+
+def _py(column: np.ndarray) -> list[Any]:
+    """Python numbers of a column, every NaN the one ``math.nan`` (so records compare equal)."""
+    out: list[Any] = column.tolist()
+    if column.dtype.kind == "f" and np.isnan(column).any():
+        out = [math.nan if x != x else x for x in out]
+    return out
+
+
+def _score_table(metric: Metric, cfg: Any, hist: np.ndarray) -> dict[str, np.ndarray]:
+    """The metric's columns for every group (rows of ``hist``, counts per scale position)."""
+    positions = band_lookup(cfg.scale, _bands(metric, cfg))
+
+    def band(name: str) -> np.ndarray:
+        if name not in positions:
+            return np.zeros(len(hist), dtype=np.int64)
+        return np.asarray(hist[:, positions[name]].sum(axis=1), dtype=np.int64)
+
+    if metric == "nps":
+        out = nps_table(band("promoters"), band("passives"), band("detractors"), interval=cfg.interval)
+        out.update(promoters=band("promoters"), passives=band("passives"), detractors=band("detractors"))
+        return out
+    if metric == "csat":
+        out = proportion_table(band("satisfied"), hist.sum(axis=1), interval=cfg.interval)
+        out["satisfied"] = band("satisfied")
+        return out
+    values = np.arange(cfg.scale[0], cfg.scale[1] + 1)
+    return ces_table(values, hist, band("agree"), band("disagree"), mode=cfg.value, interval=cfg.interval)
+
+
+def _changes(
+    metric: Metric, cfg: Any, cols: dict[str, np.ndarray], prev: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Change against the previous row (where ``prev``) and its p-value, as ``_change`` per pair."""
+    before = np.flatnonzero(prev) - 1
+    after = np.flatnonzero(prev)
+    delta = np.full(len(prev), np.nan)
+    p_value = np.full(len(prev), np.nan)
+    if not len(after):
+        return delta, p_value
+    b = {k: v[before] for k, v in cols.items()}
+    a = {k: v[after] for k, v in cols.items()}
+    delta[after] = a["value"] - b["value"]
+    mode = cfg.value if metric == "ces" else None
+    if metric == "nps" or mode == "net":
+        p_value[after] = nps_change(b["value"], b["variance"], b["n"], a["value"], a["variance"], a["n"])[1]
+    elif metric == "csat":
+        p_value[after] = proportion_change(b["satisfied"], b["n"], a["satisfied"], a["n"])
+    elif mode == "agree":
+        p_value[after] = proportion_change(b["agree"], b["n"], a["agree"], a["n"])
+    else:
+        p_value[after] = welch_change(b["mean"], b["sd"], b["n"], a["mean"], a["sd"], a["n"])
+    return delta, p_value
 
 
 def build_request(

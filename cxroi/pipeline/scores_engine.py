@@ -117,24 +117,23 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
         r = reduced[metric]
         low, high = cfg.scale
         width = high - low + 1
-        pos = answer_positions(
-            pa.array(r.answer, type=pa.string()).dictionary_encode(), low, high, cfg.labels
-        )[0]
+        pos = answer_positions(r.answer.dictionary_encode(), low, high, cfg.labels)[0]
         invalid = pos == INVALID
         if invalid.any():
             bad = sorted(
-                {a for a, i in zip(r.answer, invalid, strict=True) if i}, key=lambda v: (v is None, v or "")
+                set(r.answer.filter(pa.array(invalid)).to_pylist()), key=lambda v: (v is None, v or "")
             )
             found = duck.rows_where(duck.is_one_of(metric, bad), limit=50, role=metric)
             examples = list(dict.fromkeys("" if v is None else str(v) for _row, v in found))
             acc.invalid[metric] = tally(int(r.n[invalid].sum()), [row for row, _v in found], examples)
         if metric == "nps" and r.nps_group is not None:
             assert isinstance(cfg, NpsConfig)
-            mismatch = _group_mismatches(
-                pa.array(r.nps_group, type=pa.string()).dictionary_encode(), pos, cfg
-            )
+            mismatch = _group_mismatches(r.nps_group.dictionary_encode(), pos, cfg)
             if mismatch.any():
-                pairs = {(a, g) for a, g, m in zip(r.answer, r.nps_group, mismatch, strict=True) if m}
+                chosen = pa.array(mismatch)
+                pairs = set(
+                    zip(r.answer.filter(chosen).to_pylist(), r.nps_group.filter(chosen).to_pylist(), strict=True)
+                )
                 cond = " OR ".join(
                     f"({duck.is_one_of(metric, [a])} AND {duck.is_one_of('nps_group', [g])})"
                     for a, g in sorted(pairs, key=str)
