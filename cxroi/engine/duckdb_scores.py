@@ -20,6 +20,7 @@ ones).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,11 +138,10 @@ class DuckScores:
         # row numbers only for the targeted queries: a window over the whole file would hold it in memory
         self.read_in_order = f"read_csv({_lit(str(source.path))}, {options}, parallel=false)"
         first = self.columns[names[0]]
-        footer = (
-            "coalesce("
-            + " OR ".join(f"ltrim({first}) ILIKE {_lit(m + '%')}" for m in _FOOTER_MARKERS)
-            + ", FALSE)"
-        )
+        # one anchored RE2 match (a mismatch at the first letter costs nothing; four ILIKEs cost 0.7 s on
+        # 10M rows): report footer rows start with one of the markers, case-insensitive, after spaces
+        markers = "|".join(re.escape(m) for m in _FOOTER_MARKERS)
+        footer = f"coalesce(regexp_matches({first}, {_lit('^ *(?i:' + markers + ')')}), FALSE)"
         self.base = f"SELECT * FROM {self.read}"
         self.numbered = (
             f"SELECT *, row_number() OVER () + {source.layout.header_rows} AS _row FROM {self.read_in_order}"
