@@ -246,6 +246,8 @@ class ClvConfig(_Model):
     retention: float | None = Field(default=None, ge=0, le=1)
     annual_revenue: float | None = None
     annual_cost_to_serve: float | None = Field(default=None, ge=0)
+    model: Literal["average", "bgnbd", "sbg"] = "average"  # per-customer models: cxroi clv --model
+    renewal_period: Literal["month", "quarter", "year"] = "month"  # sbg's period
 
 
 class LinkConfig(_Model):

@@ -23,6 +23,7 @@ from cxroi.cli.common import (
     _guard,
     _load,
     _publish,
+    _warn,
     app,
 )
 from cxroi.config import Config
@@ -197,6 +198,22 @@ def clv(
     id_col: IdOpt = None,
     preset: PresetOpt = None,
     strict: StrictOpt = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="average (default), bgnbd (purchases) or sbg (subscription renewals)."),
+    ] = None,
+    calibration_end: Annotated[
+        str | None, typer.Option("--calibration-end", metavar="DATE", help="Fit on data up to DATE [default: --as-of].")
+    ] = None,
+    holdout_start: Annotated[
+        str | None,
+        typer.Option("--holdout-start", metavar="DATE", help="Fit before DATE; check predictions from DATE to --as-of."),
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", metavar="PERIOD", help="sbg: renewal period month|quarter|year [default: month]."),
+    ] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Say the model, its parameters and inputs (stderr).")] = False,
     config: ConfigOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -207,12 +224,20 @@ def clv(
     no_color: NoColorOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Customer lifetime value (simple and discounted) from the 12 months ending --as-of."""
+    """Customer lifetime value: the segment average from the 12 months ending --as-of, or per customer
+    from a fitted model (--model bgnbd: BG/NBD + Gamma-Gamma on purchases; --model sbg: renewals)."""
 
     def body() -> None:
         from cxroi.pipeline import crm
 
         cfg = _load(config)
+        chosen = model or cfg.clv.model
+        _check_choice("--model", chosen, ("average", "bgnbd", "sbg"))
+        if chosen != "average":
+            _model_body(cfg, chosen)
+            return
+        if calibration_end or holdout_start or period:
+            raise UsageError("--calibration-end, --holdout-start and --period need --model bgnbd or sbg")
         clv_cfg = _clv_config(
             cfg,
             annual_margin=annual_margin,
@@ -252,6 +277,36 @@ def clv(
             "CLV",
             pivot=(None, list(request.by)),
         )
+
+    def _model_body(cfg: Config, chosen: str) -> None:
+        from cxroi.cli.clv_model import publish_model
+        from cxroi.pipeline import crm
+        from cxroi.pipeline.clv_models import fit_model, model_options
+
+        options = model_options(
+            cfg, chosen, _date("--calibration-end", calibration_end), _date("--holdout-start", holdout_start),
+            period, horizon, gross_margin, discount_rate,
+        )
+        request = crm.build_crm_request(
+            cfg,
+            ReadOptions(encoding, delimiter, sheet, date_format),
+            customers=customers,
+            transactions=transactions,
+            preset=preset,
+            by=by,
+            start=start,
+            end=end,
+            id_col=id_col,
+            as_of=_date("--as-of", as_of),
+            strict=strict,
+            need=("customers", "transactions") if chosen == "bgnbd" else ("customers",),
+        )
+        result, warnings = fit_model(request, chosen, options)
+        if verbose:
+            _say_dates(request)
+        for w in warnings:
+            _warn(w)
+        publish_model(result, fmt, output, no_color, explain)
 
     _guard(verbose, body)
 

@@ -143,7 +143,9 @@ def p_from_z(zs: Array) -> Array:
     return np.array([two_sided_p(x) for x in _f(zs).tolist()], dtype=np.float64)
 
 
-def nps_change(b_value: Array, b_var: Array, b_n: Array, a_value: Array, a_var: Array, a_n: Array) -> tuple[Array, Array]:
+def nps_change(
+    b_value: Array, b_var: Array, b_n: Array, a_value: Array, a_var: Array, a_n: Array
+) -> tuple[Array, Array]:
     """Change in points and the two-sided p of the NPS z-test (``nps.nps_change_test``)."""
     delta = a_value - b_value
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -71,6 +71,8 @@ class Daily:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     per_customer: _PerCustomer | None = None  # money per customer (revenue or support cost)
+    # with ``CrmRequest.purchases``: every kept transaction's spell, day and amount (1/10,000 units)
+    purchases: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @property
     def last_day(self) -> np.ndarray | None:
@@ -201,9 +203,11 @@ def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Da
     warnings: list[str] = []
     notes: list[str] = []
     per_customer = _PerCustomer(len(customers.start), request.windows)
+    bought: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def one(src: Source) -> None:
         t = src.table
+        mine: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
         id_col, date_col, amount_col = (
             role(src, "transactions", m, r) for r in ("customer", "date", "amount")
@@ -232,6 +236,7 @@ def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Da
             bad_amount.reset()
             rules.reset()
             sums.reset()
+            mine.clear()
             return []
 
         def step(acc: list[Any], batch: Batch) -> None:
@@ -258,8 +263,11 @@ def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Da
             }
             acc.append(_reduce(day[keep], group[keep], measures, customers.k))
             sums.add(row[keep], day[keep], revenue)
+            if request.purchases:
+                mine.append((row[keep], day[keep], revenue))
 
         found: list[Any] = scan(t, wanted, new, step, LINKED_ROWS)
+        bought.extend(mine)
         parts.extend(found)
         per_customer.add_from(sums)
         linker.report(t, "transaction", warnings, notes)
@@ -277,7 +285,14 @@ def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Da
         warnings=warnings,
         notes=notes,
         per_customer=per_customer,
+        purchases=_concat(bought) if request.purchases else None,
     )
+
+
+def _concat(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]
 
 
 def load_contracts(request: CrmRequest, customers: Customers, cut: int) -> Daily | None:

@@ -52,6 +52,7 @@ class CrmRequest:
     as_of: date | None = None
     strict: bool = False
     windows: tuple[tuple[int, int], ...] = ()  # [first day, day after last) to sum money per customer in
+    purchases: bool = False  # keep every transaction's (spell, day, amount) for the per-customer models
     latest_elsewhere: date | None = (
         None  # the latest date of the other inputs (survey), for the default as-of
     )

@@ -3,6 +3,7 @@ CES mode, on random histograms (many small n, where the edge cases live) and on 
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -13,7 +14,14 @@ from hypothesis import strategies as st
 from cxroi.metrics.ces import ces, ces_change_test
 from cxroi.metrics.csat import csat, csat_change_test
 from cxroi.metrics.nps import nps, nps_change_test
-from cxroi.metrics.tables import ces_table, nps_change, nps_table, proportion_change, proportion_table, welch_change
+from cxroi.metrics.tables import (
+    ces_table,
+    nps_change,
+    nps_table,
+    proportion_change,
+    proportion_table,
+    welch_change,
+)
 
 counts = st.lists(st.integers(0, 40) | st.integers(0, 3) | st.integers(0, 100_000), min_size=3, max_size=3)
 
@@ -46,8 +54,10 @@ def test_nps_table_is_the_scalar_nps(groups: list[list[int]], interval: str) -> 
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), min_size=2, max_size=40),
-       st.sampled_from(["wilson", "wald"]))
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), min_size=2, max_size=40),
+    st.sampled_from(["wilson", "wald"]),
+)
 def test_proportion_table_is_the_scalar_csat(pairs: list[tuple[int, int]], interval: str) -> None:
     groups = [(min(s, s + f), s + f) for s, f in pairs if s + f > 0]
     if len(groups) < 2:
@@ -59,7 +69,7 @@ def test_proportion_table_is_the_scalar_csat(pairs: list[tuple[int, int]], inter
         for name in ("value", "moe", "ci_low", "ci_high"):
             assert same(float(t[name][i]), getattr(r, name)), (name, groups[i])
     p = proportion_change(g[:-1, 0], g[:-1, 1], g[1:, 0], g[1:, 1])
-    for i, (b, a) in enumerate(zip(scalar[:-1], scalar[1:], strict=True)):
+    for i, (b, a) in enumerate(itertools.pairwise(scalar)):
         assert same(float(p[i]), csat_change_test(b, a)[1])
 
 
@@ -87,8 +97,10 @@ def test_ces_table_is_the_scalar_ces(mode: str, interval: str, data: list[list[i
     elif mode == "agree":
         p = proportion_change(t["agree"][b_], t["n"][b_], t["agree"][a_], t["n"][a_])
     else:
-        p = nps_change(t["value"][b_], t["variance"][b_], t["n"][b_], t["value"][a_], t["variance"][a_], t["n"][a_])[1]
-    for i, (b, a) in enumerate(zip(scalar[:-1], scalar[1:], strict=True)):
+        p = nps_change(
+            t["value"][b_], t["variance"][b_], t["n"][b_], t["value"][a_], t["variance"][a_], t["n"][a_]
+        )[1]
+    for i, (b, a) in enumerate(itertools.pairwise(scalar)):
         assert same(float(p[i]), ces_change_test(b, a)[1]), (mode, groups[i], groups[i + 1])
 
 
