@@ -52,3 +52,41 @@ def fit_model(request: CrmRequest, model: str, options: ModelOptions) -> tuple[M
     data = crm.load(replace(request, purchases=model == "bgnbd"))
     result = bgnbd_model(data, request, options) if model == "bgnbd" else sbg_model(data, request, options)
     return result, list(data.warnings)
+
+
+BY_GROUP_FIELDS = ["metric", "group", "customers", "clv_mean", "ci_low", "ci_high", "clv_total", "no_model_value"]
+
+
+def clv_by_group(result: ModelResult, answers: Any, request: Any, data: Any, policy: str) -> list[dict[str, Any]]:
+    """The model's CLV per CX group (promoters, passives, detractors ...): each customer's latest (or
+    first, per ``link.answers``) answer names the group; mean with its 95% t interval
+    mean +- t_{0.975, n-1} s / sqrt(n), and the total. Customers the model did not value (no purchase by
+    the calibration end, or not active for sBG) are counted in ``no_model_value``."""
+    import math
+
+    import numpy as np
+
+    from cxroi.metrics.stats import t_quantile
+    from cxroi.pipeline.link import GROUPS, _band_of, _choose
+
+    out: list[dict[str, Any]] = []
+    customer_of = data.customers.spell_id
+    for metric, cfg in request.metrics().items():
+        pos = answers.positions.get(metric)
+        if pos is None:
+            continue
+        chosen = _choose(answers.row, answers.day, pos >= 0, "latest" if policy == "each" else policy)
+        band = _band_of(metric, cfg)[pos[chosen]]
+        ids = customer_of[answers.row[chosen]]
+        values = np.array([result.value_of.get(int(i), math.nan) for i in ids.tolist()])
+        for gi, (name, _key) in enumerate(GROUPS[metric]):
+            in_group = band == gi
+            v = values[in_group & np.isfinite(values)]
+            n = len(v)
+            rec: dict[str, Any] = {"metric": metric, "group": name, "customers": n}
+            mean = float(v.mean()) if n else math.nan
+            half = t_quantile(n - 1) * float(v.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+            rec.update(clv_mean=mean, ci_low=mean - half, ci_high=mean + half, clv_total=float(v.sum()))
+            rec["no_model_value"] = int(np.sum(in_group & ~np.isfinite(values)))
+            out.append(rec)
+    return out

@@ -12,7 +12,11 @@ from cxroi import __version__
 from cxroi.config import Config, RoiConfig
 from cxroi.errors import UsageError
 from cxroi.io import ReadOptions, TableSource
+from cxroi.metrics.mle import FitError
 from cxroi.pipeline import crm
+from cxroi.pipeline.clv_contracts import sbg_model
+from cxroi.pipeline.clv_models import clv_by_group, model_options
+from cxroi.pipeline.clv_purchases import ModelResult, bgnbd_model
 from cxroi.pipeline.common import Note
 from cxroi.pipeline.explain import explain
 from cxroi.pipeline.inputs import open_input
@@ -41,6 +45,7 @@ class RunResult:
     survival: SurvivalResult | None = None
     roi: RoiOutcome | None = None
     why: dict[str, Any] | None = None  # themes of the open-ended reason and the key drivers
+    clv_model: dict[str, Any] | None = None  # clv.model: bgnbd | sbg (parameters, totals, by CX group)
     warnings: list[str] = field(default_factory=list)
     explain: list[dict[str, Any]] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
@@ -71,6 +76,7 @@ class RunResult:
             "churn": self.churn,
             "clv": self.clv,
             "clv_by_window": self.clv_by_window,
+            "clv_model": self.clv_model,
             "economics": self.economics,
             "link": {"summary": self.link.summary, "outcomes": self.link.records} if self.link else None,
             "survival": self.survival.to_dict() if self.survival else None,
@@ -96,6 +102,7 @@ def run(config: Config, config_name: str, as_of: date | None = None, cache: bool
     result = RunResult(as_of=as_of, config=config_name)
     data: crm.CrmData | None = None
     crm_request: CrmRequest | None = None
+    model: ModelResult | None = None
     roi_cfg = config.roi
     request = replace(
         build_request(config),
@@ -109,6 +116,7 @@ def run(config: Config, config_name: str, as_of: date | None = None, cache: bool
     if config.crm.customers.input in config.inputs:
         # the CRM first: its as-of day (the latest date of every input, unless pinned) is "now" everywhere
         data, roi_cfg, crm_request = _crm(result, config, as_of, survey_latest(survey, request, as_of))
+        model = _clv_model(result, config, data, crm_request)
         as_of = data.as_of
         request = replace(request, until=as_of)
     if survey:
@@ -125,6 +133,8 @@ def run(config: Config, config_name: str, as_of: date | None = None, cache: bool
         result.survival = survival_for(config, linked)
         result.warnings += result.survival.warnings
         result.sections.append("survival")
+        if model is not None and result.clv_model is not None:
+            result.clv_model["by_group"] = clv_by_group(model, answers, request, data, config.link.answers)
     if roi_cfg is not None:
         plan = None
         if data is not None and crm_request is not None and not crm_request.by:
@@ -206,6 +216,27 @@ def _cache_folder(config: Config, enabled: bool) -> str | None:
     return str(setting)
 
 
+def _clv_model(
+    result: RunResult, config: Config, data: crm.CrmData, request: CrmRequest
+) -> ModelResult | None:
+    """``clv.model: bgnbd | sbg``: the per-customer model on the run's CRM data; a fit that fails is a
+    warning and the section is left out (the rest of the report stands)."""
+    if config.clv.model == "average":
+        return None
+    options = model_options(config, config.clv.model)
+    try:
+        fit = bgnbd_model if config.clv.model == "bgnbd" else sbg_model
+        model = fit(data, request, options)
+    except (FitError, UsageError) as exc:
+        result.warnings.append(f"clv.model {config.clv.model}: {exc.message}; the model CLV is left out")
+        return None
+    result.warnings += model.warnings
+    doc = model.to_dict()
+    doc.pop("customers", None)
+    result.clv_model = doc
+    return model
+
+
 def _crm(
     result: RunResult, config: Config, as_of: date | None, survey_latest: date | None = None
 ) -> tuple[crm.CrmData, RoiConfig | None, CrmRequest]:
@@ -216,7 +247,9 @@ def _crm(
     request = crm.build_crm_request(
         config, ReadOptions(), as_of=as_of, need=("customers", "transactions", "contracts", "tickets")
     )
-    request = replace(request, windows=_windows(roi_cfg), latest_elsewhere=survey_latest)
+    request = replace(
+        request, windows=_windows(roi_cfg), latest_elsewhere=survey_latest, purchases=config.clv.model == "bgnbd"
+    )
     data = crm.load(request)
     if as_of is None and config.roi is not None:
         roi_cfg, roi_notes = _roi_windows(config, data.as_of)

@@ -53,6 +53,23 @@ def _fields(records: Sequence[dict[str, Any]], preferred: Sequence[str] = ()) ->
     return seen
 
 
+def clv_model_tables(model: dict[str, Any] | None) -> dict[str, Table]:
+    """The per-customer CLV model of ``clv.model``: parameters, value by CX group, totals."""
+    if not model:
+        return {}
+    params = [
+        {"model": name, "parameter": k, "value": v["value"], "se": v["se"], "loglik": fit["loglik"], "n": fit["n"]}
+        for name, fit in model["parameters"].items()
+        for k, v in fit.items()
+        if isinstance(v, dict)
+    ]
+    out: dict[str, Table] = {"clv_model_parameters": (params, ["model", "parameter", "value", "se", "loglik", "n"])}
+    if model.get("by_group"):
+        out["clv_model_by_group"] = (model["by_group"], _fields(model["by_group"], ["metric", "group"]))
+    out["clv_model_totals"] = (model["totals"], _fields(model["totals"], ["segment"]))
+    return out
+
+
 def report_tables(data: dict[str, Any]) -> dict[str, Table]:
     """Every table of a run, by name, in report order (flat records: nested inputs are spread out)."""
     tables: dict[str, Table] = {}
@@ -78,6 +95,7 @@ def report_tables(data: dict[str, Any]) -> dict[str, Table]:
     if data.get("clv_by_window"):
         recs = data["clv_by_window"]
         tables["clv_by_window"] = (recs, _fields(recs, ["window"]))
+    tables.update(clv_model_tables(data.get("clv_model")))
     tables.update(survival_tables(data))
     tables.update(roi_tables(data))
     explain = data.get("explain")
@@ -192,6 +210,9 @@ SECTION_TITLES = {
     "survival_tests": "Survival: log-rank tests",
     "survival_curves": "Survival: Kaplan–Meier curves",
     "clv_by_window": "CLV in each ROI window",
+    "clv_model_parameters": "CLV model: fitted parameters (MLE, standard errors from the Hessian)",
+    "clv_model_by_group": "CLV model: value per customer by CX group (mean, 95% interval)",
+    "clv_model_totals": "CLV model: totals",
     "roi_summary": "ROI",
     "roi_lines": "ROI benefit lines by year",
     "roi_inputs": "ROI inputs and where they come from",
@@ -366,7 +387,7 @@ def render_html_report(data: dict[str, Any]) -> str:
             f'<h2>Segments — {_esc(latest)}</h2><p class="muted">The segment with the highest churn is '
             "highlighted.</p>" + _html_pivot(rows, fields, labels, lambda r: bool(r.get("highest_churn")))
         )
-    for name in ("churn", "clv", "clv_by_window"):
+    for name in ("churn", "clv", "clv_by_window", "clv_model_parameters", "clv_model_by_group", "clv_model_totals"):
         if name in tables:
             body.append(f"<h2>{_esc(SECTION_TITLES[name])}</h2>" + _html_table(*tables[name]))
     if "link_outcomes" in tables:

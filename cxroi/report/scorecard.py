@@ -119,6 +119,22 @@ def render_scorecard(
             f"CLV {_money(c['clv'])} per customer (margin {_money(c['annual_margin'])}/yr, annual retention "
             f"{_n(c['retention'], 1, True)}, discount {c['discount_rate']:.0%}; {c['window_start']}..{c['window_end']})"
         )
+    model = data.get("clv_model")
+    if model and model.get("by_group"):
+        fits = model["parameters"]
+        shown = "; ".join(
+            f"{name} " + ", ".join(f"{k} {v['value']:.3g}" for k, v in fit.items() if isinstance(v, dict))
+            for name, fit in fits.items()
+        )
+        con.print(f"\nCLV per customer from the {model['model']} model ({shown}), by NPS group:")
+        t = Table(box=box.SIMPLE_HEAD, header_style="bold")
+        for col in ("group", "customers", "CLV mean", "95% CI", "total"):
+            t.add_column(col, justify="left" if col == "group" else "right")
+        for rec in model["by_group"]:
+            if rec["metric"] == "nps":
+                ci = f"{_money(rec['ci_low'])}–{_money(rec['ci_high'])}"
+                t.add_row(rec["group"], _n(rec["customers"]), _money(rec["clv_mean"]), ci, _money(rec["clv_total"]))
+        con.print(t)
     link = data.get("link")
     if link:
         s = link["summary"]
