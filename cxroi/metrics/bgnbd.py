@@ -36,6 +36,7 @@ log L -9582.4; Gamma-Gamma on its repeat buyers p 6.25, q 3.74, gamma 15.44.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,29 @@ def bgnbd_loglik_each(theta: Array, x: Array, t_x: Array, T: Array) -> Array:
     return np.asarray(common + np.logaddexp(a1, a2))
 
 
+ROUGH_ROWS = 20_000
+
+
+def _loglik(x: Array, t_x: Array, T: Array, w: Array) -> Callable[[Array], float]:
+    """sum_i w_i log L_i, with the terms that depend on x alone computed once per distinct x."""
+    ux, xi = np.unique(x, return_inverse=True)
+    xi = xi.reshape(-1)
+    repeat = ux > 0
+    safe = np.where(repeat, ux, 1.0)
+
+    def f(theta: Array) -> float:
+        r, alpha, a, b = theta
+        common = gammaln(r + ux) - gammaln(r) + r * math.log(alpha) - betaln(a, b)
+        b1 = betaln(a, b + ux)
+        b2 = np.where(repeat, betaln(a + 1, b + safe - 1), -np.inf)
+        rx = (r + ux)[xi]
+        a1 = b1[xi] - rx * np.log(alpha + T)
+        a2 = b2[xi] - rx * np.log(alpha + t_x)
+        return float(np.dot(w, common[xi] + np.logaddexp(a1, a2)))
+
+    return f
+
+
 def fit_bgnbd(rfm: Rfm, weights: Array | None = None) -> Fit:
     """Maximum-likelihood r, alpha, a, b (``weights``: customers sharing each (x, t_x, T) row)."""
     x, t_x, T = (np.asarray(v, dtype=float) for v in (rfm.x, rfm.t_x, rfm.T))
@@ -88,11 +112,15 @@ def fit_bgnbd(rfm: Rfm, weights: Array | None = None) -> Fit:
         raise FitError("every customer's first purchase is on the calibration end; nothing to fit", hint)
     scale = float(np.mean(T[T > 0])) if np.any(T > 0) else 1.0
 
-    def loglik(theta: Array) -> float:
-        return float(np.dot(w, bgnbd_loglik_each(theta, x, t_x, T)))
-
+    loglik = _loglik(x, t_x, T, w)
+    rough = None
+    if len(x) > ROUGH_ROWS:  # Nelder-Mead on a weighted sample, then BFGS on every row
+        pick = np.random.default_rng(0).choice(len(x), ROUGH_ROWS, p=w / w.sum())
+        rows, counts = np.unique(pick, return_counts=True)
+        rough = _loglik(x[rows], t_x[rows], T[rows], counts * (w.sum() / ROUGH_ROWS))
+    start = (1.0, scale / 4.0, 1.0, 1.0)
     try:
-        return fit_positive("BG/NBD", ("r", "alpha", "a", "b"), loglik, (1.0, scale / 4.0, 1.0, 1.0), n, hint)
+        return fit_positive("BG/NBD", ("r", "alpha", "a", "b"), loglik, start, n, hint, rough)
     except FitError as exc:
         theta = exc.theta or {}
         if theta.get("a", 0) > 1e5 and theta.get("b", 0) > 1e5:  # Beta(a, b) collapsing onto one point
@@ -114,24 +142,35 @@ def p_alive(fit: Fit, x: Array, t_x: Array, T: Array) -> Array:
     return np.asarray(1.0 / (1.0 + odds))
 
 
-def expected_purchases(fit: Fit, t: float | Array, x: Array, t_x: Array, T: Array) -> Array:
-    """E[Y(t) | x, t_x, T]: each customer's expected purchases in the next ``t`` time units."""
+def _tail(fit: Fit, t: float, x: Array, T: Array) -> Array:
+    """1 - ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x; a + b + x - 1; t / (alpha + T + t)),
+    the part of E[Y(t) | x, t_x, T] that depends on t, computed once per distinct (x, T)."""
     r, alpha, a, b = fit.values
-    x = np.asarray(x, dtype=float)
-    t = np.asarray(t, dtype=float)
-    z = t / (alpha + T + t)
-    head = (a + b + x - 1) / (a - 1)
-    tail = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp2f1(
-        r + x, b + x, a + b + x - 1, z
+    pairs, back = np.unique(np.stack([x, T], axis=1), axis=0, return_inverse=True)
+    px, pT = pairs[:, 0], pairs[:, 1]
+    z = t / (alpha + pT + t)
+    out = 1 - np.exp((r + px) * (np.log(alpha + pT) - np.log(alpha + pT + t))) * hyp2f1(
+        r + px, b + px, a + b + px - 1, z
     )
-    out = head * tail * p_alive(fit, x, t_x, T)
+    return np.asarray(out[back.reshape(-1)])
+
+
+def _finite(out: Array) -> Array:
     if not np.all(np.isfinite(out)):
         raise FitError(
             "expected purchases are not finite for some customers (the hypergeometric series does not converge "
             "for these parameters)",
             "shorten --horizon, or check the fitted parameters with --format json",
         )
-    return np.asarray(out)
+    return out
+
+
+def expected_purchases(fit: Fit, t: float, x: Array, t_x: Array, T: Array) -> Array:
+    """E[Y(t) | x, t_x, T]: each customer's expected purchases in the next ``t`` time units."""
+    _r, _alpha, a, b = fit.values
+    x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
+    head = (a + b + x - 1) / (a - 1)
+    return _finite(np.asarray(head * _tail(fit, float(t), x, T) * p_alive(fit, x, t_x, T)))
 
 
 def expected_purchases_new(fit: Fit, t: float | Array) -> Array:
@@ -208,10 +247,14 @@ def discounted_clv(
     with month m ending at m * 365.25 / 12 days (in the fit's time unit of ``unit_days`` days).
     """
     d = (1.0 + annual_rate) ** (1.0 / 12.0) - 1.0
-    previous = np.zeros(len(np.asarray(x)))
-    clv = np.zeros(len(previous))
+    _r, _alpha, a, b = fit.values
+    x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
+    scale = (a + b + x - 1) / (a - 1) * p_alive(fit, x, t_x, T)  # E[Y(t)] = scale * tail(t)
+    previous = np.zeros(len(x))
+    discounted = np.zeros(len(x))
     for m in range(1, months + 1):
-        cumulative = expected_purchases(fit, m * 365.25 / 12.0 / unit_days, x, t_x, T)
-        clv += (cumulative - previous) / (1.0 + d) ** m
-        previous = cumulative
-    return previous, clv * np.asarray(value, dtype=float)
+        tail = _tail(fit, m * 365.25 / 12.0 / unit_days, x, T)
+        discounted += (tail - previous) / (1.0 + d) ** m
+        previous = tail
+    expected, clv = _finite(scale * previous), _finite(scale * discounted)
+    return expected, clv * np.asarray(value, dtype=float)

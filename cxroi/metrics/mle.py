@@ -48,19 +48,28 @@ def fit_positive(
     start: Sequence[float],
     n: int,
     hint: str,
+    rough: Callable[[np.ndarray], float] | None = None,
 ) -> Fit:
-    """Maximise ``loglik(theta)`` over theta > 0 (every parameter positive), from ``start``."""
+    """Maximise ``loglik(theta)`` over theta > 0 (every parameter positive), from ``start``: Nelder-Mead
+    (on ``rough``, a cheaper likelihood of a sample, when given), then BFGS on the full likelihood."""
     from scipy.optimize import minimize
 
-    def negative(log_theta: np.ndarray) -> float:
-        with np.errstate(all="ignore"):
-            value = -loglik(np.exp(log_theta))
-        return value if math.isfinite(value) else 1e300
+    def negative_of(f: Callable[[np.ndarray], float]) -> Callable[[np.ndarray], float]:
+        def negative(log_theta: np.ndarray) -> float:
+            with np.errstate(all="ignore"):
+                value = -f(np.exp(log_theta))
+            return value if math.isfinite(value) else 1e300
 
+        return negative
+
+    negative = negative_of(loglik)
     x0 = np.log(np.asarray(start, dtype=float))
     best = minimize(
-        negative, x0, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000}
-    )
+        negative_of(rough or loglik), x0, method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000},
+    )  # fmt: skip
+    if rough is not None:
+        best.fun = negative(best.x)
     polish = minimize(negative, best.x, method="BFGS", options={"gtol": 1e-8, "maxiter": 2_000})
     result = polish if polish.fun <= best.fun else best
     theta = np.exp(result.x)

@@ -54,10 +54,21 @@ def fit_model(request: CrmRequest, model: str, options: ModelOptions) -> tuple[M
     return result, list(data.warnings)
 
 
-BY_GROUP_FIELDS = ["metric", "group", "customers", "clv_mean", "ci_low", "ci_high", "clv_total", "no_model_value"]
+BY_GROUP_FIELDS = [
+    "metric",
+    "group",
+    "customers",
+    "clv_mean",
+    "ci_low",
+    "ci_high",
+    "clv_total",
+    "no_model_value",
+]
 
 
-def clv_by_group(result: ModelResult, answers: Any, request: Any, data: Any, policy: str) -> list[dict[str, Any]]:
+def clv_by_group(
+    result: ModelResult, answers: Any, request: Any, data: Any, policy: str
+) -> list[dict[str, Any]]:
     """The model's CLV per CX group (promoters, passives, detractors ...): each customer's latest (or
     first, per ``link.answers``) answer names the group; mean with its 95% t interval
     mean +- t_{0.975, n-1} s / sqrt(n), and the total. Customers the model did not value (no purchase by
@@ -90,3 +101,36 @@ def clv_by_group(result: ModelResult, answers: Any, request: Any, data: Any, pol
             rec["no_model_value"] = int(np.sum(in_group & ~np.isfinite(values)))
             out.append(rec)
     return out
+
+
+def mix_value(
+    model_doc: dict[str, Any], roi_lines: list[dict[str, Any]], metric: str
+) -> dict[str, Any] | None:
+    """The measured CX mix shift valued at the model's CLV per group (a cross-check of the evidence ROI,
+    which values cash within its horizon from measured margins and survival; this is lifetime value):
+
+      value = N x sum_g (share_g,current - share_g,baseline) x CLV_g  (CLV_g: the model's mean per group).
+    """
+    line = next((ln for ln in roi_lines if ln.get("line") == "cx_mix"), None)
+    groups = {r["group"]: r for r in model_doc.get("by_group") or [] if r["metric"] == metric}
+    if line is None or not groups:
+        return None
+    inputs = line["inputs"]
+    n = float(inputs["customers"]["value"])
+    parts = {}
+    for name, rec in groups.items():
+        shift = inputs.get(f"shift:{name}")
+        if shift is None:
+            return None
+        parts[name] = {
+            "shift": shift["value"],
+            "clv_mean": rec["clv_mean"],
+            "value": n * shift["value"] * rec["clv_mean"],
+        }
+    return {
+        "metric": metric,
+        "customers": n,
+        "groups": parts,
+        "value": sum(p["value"] for p in parts.values()),
+        "formula": "customers x sum_g (share_g,current - share_g,baseline) x model CLV_g",
+    }

@@ -15,7 +15,7 @@ from cxroi.io import ReadOptions, TableSource
 from cxroi.metrics.mle import FitError
 from cxroi.pipeline import crm
 from cxroi.pipeline.clv_contracts import sbg_model
-from cxroi.pipeline.clv_models import clv_by_group, model_options
+from cxroi.pipeline.clv_models import clv_by_group, mix_value, model_options
 from cxroi.pipeline.clv_purchases import ModelResult, bgnbd_model
 from cxroi.pipeline.common import Note
 from cxroi.pipeline.explain import explain
@@ -141,6 +141,8 @@ def run(config: Config, config_name: str, as_of: date | None = None, cache: bool
             plan = plan_column(crm_request, data)
         result.roi = compute_roi(roi_cfg, config.clv, data, request, answers, result.survival, plan)
         result.sections.append("roi")
+        if result.clv_model is not None:
+            result.clv_model["mix_value"] = mix_value(result.clv_model, result.roi.lines, roi_cfg.metric)
     result.warnings = list(dict.fromkeys(result.warnings))
     order = ("scores", "why", "economics", "link", "survival", "roi")
     result.sections.sort(key=order.index)
@@ -150,6 +152,8 @@ def run(config: Config, config_name: str, as_of: date | None = None, cache: bool
             "name score columns (scores:), a customer input (inputs.customers) or a roi: section",
         )
     result.explain = explain(result, config)
+    if result.clv_model is not None:
+        result.explain.append(_explain_model(result.clv_model))
     return result
 
 
@@ -216,6 +220,31 @@ def _cache_folder(config: Config, enabled: bool) -> str | None:
     return str(setting)
 
 
+def _explain_model(doc: dict[str, Any]) -> dict[str, Any]:
+    total = doc["totals"][0]
+    if doc["model"] == "sbg":
+        formula = (
+            "sum over active customers of MRR x months x gross margin x DERL(d, alpha, beta, renewals + 1)"
+        )
+        value = total["residual_value"]
+    else:
+        formula = (
+            "sum over customers of gross margin x E[value] (Gamma-Gamma) x discounted E[purchases] (BG/NBD)"
+        )
+        value = total["clv_total"]
+    inputs = {name: {k: v for k, v in fit.items()} for name, fit in doc["parameters"].items()}
+    shown = "; ".join(
+        f"{name} "
+        + ", ".join(
+            f"{k} = {v['value']:.4g} (se {v['se']:.3g})" for k, v in fit.items() if isinstance(v, dict)
+        )
+        for name, fit in doc["parameters"].items()
+    )
+    return {"figure": f"clv_model ({doc['model']})", "value": value, "formula": formula,
+            "inputs": {"parameters": inputs, **doc["summary"]},
+            "text": f"model CLV ({doc['model']}) = {value:,.2f}: {formula}; {shown}"}  # fmt: skip
+
+
 def _clv_model(
     result: RunResult, config: Config, data: crm.CrmData, request: CrmRequest
 ) -> ModelResult | None:
@@ -248,7 +277,10 @@ def _crm(
         config, ReadOptions(), as_of=as_of, need=("customers", "transactions", "contracts", "tickets")
     )
     request = replace(
-        request, windows=_windows(roi_cfg), latest_elsewhere=survey_latest, purchases=config.clv.model == "bgnbd"
+        request,
+        windows=_windows(roi_cfg),
+        latest_elsewhere=survey_latest,
+        purchases=config.clv.model == "bgnbd",
     )
     data = crm.load(request)
     if as_of is None and config.roi is not None:

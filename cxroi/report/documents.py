@@ -67,6 +67,11 @@ def clv_model_tables(model: dict[str, Any] | None) -> dict[str, Table]:
     if model.get("by_group"):
         out["clv_model_by_group"] = (model["by_group"], _fields(model["by_group"], ["metric", "group"]))
     out["clv_model_totals"] = (model["totals"], _fields(model["totals"], ["segment"]))
+    mix = model.get("mix_value")
+    if mix:
+        rows = [{"group": g, **v} for g, v in mix["groups"].items()]
+        rows.append({"group": "total", "value": mix["value"]})
+        out["clv_model_mix_value"] = (rows, ["group", "shift", "clv_mean", "value"])
     return out
 
 
@@ -213,6 +218,7 @@ SECTION_TITLES = {
     "clv_model_parameters": "CLV model: fitted parameters (MLE, standard errors from the Hessian)",
     "clv_model_by_group": "CLV model: value per customer by CX group (mean, 95% interval)",
     "clv_model_totals": "CLV model: totals",
+    "clv_model_mix_value": "CLV model: the measured CX mix shift at the model's CLV (lifetime value; cross-check)",
     "roi_summary": "ROI",
     "roi_lines": "ROI benefit lines by year",
     "roi_inputs": "ROI inputs and where they come from",
@@ -387,7 +393,8 @@ def render_html_report(data: dict[str, Any]) -> str:
             f'<h2>Segments — {_esc(latest)}</h2><p class="muted">The segment with the highest churn is '
             "highlighted.</p>" + _html_pivot(rows, fields, labels, lambda r: bool(r.get("highest_churn")))
         )
-    for name in ("churn", "clv", "clv_by_window", "clv_model_parameters", "clv_model_by_group", "clv_model_totals"):
+    for name in ("churn", "clv", "clv_by_window", "clv_model_parameters", "clv_model_by_group", "clv_model_totals",
+                 "clv_model_mix_value"):
         if name in tables:
             body.append(f"<h2>{_esc(SECTION_TITLES[name])}</h2>" + _html_table(*tables[name]))
     if "link_outcomes" in tables:

@@ -135,6 +135,12 @@ def render_scorecard(
                 ci = f"{_money(rec['ci_low'])}–{_money(rec['ci_high'])}"
                 t.add_row(rec["group"], _n(rec["customers"]), _money(rec["clv_mean"]), ci, _money(rec["clv_total"]))
         con.print(t)
+        mix = model.get("mix_value")
+        if mix:
+            con.print(
+                f"The measured {mix['metric'].upper()} mix shift at these CLVs: {_money(mix['value'])} of lifetime value "
+                f"({_n(int(mix['customers']))} customers; a cross-check, not added to the ROI's horizon cash)"
+            )
     link = data.get("link")
     if link:
         s = link["summary"]

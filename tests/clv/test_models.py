@@ -335,3 +335,70 @@ def test_cli_sbg_holdout(tmp_path: Path) -> None:
     a, b = doc["parameters"]["sbg"]["alpha"]["value"], doc["parameters"]["sbg"]["beta"]["value"]
     s = survival(a, b, 7)
     assert h["predicted"] == pytest.approx(262 * (s[6] + s[7]) / s[5], rel=1e-9)
+
+
+def test_bgnbd_sampled_start_reaches_the_same_maximum(
+    summary: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large inputs start Nelder-Mead on a weighted sample; BFGS on every row must land on the same MLE."""
+    import cxroi.metrics.bgnbd as bg
+
+    rfm = Rfm(summary.frequency.values, summary.recency.values, summary["T"].values, np.array([]))
+    full = fit_bgnbd(rfm)
+    monkeypatch.setattr(bg, "ROUGH_ROWS", 300)
+    sampled = fit_bgnbd(rfm)
+    assert sampled.values == pytest.approx(full.values, rel=1e-4)
+    assert sampled.loglik == pytest.approx(full.loglik, abs=1e-6)
+
+
+def test_run_default_config_values_every_active_subscription(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cxroi run` on the sample (clv.model: sbg, monthly): the residual value recomputed by hand from
+    customers.csv — renewals counted with calendar months (dateutil), DERL as the explicit discounted
+    sum of S(t) / S(n - 1) — equals the report's; the CLV by NPS group is each group's mean."""
+    from dateutil.relativedelta import relativedelta
+
+    from tests.conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    res = run(["run", "--as-of", "2025-12-31", "-f", "json"])
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)["clv_model"]
+    a, b = doc["parameters"]["sbg"]["alpha"]["value"], doc["parameters"]["sbg"]["beta"]["value"]
+    rate = 1.1 ** (1 / 12) - 1
+    s = survival(a, b, 3000)
+    as_of = date(2025, 12, 31)
+    total = 0.0
+    customers = pd.read_csv(ROOT / "sample_data" / "customers.csv", dtype=str)
+    for _, c in customers.iterrows():
+        if isinstance(c["Churn Date"], str) and date.fromisoformat(c["Churn Date"]) <= as_of:
+            continue
+        start = date.fromisoformat(c["Signup Date"])
+        renewals = 0
+        while start + relativedelta(months=renewals + 1) <= as_of:
+            renewals += 1
+        n = renewals + 1
+        value = sum(s[t] / s[n - 1] / (1 + rate) ** (t - n) for t in range(n, 3000))
+        total += float(c["MRR"]) * 0.8 * value
+    assert doc["totals"][0]["residual_value"] == pytest.approx(total, rel=1e-9)
+    nps = [g for g in doc["by_group"] if g["metric"] == "nps"]
+    assert [g["group"] for g in nps] == ["promoters", "passives", "detractors"]
+    for g in nps:
+        assert g["ci_low"] < g["clv_mean"] < g["ci_high"]
+        assert g["clv_total"] == pytest.approx(g["clv_mean"] * g["customers"], rel=1e-12)
+    mix = doc["mix_value"]
+    assert mix["value"] == pytest.approx(
+        sum(mix["customers"] * v["shift"] * v["clv_mean"] for v in mix["groups"].values()), rel=1e-12
+    )
+
+
+def test_run_with_a_model_that_cannot_fit_warns_and_goes_on(tmp_path: Path) -> None:
+    """The sample's monthly invoices are not Poisson purchases: BG/NBD does not fit, the run says so."""
+    from tests.conftest import ROOT
+
+    text = (ROOT / "configs" / "default.yaml").read_text().replace("  model: sbg ", "  model: bgnbd ")
+    text = text.replace("../sample_data/", f"{ROOT}/sample_data/")
+    (tmp_path / "c.yaml").write_text(text)
+    res = run(["run", "-c", str(tmp_path / "c.yaml"), "--as-of", "2025-12-31", "-f", "json"])
+    assert res.exit_code == 0, res.stderr
+    assert "clv.model bgnbd" in res.stderr and "the model CLV is left out" in res.stderr
+    assert json.loads(res.stdout)["clv_model"] is None
