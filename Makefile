@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_economics.py
 	$(BIN)/python benchmarks/bench_evidence.py
 	$(BIN)/python benchmarks/bench_themes.py
+	$(BIN)/python benchmarks/bench_clv.py
 
 sample-data: $(STAMP)
 	$(BIN)/python sample_data/generate.py sample_data

@@ -13,6 +13,11 @@ from cxroi.report.formats import OutputFormat, json_safe, render_records
 
 PARAMETER_FIELDS = ["model", "parameter", "value", "se", "loglik", "n"]
 DECIMALS = {"value": 4, "se": 4, "loglik": 2}
+HEADINGS = {"repeat_buyers": "repeat", "p_alive_mean": "P(alive)", "expected_purchases": "exp. purchases",
+            "clv_total": "CLV total", "clv_mean": "CLV mean", "clv_p10": "p10", "clv_p50": "p50", "clv_p90": "p90",
+            "derl_mean": "DERL", "residual_value": "residual value", "periods_observed": "periods",
+            "value_per_period_mean": "value/period", "retention_observed": "r observed",
+            "retention_model": "r model", "survival_model": "S model"}  # fmt: skip
 
 
 def parameter_records(result: ModelResult) -> list[dict[str, Any]]:
@@ -85,7 +90,7 @@ def publish_model(
             group_decimals={"None": DECIMALS},
         ),
         render_records(
-            out_fmt, result.totals, result.totals_fields, title="CLV totals", width=_width(), color=color
+            out_fmt, result.totals, result.totals_fields, title="CLV totals", width=_width(), color=color, headings=HEADINGS
         ),
     ]
     if result.curve:
@@ -97,11 +102,13 @@ def publish_model(
                 title="Retention by period",
                 width=_width(),
                 color=color,
+                headings=HEADINGS,
+                group_decimals={"None": {"retention_observed": 4, "retention_model": 4, "survival_model": 4}},
             )
         )
         parts.append(
             render_records(
-                out_fmt, result.records, result.fields, title="Cohorts", width=_width(), color=color
+                out_fmt, result.records, result.fields, title="Cohorts", width=_width(), color=color, headings=HEADINGS
             )
         )
     if result.holdout is not None:

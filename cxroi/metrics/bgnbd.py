@@ -15,7 +15,9 @@ probability p, p ~ Beta(a, b). Per customer
 
   E[Y(t) | x, t_x, T] = (a + b + x - 1) / (a - 1)
       * [1 - ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x; a + b + x - 1; t / (alpha + T + t))]
-      * P(alive | x, t_x, T)   (expected purchases in (T, T + t]; eq. 10 of the paper),
+      * P(alive | x, t_x, T)   (expected purchases in (T, T + t]; eq. 10 of the paper), computed as
+      1 - (1 - z)^(a - 1) 2F1(a + b - 1 - r, a - 1; a + b + x - 1; z) inside the brackets (Euler's
+      transformation, z = t / (alpha + T + t)), which stays finite for heavy buyers,
 
   E[X(t)] = (a + b - 1) / (a - 1) * [1 - (alpha / (alpha + t))^r 2F1(r, b; a + b - 1; t / (alpha + t))]
       (a new customer's expected purchases in (0, t]).
@@ -120,7 +122,7 @@ def fit_bgnbd(rfm: Rfm, weights: Array | None = None) -> Fit:
         rough = _loglik(x[rows], t_x[rows], T[rows], counts * (w.sum() / ROUGH_ROWS))
     start = (1.0, scale / 4.0, 1.0, 1.0)
     try:
-        return fit_positive("BG/NBD", ("r", "alpha", "a", "b"), loglik, start, n, hint, rough)
+        fit = fit_positive("BG/NBD", ("r", "alpha", "a", "b"), loglik, start, n, hint, rough)
     except FitError as exc:
         theta = exc.theta or {}
         if theta.get("a", 0) > 1e5 and theta.get("b", 0) > 1e5:  # Beta(a, b) collapsing onto one point
@@ -131,6 +133,12 @@ def fit_bgnbd(rfm: Rfm, weights: Array | None = None) -> Fit:
                 "the data look simulated or too uniform; with more customers or history the spread shows",
             ) from exc
         raise
+    if abs(fit["a"] - 1) < 1e-6:  # (a + b + x - 1) / (a - 1): the closed forms divide by zero at a = 1
+        raise FitError(
+            f"BG/NBD fitted a = {fit['a']:.8f}, where its expected-purchase formula is singular (a = 1)",
+            "fit on a different calibration period; the expectations cannot be computed at exactly a = 1",
+        )
+    return fit
 
 
 def p_alive(fit: Fit, x: Array, t_x: Array, T: Array) -> Array:
@@ -142,17 +150,26 @@ def p_alive(fit: Fit, x: Array, t_x: Array, T: Array) -> Array:
     return np.asarray(1.0 / (1.0 + odds))
 
 
-def _tail(fit: Fit, t: float, x: Array, T: Array) -> Array:
-    """1 - ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x; a + b + x - 1; t / (alpha + T + t)),
-    the part of E[Y(t) | x, t_x, T] that depends on t, computed once per distinct (x, T)."""
-    r, alpha, a, b = fit.values
+def _pairs(x: Array, T: Array) -> tuple[Array, Array, Array]:
+    """The distinct (x, T) pairs and the index of each customer's pair."""
     pairs, back = np.unique(np.stack([x, T], axis=1), axis=0, return_inverse=True)
-    px, pT = pairs[:, 0], pairs[:, 1]
+    return pairs[:, 0], pairs[:, 1], back.reshape(-1)
+
+
+def _tail_of_pairs(fit: Fit, t: float, px: Array, pT: Array) -> Array:
+    """1 - ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x; a + b + x - 1; t / (alpha + T + t)),
+    the part of E[Y(t) | x, t_x, T] that depends on t, for distinct (x, T) pairs."""
+    r, alpha, a, b = fit.values
     z = t / (alpha + pT + t)
-    out = 1 - np.exp((r + px) * (np.log(alpha + pT) - np.log(alpha + pT + t))) * hyp2f1(
-        r + px, b + px, a + b + px - 1, z
-    )
-    return np.asarray(out[back.reshape(-1)])
+    # Euler's transformation 2F1(A, B; C; z) = (1 - z)^(C - A - B) 2F1(C - A, C - B; C; z), with
+    # 1 - z = (alpha + T) / (alpha + T + t): the powers cancel to (1 - z)^(a - 1) and the series keeps
+    # small numerator parameters, so heavy buyers (x in the hundreds) stay finite and exact
+    return np.asarray(1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + px - 1, z))
+
+
+def _tail(fit: Fit, t: float, x: Array, T: Array) -> Array:
+    px, pT, back = _pairs(x, T)
+    return np.asarray(_tail_of_pairs(fit, t, px, pT)[back])
 
 
 def _finite(out: Array) -> Array:
@@ -177,8 +194,9 @@ def expected_purchases_new(fit: Fit, t: float | Array) -> Array:
     """E[X(t)]: a new customer's expected purchases in their first ``t`` time units."""
     r, alpha, a, b = fit.values
     t = np.asarray(t, dtype=float)
+    z = t / (alpha + t)  # Euler's transformation, as in ``_tail`` with x = 0, T = 0
     return np.asarray(
-        (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+        (a + b - 1) / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z))
     )
 
 
@@ -210,8 +228,16 @@ def fit_gamma_gamma(x: Array, zbar: Array) -> Fit:
     def loglik(theta: Array) -> float:
         return float(np.sum(gamma_gamma_loglik_each(theta, x, zbar)))
 
+    rough = None
+    if len(x) > ROUGH_ROWS:  # Nelder-Mead on a sample, then BFGS on every repeat buyer
+        pick = np.random.default_rng(0).choice(len(x), ROUGH_ROWS, replace=False)
+        xs, zs, scale = x[pick], zbar[pick], len(x) / ROUGH_ROWS
+
+        def rough(theta: Array) -> float:
+            return scale * float(np.sum(gamma_gamma_loglik_each(theta, xs, zs)))
+
     fit = fit_positive(
-        "Gamma-Gamma", ("p", "q", "gamma"), loglik, (1.0, 1.0, float(np.mean(zbar))), len(x), hint
+        "Gamma-Gamma", ("p", "q", "gamma"), loglik, (1.0, 1.0, float(np.mean(zbar))), len(x), hint, rough
     )
     if fit["q"] <= 1:
         raise FitError(
@@ -250,11 +276,12 @@ def discounted_clv(
     _r, _alpha, a, b = fit.values
     x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
     scale = (a + b + x - 1) / (a - 1) * p_alive(fit, x, t_x, T)  # E[Y(t)] = scale * tail(t)
-    previous = np.zeros(len(x))
-    discounted = np.zeros(len(x))
+    px, pT, back = _pairs(x, T)
+    previous = np.zeros(len(px))
+    discounted = np.zeros(len(px))
     for m in range(1, months + 1):
-        tail = _tail(fit, m * 365.25 / 12.0 / unit_days, x, T)
+        tail = _tail_of_pairs(fit, m * 365.25 / 12.0 / unit_days, px, pT)
         discounted += (tail - previous) / (1.0 + d) ** m
         previous = tail
-    expected, clv = _finite(scale * previous), _finite(scale * discounted)
+    expected, clv = _finite(scale * previous[back]), _finite(scale * discounted[back])
     return expected, clv * np.asarray(value, dtype=float)

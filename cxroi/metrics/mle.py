@@ -64,10 +64,12 @@ def fit_positive(
 
     negative = negative_of(loglik)
     x0 = np.log(np.asarray(start, dtype=float))
+    first = negative_of(rough or loglik)
+    # tolerances relative to the likelihood's size: an absolute 1e-10 is below float resolution at 1e6
+    fatol = 1e-12 * max(1.0, abs(first(x0)))
     best = minimize(
-        negative_of(rough or loglik), x0, method="Nelder-Mead",
-        options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000},
-    )  # fmt: skip
+        first, x0, method="Nelder-Mead", options={"xatol": 1e-8, "fatol": fatol, "maxiter": 5_000}
+    )
     if rough is not None:
         best.fun = negative(best.x)
     polish = minimize(negative, best.x, method="BFGS", options={"gtol": 1e-8, "maxiter": 2_000})

@@ -162,9 +162,16 @@ def bgnbd_model(data: Any, request: Any, options: ModelOptions) -> ModelResult:
     T = (cal_end - s["first"]) / WEEK
     with np.errstate(invalid="ignore", divide="ignore"):
         zbar = np.where(x > 0, (s["total"] - s["first_amount"]) / np.maximum(x, 1), np.nan)
-    table = np.stack([x, t_x, T], axis=1)
-    distinct, back, weight = np.unique(table, axis=0, return_inverse=True, return_counts=True)
+    # the distinct (x, t_x, T) rows, from one integer key of (x, recency days, age days)
+    width = int(cal_end - s["first"].min()) + 1
+    key = (
+        (s["days"] - 1).astype(np.int64) * width * width
+        + (s["last"] - s["first"]) * width
+        + (cal_end - s["first"])
+    )
+    _keys, first_of, back, weight = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
     back = back.reshape(-1)
+    distinct = np.stack([x[first_of], t_x[first_of], T[first_of]], axis=1)
     fit = fit_bgnbd(
         Rfm(distinct[:, 0], distinct[:, 1], distinct[:, 2], np.full(len(distinct), np.nan)), weight
     )
@@ -232,7 +239,7 @@ def bgnbd_model(data: Any, request: Any, options: ModelOptions) -> ModelResult:
         records,
         names,
         totals,
-        ["segment", *by, *TOTAL_FIELDS],
+        [*(by or ["segment"]), *TOTAL_FIELDS],
         hold,
         summary,
         warnings,
@@ -296,7 +303,7 @@ def _totals(
 ) -> list[dict[str, Any]]:
     def row(mask: np.ndarray, name: str, segs: tuple[str, ...]) -> dict[str, Any]:
         v = clv[mask]
-        rec: dict[str, Any] = {"segment": name, **dict(zip(by, segs, strict=False))}
+        rec: dict[str, Any] = dict(zip(by, segs, strict=True)) if by else {"segment": name}
         rec.update(
             customers=int(mask.sum()),
             repeat_buyers=int(np.sum(x[mask] > 0)),
@@ -309,7 +316,7 @@ def _totals(
         rec.update(clv_p10=float(p10), clv_p50=float(p50), clv_p90=float(p90))
         return rec
 
-    out = [row(np.ones(len(clv), dtype=bool), "all", ("",) * len(by))]
+    out = [row(np.ones(len(clv), dtype=bool), "all", ("(all)",) * len(by))]
     if by:
         for g in np.unique(group).tolist():
             out.append(row(group == g, " / ".join(labels[g]), labels[g]))

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cxroi.metrics.churn import latest_complete
+from cxroi.report.clv_model import CLV_MODEL_DECIMALS, clv_model_tables
 from cxroi.report.evidence import (
     TABLE_DECIMALS,
     evidence_charts,
@@ -51,28 +52,6 @@ def _fields(records: Sequence[dict[str, Any]], preferred: Sequence[str] = ()) ->
             if k not in seen and not isinstance(r[k], dict | list):
                 seen.append(k)
     return seen
-
-
-def clv_model_tables(model: dict[str, Any] | None) -> dict[str, Table]:
-    """The per-customer CLV model of ``clv.model``: parameters, value by CX group, totals."""
-    if not model:
-        return {}
-    params = [
-        {"model": name, "parameter": k, "value": v["value"], "se": v["se"], "loglik": fit["loglik"], "n": fit["n"]}
-        for name, fit in model["parameters"].items()
-        for k, v in fit.items()
-        if isinstance(v, dict)
-    ]
-    out: dict[str, Table] = {"clv_model_parameters": (params, ["model", "parameter", "value", "se", "loglik", "n"])}
-    if model.get("by_group"):
-        out["clv_model_by_group"] = (model["by_group"], _fields(model["by_group"], ["metric", "group"]))
-    out["clv_model_totals"] = (model["totals"], _fields(model["totals"], ["segment"]))
-    mix = model.get("mix_value")
-    if mix:
-        rows = [{"group": g, **v} for g, v in mix["groups"].items()]
-        rows.append({"group": "total", "value": mix["value"]})
-        out["clv_model_mix_value"] = (rows, ["group", "shift", "clv_mean", "value"])
-    return out
 
 
 def report_tables(data: dict[str, Any]) -> dict[str, Table]:
@@ -240,7 +219,8 @@ def render_markdown_report(data: dict[str, Any]) -> str:
                                    f"inputs {_md(r['inputs'])}" for r in recs) + "\n")  # fmt: skip
             continue
         parts.append(f"## {SECTION_TITLES.get(name, name)}\n")
-        parts.append(_md_table(recs, fields, TABLE_DECIMALS.get(name) or WHY_DECIMALS.get(name)))
+        decimals = TABLE_DECIMALS.get(name) or WHY_DECIMALS.get(name) or CLV_MODEL_DECIMALS.get(name)
+        parts.append(_md_table(recs, fields, decimals))
     warnings = data.get("warnings") or []
     if warnings:
         parts.append("## Warnings\n")
@@ -396,7 +376,8 @@ def render_html_report(data: dict[str, Any]) -> str:
     for name in ("churn", "clv", "clv_by_window", "clv_model_parameters", "clv_model_by_group", "clv_model_totals",
                  "clv_model_mix_value"):
         if name in tables:
-            body.append(f"<h2>{_esc(SECTION_TITLES[name])}</h2>" + _html_table(*tables[name]))
+            body.append(f"<h2>{_esc(SECTION_TITLES[name])}</h2>"
+                        + _html_table(*tables[name], decimals=CLV_MODEL_DECIMALS.get(name)))  # fmt: skip
     if "link_outcomes" in tables:
         body.append("<h2>Does a higher NPS mean lower churn?</h2>")
         if "chart-churn-by-group" in charts:

@@ -195,7 +195,7 @@ def test_cli_bgnbd_table_and_errors(cdnow_exports: Path) -> None:
         ]
     )
     assert res.exit_code == 0, res.output
-    assert "Fitted parameters" in res.stdout and "gamma_gamma" in res.stdout and "clv_p50" in res.stdout
+    assert "Fitted parameters" in res.stdout and "gamma_gamma" in res.stdout and "p50" in res.stdout
     assert "log-likelihood -9582.4" in res.stderr
     bad = run(
         clv(cdnow_exports, "--model", "bgnbd", "--holdout-start", "1999-01-01", "--as-of", "1998-06-30")
