@@ -148,17 +148,21 @@ def sbg_model(data: Any, request: Any, options: ModelOptions) -> ModelResult:
             rec["value_per_period_mean"] = rec["residual_value"] = math.nan
         records.append(rec)
     curve = _curve(alpha, beta, lost, alive, horizon)
-    totals = [
-        {
-            "segment": "all",
-            "customers": len(start),
-            "active": int(active.sum()),
-            "derl_mean": float(derl_each[active].mean()) if active.any() else math.nan,
-            "residual_value": float(np.sum(value_pp[active] * derl_each[active]))
-            if value_pp is not None
-            else math.nan,
-        }
-    ]
+
+    def total(mask: np.ndarray, segs: tuple[str, ...] | None) -> dict[str, Any]:
+        act = mask & active
+        rec: dict[str, Any] = dict(zip(by, segs, strict=True)) if by and segs else {"segment": "all"}
+        rec.update(customers=int(mask.sum()), active=int(act.sum()))
+        rec["derl_mean"] = float(derl_each[act].mean()) if act.any() else math.nan
+        rec["residual_value"] = (
+            float(np.sum(value_pp[act] * derl_each[act])) if value_pp is not None else math.nan
+        )
+        return rec
+
+    everyone = np.ones(len(start), dtype=bool)
+    totals = [total(everyone, ("(all)",) * len(by) if by else None)]
+    if by:
+        totals += [total(group == g, labels[g]) for g in np.unique(group).tolist()]
     hold = None
     if options.holdout_start is not None:
         hold = _holdout(alpha, beta, customers, exists, start, churned, survived, cal_end, as_of, months)
@@ -179,7 +183,7 @@ def sbg_model(data: Any, request: Any, options: ModelOptions) -> ModelResult:
         records,
         ["cohort", *by, *COHORT_FIELDS],
         totals,
-        ["segment", "customers", "active", "derl_mean", "residual_value"],
+        [*(by or ["segment"]), "customers", "active", "derl_mean", "residual_value"],
         hold,
         summary,
         warnings,
