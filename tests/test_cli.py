@@ -267,10 +267,14 @@ def test_table_is_default_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None
 def test_undecodable_input_exits_3_with_encoding_hint(tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("Name;NPS\nJosé;9\nInês;3\n".encode("latin-1"))
-    r = run(["scores", str(path), "--nps", "NPS"], ok=False)
+    r = run(["scores", str(path), "--nps", "NPS", "-f", "json"])  # Latin-1: read, and said
+    assert r.exit_code == 0 and "read as Windows-1252" in r.stderr and json.loads(r.stdout)[0]["value"] == 0.0
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"Name;NPS\nJos\x81;9\n")  # 0x81: no Windows code page uses it
+    r = run(["scores", str(bad), "--nps", "NPS"], ok=False)
     assert r.exit_code == 3 and "not UTF-8" in r.stderr and "--encoding latin-1" in r.stderr
     r = run(["scores", str(path), "--nps", "NPS", "--encoding", "latin-1", "-f", "json"])
-    assert json.loads(r.stdout)[0]["value"] == 0.0
+    assert json.loads(r.stdout)[0]["value"] == 0.0 and "read as" not in r.stderr
 
 
 def test_xlsx_and_parquet_inputs(tmp_path: Path) -> None:

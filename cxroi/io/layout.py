@@ -19,7 +19,7 @@ import difflib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cxroi.errors import DataError
 
@@ -41,9 +41,21 @@ class Layout:
     import_ids: dict[str, str] = field(default_factory=dict)  # column name -> ImportId (QID1, QID4_2 ...)
     questions: dict[str, str] = field(default_factory=dict)  # column name -> question text
 
+    # headers that several columns share in the file (kept as name, name_2 ... ): 1-based positions
+    repeated: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
     def resolve(self, spec: str, source: str = "input") -> str:
-        """Return the column name that ``spec`` refers to: a header, an ImportId or a question text."""
+        """Return the column name that ``spec`` refers to: a header, an ImportId or a question text.
+        A header that two or more columns share is refused, never guessed."""
         if spec in self.names:
+            if spec in self.repeated:
+                where = self.repeated[spec]
+                aliases = ", ".join(f"{self.names[i - 1]!r} (column {i})" for i in where)
+                raise DataError(
+                    f"{source}: {len(where)} columns are named {spec!r} (columns {', '.join(map(str, where))}); "
+                    "cxroi will not guess which one holds the answers",
+                    f"rename one of them in the export, or name one as cxroi lists them: {aliases}",
+                )
             return spec
         wanted = _norm(spec)
         for candidates in (
@@ -106,7 +118,20 @@ def _parse_import_id(cell: str) -> str | None:
 
 
 def detect_layout(records: Sequence[Sequence[str]]) -> Layout:
-    """Recognise the export layout from its first parsed records."""
+    """Recognise the export layout from its first parsed records; headers shared by several columns are
+    remembered (``Layout.repeated``) so that naming one of them is refused, not guessed."""
+    layout = _detect_layout(records)
+    if not records or layout.kind == "surveymonkey":
+        return layout
+    positions: dict[str, list[int]] = {}
+    for i, raw in enumerate(records[0]):
+        if raw.strip():
+            positions.setdefault(raw.strip(), []).append(i + 1)
+    repeated = {name: tuple(p) for name, p in positions.items() if len(p) > 1}
+    return replace(layout, repeated=repeated) if repeated else layout
+
+
+def _detect_layout(records: Sequence[Sequence[str]]) -> Layout:
     if not records:
         return Layout("plain", (), 1)
     first = list(records[0])

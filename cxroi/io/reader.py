@@ -45,16 +45,20 @@ from cxroi.io.dates import (
 )
 from cxroi.io.layout import Layout, detect_layout
 from cxroi.io.sniff import (
+    GUESSED,
     FileKind,
     decode_head,
     detect_encoding,
     detect_kind,
     head_records,
+    last_record_swallows_lines,
     sniff_delimiter,
+    unterminated_quote,
 )
 from cxroi.io.xlsx import cell_text, read_xlsx
 
 HEAD_BYTES = 1 << 20
+MAX_BLOCK = 1 << 30  # pyarrow parses a cell within one block: cells up to 1 GB
 _DICT = pa.dictionary(pa.int32(), pa.string())
 _TS = pa.timestamp("us")
 _US_PER_DAY = 86_400_000_000
@@ -163,13 +167,27 @@ class TableSource:
         self.ambiguous_dates: list[str] = []
         self.date_formats: dict[str, tuple[str, str]] = {}  # column -> (format, how it was decided)
         self._sample: list[list[str]] = []
+        self._block_size = 0  # grown when one cell is larger than a parsing block
         if self.kind == "csv":
             self.encoding = detect_encoding(head, self.options.encoding, self.display)
+            if not self.options.encoding and self.encoding in GUESSED:
+                self.warnings.append(
+                    f"{self.display}: not UTF-8; read as {GUESSED[self.encoding]}: check the text, or give "
+                    "--encoding (encoding: in the config)"
+                )
             try:
                 text = decode_head(head, self.encoding)
             except InputError as exc:
                 raise InputError(f"{self.display}: {exc.message}", exc.hint) from exc
             self.delimiter = sniff_delimiter(text, self.options.delimiter)
+            if not self.encoding.startswith("utf-16") and self.path.is_file():
+                line = unterminated_quote(self.path)
+                if line is not None and last_record_swallows_lines(self.path, self.encoding, self.delimiter):
+                    raise DataError(
+                        f"{self.display}: line {line}: a quote opens a cell that never closes, so every row after "
+                        "it would be read into that one cell",
+                        "close or remove that quote in the export; cxroi will not drop the rows after it silently",
+                    )
             records = head_records(text, self.delimiter)
             self.layout = detect_layout(records)
             self._sample = [list(r) for r in records[self.layout.header_rows :]]
@@ -378,7 +396,7 @@ class TableSource:
                     column_names=list(self.layout.names),
                     skip_rows_after_names=self.layout.header_rows,
                     encoding={"utf-8": "utf8", "utf-8-sig": "utf8"}.get(self.encoding, self.encoding),
-                    block_size=self.options.block_size,
+                    block_size=max(self.options.block_size, self._block_size),
                 ),
                 parse_options=parse_opts,
                 convert_options=convert_opts,
@@ -399,6 +417,15 @@ class TableSource:
                 raise DateConversionFailed(msg) from exc
             if "out of sync with chunker" in msg and not self.multiline:
                 self.multiline = True
+                raise MultilineNeeded(msg) from exc
+            if "straddling object" in msg:  # one cell larger than a block: read again with larger blocks
+                size = max(self.options.block_size, self._block_size)
+                if size >= MAX_BLOCK:
+                    raise InputError(
+                        f"{self.display}: a cell is larger than {MAX_BLOCK >> 20} MB; cxroi does not read such cells",
+                        "cut the long text column out of the export",
+                    ) from exc
+                self._block_size = min(size * 8, MAX_BLOCK)
                 raise MultilineNeeded(msg) from exc
             if "utf8" in msg.lower() or "utf-8" in msg.lower():
                 raise InputError(

@@ -86,9 +86,21 @@ def fit_sbg(lost: Sequence[float], alive: Sequence[float]) -> Fit:
         raise FitError("no customer churned in the complete periods; sBG cannot estimate churn", hint)
     if sum(alive) == 0 and all(v == 0 for v in lost[1:]):
         raise FitError("every customer churned in the first period; sBG cannot estimate retention", hint)
-    return fit_positive(
-        "sBG", ("alpha", "beta"), lambda th: loglik(th[0], th[1], lost, alive), (1.0, 1.0), n, hint
-    )
+    try:
+        return fit_positive(
+            "sBG", ("alpha", "beta"), lambda th: loglik(th[0], th[1], lost, alive), (1.0, 1.0), n, hint
+        )
+    except FitError as exc:
+        theta = exc.theta or {}
+        if theta.get("alpha", 0) > 1e3 and theta.get("beta", 0) > 1e3:  # Beta(alpha, beta) onto one point
+            churn = theta["alpha"] / (theta["alpha"] + theta["beta"])
+            raise FitError(
+                f"sBG cannot be fitted: churn looks the same for every customer ({churn:.2%} a period; alpha and "
+                "beta run to infinity), so the spread the model is about is not identified",
+                "with more periods of history the sorting effect shows; until then use --model average",
+            ) from exc
+        raise
+
 
 
 def derl(alpha: float, beta: float, n: Array | int, rate: float) -> Array:

@@ -106,6 +106,8 @@ def test_fit_errors_are_loud() -> None:
         fit_bgnbd(Rfm(x.astype(float), t_x, T, np.array([])))
     with pytest.raises(FitError, match="no customer made a repeat purchase"):
         fit_bgnbd(Rfm(np.zeros(5), np.zeros(5), np.full(5, 10.0), np.array([])))
+    with pytest.raises(FitError, match="churn looks the same for every customer"):
+        fit_sbg(*from_survivors([1000 * 0.9**t for t in range(8)]))  # exactly geometric: no spread
     with pytest.raises(FitError, match="no customer churned"):
         fit_sbg([0, 0], [0, 100])
 

@@ -91,12 +91,18 @@ def test_delimiter_override_and_sniffing() -> None:
 
 
 def test_undecodable_bytes_give_a_hint(tmp_path: Path) -> None:
+    """Latin-1 text is read (as Windows-1252, with a warning: tests/io/test_broken_files.py); bytes that no
+    Windows code page uses (0x81) are refused with the hint."""
     path = tmp_path / "latin1.csv"
     path.write_bytes("Name,Score\nJosé,9\n".encode("latin-1"))
-    with pytest.raises(InputError) as exc:
-        open_source(str(path))
-    assert "not UTF-8" in exc.value.message and "--encoding" in (exc.value.hint or "")
+    source = open_source(str(path))
+    assert source.encoding == "cp1252" and any("read as Windows-1252" in w for w in source.warnings)
     assert read_column(path, "Name", encoding="latin-1") == ["José"]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"Name,Score\nJos\x81\xe9,9\n")
+    with pytest.raises(InputError) as exc:
+        open_source(str(bad))
+    assert "not UTF-8" in exc.value.message and "--encoding" in (exc.value.hint or "")
 
 
 def test_bad_bytes_late_in_the_file(tmp_path: Path) -> None:
