@@ -87,9 +87,14 @@ def fit_sbg(lost: Sequence[float], alive: Sequence[float]) -> Fit:
     if sum(alive) == 0 and all(v == 0 for v in lost[1:]):
         raise FitError("every customer churned in the first period; sBG cannot estimate retention", hint)
     try:
-        return fit_positive(
+        fit = fit_positive(
             "sBG", ("alpha", "beta"), lambda th: loglik(th[0], th[1], lost, alive), (1.0, 1.0), n, hint
         )
+        if fit["alpha"] > 1e3 and fit["beta"] > 1e3:  # stopped on the flat ridge towards infinity
+            exc = FitError("ridge", hint)
+            exc.theta = {"alpha": fit["alpha"], "beta": fit["beta"]}
+            raise exc
+        return fit
     except FitError as exc:
         theta = exc.theta or {}
         if theta.get("alpha", 0) > 1e3 and theta.get("beta", 0) > 1e3:  # Beta(alpha, beta) onto one point
