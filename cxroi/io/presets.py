@@ -147,7 +147,8 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "customers.start": ("Created At", "Created at"),
     },
     "zendesk": {
-        "tickets.customer": ("Requester id", "Organization"),
+        # a real export has Zendesk's own user id in "Requester id" and the CRM's in "Requester external id"
+        "tickets.customer": ("Requester external id", "Requester id", "Organization"),
         "tickets.created": ("Created at",),
         "tickets.first_response": ("First reply time in minutes",),
     },
@@ -182,6 +183,13 @@ def find_column(
             f"name it with {key} in the config, or a flag; " + source.layout.suggest(candidates[0]),
         )
     return None
+
+
+def present_candidates(source: TableSource, role: str, preset: str | None) -> list[str]:
+    """Every column of ``source`` that could play ``role`` (preset names first, then common names)."""
+    lowered = {c.casefold(): c for c in source.columns}
+    candidates = [*PRESETS.get(preset or "", {}).get(role, ()), *GENERIC.get(role, ())]
+    return list(dict.fromkeys(lowered[c.casefold()] for c in candidates if c.casefold() in lowered))
 
 
 def recognise_preset(columns: tuple[str, ...]) -> str | None:

@@ -23,7 +23,7 @@ from cxroi.metrics.churn import NO_END
 from cxroi.pipeline.common import Tally
 from cxroi.pipeline.customers import Customers, amounts_of, days_of, plural
 from cxroi.pipeline.rowrules import DEFAULT_PAID, DEFAULT_WON, PAID_VALUES, WON_VALUES, RowRules
-from cxroi.pipeline.sources import CrmRequest, Source, day_date, role
+from cxroi.pipeline.sources import CrmRequest, Source, customer_role, day_date, role
 
 # Transactions, contracts and tickets are linked to customers a million rows at a time: pyarrow's
 # ``index_in`` hashes every customer id on each call, which costs about as much as a 1M-row lookup.
@@ -209,9 +209,9 @@ def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Da
         t = src.table
         mine: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
-        id_col, date_col, amount_col = (
-            role(src, "transactions", m, r) for r in ("customer", "date", "amount")
-        )
+        id_col, chosen = customer_role(src, "transactions", m, customers.ids)
+        notes.extend([chosen] if chosen else [])
+        date_col, amount_col = (role(src, "transactions", m, r) for r in ("date", "amount"))
         cost_col = role(src, "transactions", m, "cost", required=False)
         known = src.preset in PAID_VALUES
         refunded_col = role(src, "transactions", m, "refunded", required=False) if known else None
@@ -306,7 +306,9 @@ def load_contracts(request: CrmRequest, customers: Customers, cut: int) -> Daily
 
     def one(src: Source) -> None:
         t = src.table
-        id_col, date_col, value_col = (role(src, "contracts", m, r) for r in ("customer", "date", "value"))
+        id_col, chosen = customer_role(src, "contracts", m, customers.ids)
+        notes.extend([chosen] if chosen else [])
+        date_col, value_col = (role(src, "contracts", m, r) for r in ("date", "value"))
         assert id_col and date_col and value_col
         known = src.preset in WON_VALUES
         status_col = (
@@ -384,7 +386,9 @@ def load_tickets(request: CrmRequest, customers: Customers, cut: int) -> Daily |
     def one(src: Source) -> None:
         t = src.table
 
-        id_col, created_col = (role(src, "tickets", m, r) for r in ("customer", "created"))
+        id_col, chosen = customer_role(src, "tickets", m, customers.ids)
+        notes.extend([chosen] if chosen else [])
+        created_col = role(src, "tickets", m, "created")
         at_col, dur_col, cost_col = (
             role(src, "tickets", m, r, required=False)
             for r in ("first_response_at", "first_response", "cost")

@@ -70,6 +70,38 @@ def role(src: Source, section: str, mapping: Any, role: str, required: bool = Tr
     )
 
 
+def customer_role(src: Source, section: str, mapping: Any, ids: Any) -> tuple[str, str | None]:
+    """The customer id column of a transactions / contracts / tickets file and a note when it was chosen
+    among several: an export may carry several id columns (Zendesk's own "Requester id" beside the CRM's
+    "Requester external id"; HubSpot and Salesforce record ids beside the account id). Unless the config
+    names it, the candidate whose first rows match most ids of the customer file is used."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from cxroi.io.presets import present_candidates
+
+    chosen = role(src, section, mapping, "customer")
+    assert chosen is not None
+    if getattr(mapping, "customer", None):
+        return chosen, None
+    candidates = present_candidates(src.table, f"{section}.customer", src.preset)
+    if len(candidates) < 2:
+        return chosen, None
+    shares: dict[str, float] = {}
+    for col in candidates:
+        values = [v.strip() for v in src.table.sample_values(col) if v.strip()]
+        hits = pc.sum(pc.is_in(pa.array(values, pa.string()), value_set=ids)).as_py() if values else 0
+        shares[col] = (hits or 0) / len(values) if values else 0.0
+    best = max(candidates, key=lambda c: (shares[c], -candidates.index(c)))
+    if best == chosen:
+        return chosen, None
+    others = ", ".join(f"{c!r} {shares[c]:.0%}" for c in candidates if c != best)
+    return best, (
+        f"{src.table.display}: customer ids taken from {best!r} ({shares[best]:.0%} of the first rows match the "
+        f"customer file; {others}); set crm.{section}.customer to choose"
+    )
+
+
 def open_role(
     config: Any, name: str, paths: Sequence[str] | None, flags: Any, preset: str | None
 ) -> list[Source]:
