@@ -112,13 +112,22 @@ def _md(text: Any) -> str:
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
 
 
+def row_decimals(record: dict[str, Any], decimals: dict[str, int] | None) -> dict[str, int] | None:
+    """The table's decimals, with a score record's own by metric (CES means and margins: 2 decimals)."""
+    from cxroi.pipeline.scores import DECIMALS as SCORE_DECIMALS
+
+    own = SCORE_DECIMALS.get(str(record.get("metric"))) if "value" in record else None
+    return {**(decimals or {}), **own} if own else decimals
+
+
 def _md_table(
     records: Sequence[dict[str, Any]], fields: Sequence[str], decimals: dict[str, int] | None = None
 ) -> str:
     shown = [f for f in fields if any(r.get(f) is not None for r in records) and _flag_used(f, records)]
     lines = ["| " + " | ".join(_md(f) for f in shown) + " |", "|" + "|".join(" --- " for _ in shown) + "|"]
     for r in records:
-        lines.append("| " + " | ".join(_md(display_cell(f, r.get(f), decimals)) for f in shown) + " |")
+        d = row_decimals(r, decimals)
+        lines.append("| " + " | ".join(_md(display_cell(f, r.get(f), d)) for f in shown) + " |")
     if any(r.get("small") for r in records):
         lines += ["", f"_{SMALL_TEXT}_"]
     return "\n".join(lines) + "\n"
@@ -270,7 +279,8 @@ def _html_table(
     for r in records:
         marks = [c for c, on in (("hl", highlight and highlight(r)), ("small", r.get("small"))) if on]
         cls = f' class="{" ".join(marks)}"' if marks else ""
-        cells = "".join(f'<td class="{"t" if f in text_fields else ""}">{_esc(display_cell(f, r.get(f), decimals))}</td>'
+        d = row_decimals(r, decimals)
+        cells = "".join(f'<td class="{"t" if f in text_fields else ""}">{_esc(display_cell(f, r.get(f), d))}</td>'
                         for f in shown)  # fmt: skip
         rows.append(f"<tr{cls}>{cells}</tr>")
     note = f'<p class="muted">{_esc(SMALL_TEXT)}</p>' if any(r.get("small") for r in records) else ""

@@ -48,6 +48,8 @@ DISPLAY_DECIMALS = {
     "annualized_churn": 1,
     "annual_churn": 1,
 }
+# p- and q-values: 3 decimals, "< 0.001" below (a p of 0.000 would claim a certainty no test gives)
+P_FIELDS = frozenset({"p_value", "q_value", "p", "q", "logrank_p", "ph_p"})
 # Short column headings for the terminal table (CSV/JSON keep the field names).
 HEADINGS = {
     "moe": "±moe",
@@ -138,6 +140,8 @@ def display_cell(field: str, value: Any, decimals_override: dict[str, int] | Non
     if isinstance(value, bool):
         return "yes" if value else ""
     if isinstance(value, float):
+        if field in P_FIELDS and (decimals_override or {}).get(field, 3) == 3:
+            return "< 0.001" if 0 <= value < 0.0005 else f"{value:.3f}"
         decimals = (decimals_override or {}).get(field, DISPLAY_DECIMALS.get(field, 2))
         text = f"{value:,.{decimals}f}"
         return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
