@@ -215,3 +215,51 @@ def test_html_escapes_data(tmp_path: Path) -> None:
     page = render_html_report({"churn": [{"period": "2025", "Plan": "<script>alert(1)</script>",
                                           "customers_start": 1, "churned": 0, "value": 0.0, "partial": False}]})  # fmt: skip
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+LAYOUT_PROBE = """<script>
+const out = {scroll: document.documentElement.scrollWidth, width: window.innerWidth, overlaps: [], wide: []};
+document.querySelectorAll('svg').forEach(svg => {
+  const boxes = [...svg.querySelectorAll('g[id^="xtick_"] text')].map(t => t.getBoundingClientRect())
+    .filter(b => b.width > 0);
+  for (let i = 1; i < boxes.length; i++) {
+    const a = boxes[i - 1], b = boxes[i];
+    if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0.5
+        && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.5) out.overlaps.push(svg.id + ':' + i);
+  }
+});
+document.querySelectorAll('div.scroll').forEach((d, i) => {
+  if (d.scrollWidth > d.clientWidth + 1) out.wide.push(i + ': ' + d.textContent.slice(0, 40));
+});
+document.body.insertAdjacentHTML('beforeend', '<pre id="probe">' + JSON.stringify(out) + '</pre>');
+</script>"""
+
+
+def test_html_report_layout_at_1280_px(tmp_path: Path) -> None:
+    """Measured in the browser (issue 12): no x-axis labels of a chart overlap, the page does not scroll
+    sideways at 1280 px, and no table needs its own horizontal scroll. The probe script runs on a copy
+    without the report's Content-Security-Policy (the report itself runs no script)."""
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("CXROI_REQUIRE_CHROMIUM"):
+            pytest.fail("chromium is required here (CI installs it) but was not found")
+        pytest.skip("headless Chromium is not installed")
+    html_path = tmp_path / "cx.html"
+    r = run(["run", "--as-of", "2025-12-31", "--report", "html", "-o", str(html_path), "-q"])
+    assert r.exit_code == 0, r.stderr
+    page = re.sub(
+        r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html_path.read_text(encoding="utf-8")
+    )
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", LAYOUT_PROBE + "</body>"), encoding="utf-8")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND"]  # fmt: skip
+    dom = subprocess.run([browser, *flags, "--window-size=1280,1000", "--dump-dom", probe.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout  # fmt: skip
+    found = re.search(r'<pre id="probe">(\{.*?\})</pre>', dom)
+    assert found, dom[-500:]
+    layout = json.loads(found.group(1).replace("&quot;", '"'))
+    assert layout["overlaps"] == []
+    assert layout["scroll"] <= layout["width"]
+    assert layout["wide"] == []

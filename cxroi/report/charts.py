@@ -54,6 +54,23 @@ def _finite(values: Sequence[float | None]) -> list[float]:
     return [math.nan if v is None else float(v) for v in values]
 
 
+# How many characters of period labels fit across a trend chart's x-axis at 8 pt before they touch.
+AXIS_CHARS = 44
+MAX_TICKS = 16
+
+
+def _period_ticks(periods: Sequence[str]) -> tuple[list[str]]:
+    """Every period's label, or every k-th one when there are more than MAX_TICKS (blank between)."""
+    step = max(1, math.ceil(len(periods) / MAX_TICKS))
+    return ([p if i % step == 0 else "" for i, p in enumerate(periods)],)
+
+
+def _rotate(periods: Sequence[str]) -> bool:
+    """Slant the labels when, side by side, they would run into each other."""
+    shown = [p for p in _period_ticks(periods)[0] if p]
+    return sum(len(p) + 2 for p in shown) > AXIS_CHARS
+
+
 def trend_chart(
     chart_id: str, title: str, periods: Sequence[str], values: Sequence[float | None],
     low: Sequence[float | None], high: Sequence[float | None], unit: str,
@@ -65,9 +82,13 @@ def trend_chart(
     x = list(range(len(periods)))
     ax.fill_between(x, _finite(low), _finite(high), color=ACCENT, alpha=0.18, linewidth=0, label="95% CI")
     ax.plot(x, _finite(values), color=ACCENT, marker="o", markersize=4, linewidth=1.8, label=title)
-    ax.set_xticks(
-        x, list(periods), rotation=45 if len(periods) > 8 else 0, ha="right" if len(periods) > 8 else "center"
-    )
+    ax.set_xticks(x, *_period_ticks(periods))
+    if _rotate(periods):
+        ax.tick_params(axis="x", labelrotation=35, labelsize=8)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+    else:
+        ax.tick_params(axis="x", labelsize=8)
     ax.set_ylabel(unit)
     ax.set_title(title, loc="left", fontsize=11, color=INK)
     ax.grid(axis="y", color="#e5e5e5")

@@ -252,6 +252,7 @@ h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:
 .headline li{background:#f4f7fb;border:1px solid #dde5f0;border-radius:6px;padding:.5rem .8rem}
 table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0;width:100%}
 th,td{border-bottom:1px solid #e6e6e6;padding:.25rem .5rem;text-align:right;white-space:nowrap}
+td.t{white-space:normal;overflow-wrap:anywhere;max-width:28rem}th{white-space:normal}
 th{background:#fafafa}td.t,th.t{text-align:left}
 tr.hl td,td.hl,th.hl{background:#fdecea;font-weight:600}
 tr.small td{color:#999}
@@ -266,6 +267,11 @@ def _esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
 
+# Past this many columns a table of a few records is turned around (one column per record) to fit a
+# 1280-px page and A4.
+WIDE_COLUMNS, WIDE_ROWS = 9, 8
+
+
 def _html_table(
     records: Sequence[dict[str, Any]],
     fields: Sequence[str],
@@ -274,7 +280,10 @@ def _html_table(
 ) -> str:
     shown = [f for f in fields if any(r.get(f) is not None for r in records) and _flag_used(f, records)]
     text_fields = {f for f in shown if all(isinstance(r.get(f), str | None) for r in records)}
-    head = "".join(f'<th class="{"t" if f in text_fields else ""}">{_esc(f)}</th>' for f in shown)
+    if len(shown) > WIDE_COLUMNS and len(records) <= WIDE_ROWS:  # a few wide records: one column each
+        labels = [f for f in shown if f in text_fields]
+        return _html_pivot(records, [f for f in shown if f not in text_fields], labels, highlight)
+    head = "".join(f'<th class="{"t" if f in text_fields else ""}">{_esc(f.replace("_", " "))}</th>' for f in shown)
     rows = []
     for r in records:
         marks = [c for c, on in (("hl", highlight and highlight(r)), ("small", r.get("small"))) if on]

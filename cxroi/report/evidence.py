@@ -20,6 +20,15 @@ TABLE_DECIMALS: dict[str, dict[str, int]] = {
 }
 
 
+def _cell(v: Any) -> Any:
+    """A list or a per-group mapping as one short text cell (``promoters 0.0449, passives -0.0300``)."""
+    if isinstance(v, list):
+        return ", ".join(_n(x, 4) for x in v)
+    if isinstance(v, dict):
+        return ", ".join(f"{k} {_n(x, 4)}" for k, x in v.items())
+    return v
+
+
 def _n(x: Any, digits: int = 1, pct: bool = False) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "n/a"
@@ -76,8 +85,7 @@ def roi_tables(data: dict[str, Any]) -> dict[str, Table]:
                            "source": inp["source"]})  # fmt: skip
     out["roi_inputs"] = (inputs, ["line", "input", "value", "se", "range", "source"])
     if roi.get("tornado"):
-        trows = [{k: (", ".join(_n(x, 4) for x in v) if isinstance(v, list) else v) for k, v in r.items()}
-                 for r in roi["tornado"]]  # fmt: skip
+        trows = [{k: _cell(v) for k, v in r.items()} for r in roi["tornado"]]
         out["roi_tornado"] = (trows, ["input", "low", "high", "roi_at_low", "roi_at_high", "swing"])
     if roi.get("what_if"):
         out["what_if"] = (roi["what_if"], ["scenario", "customers_moved", "first_year_value", "horizon_pv"])
