@@ -42,7 +42,15 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def test_ces_keeps_two_decimals_in_markdown_and_html(reports: dict[str, str]) -> None:
     # CES 4.98 (4.92..5.05) on 2,730 answers: the sample's overall CES (`cxroi scores` prints the same)
     assert "| ces | 2,730 | 4.98 | 4.92 | 5.05 |" in reports["markdown"]
-    assert '<td class="">4.98</td><td class="">4.92</td><td class="">5.05</td>' in reports["html"]
+    # HTML: the three overall records are turned around (one column each: NPS, CSAT, CES)
+    assert (
+        '<td class="t">value</td><td class="">32.0</td><td class="">67.4</td><td class="">4.98</td>'
+        in reports["html"]
+    )
+    assert (
+        '<td class="t">ci_low</td><td class="">29.3</td><td class="">65.7</td><td class="">4.92</td>'
+        in reports["html"]
+    )
     assert "| ces | 2,730 | 5.0 | 4.9 | 5.0 |" not in reports["markdown"]
 
 

@@ -282,7 +282,7 @@ def _html_table(
     text_fields = {f for f in shown if all(isinstance(r.get(f), str | None) for r in records)}
     if len(shown) > WIDE_COLUMNS and len(records) <= WIDE_ROWS:  # a few wide records: one column each
         labels = [f for f in shown if f in text_fields]
-        return _html_pivot(records, [f for f in shown if f not in text_fields], labels, highlight)
+        return _html_pivot(records, [f for f in shown if f not in text_fields], labels, highlight, decimals)
     head = "".join(f'<th class="{"t" if f in text_fields else ""}">{_esc(f.replace("_", " "))}</th>' for f in shown)
     rows = []
     for r in records:
@@ -298,7 +298,7 @@ def _html_table(
 
 def _html_pivot(
     records: Sequence[dict[str, Any]], fields: Sequence[str], label_fields: Sequence[str],
-    highlight: Callable[[dict[str, Any]], bool] | None = None,
+    highlight: Callable[[dict[str, Any]], bool] | None = None, decimals: dict[str, int] | None = None,
 ) -> str:  # fmt: skip
     """Segments as columns, measures as rows (for wide records); highlighted segments' cells marked."""
     shown = [
@@ -313,7 +313,7 @@ def _html_pivot(
     )
     rows = []
     for f in shown:
-        cells = "".join(f'<td class="{"hl" if m else ""}">{_esc(display_cell(f, r.get(f)))}</td>'
+        cells = "".join(f'<td class="{"hl" if m else ""}">{_esc(display_cell(f, r.get(f), row_decimals(r, decimals)))}</td>'
                         for r, m in zip(records, marks, strict=True))  # fmt: skip
         rows.append(f'<tr><td class="t">{_esc(f)}</td>{cells}</tr>')
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
