@@ -13,6 +13,7 @@ import html
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -105,7 +106,9 @@ def _flag_used(field: str, records: Sequence[dict[str, Any]]) -> bool:
     return field != "small" or any(r.get("small") for r in records)
 
 
-SMALL_TEXT = "Rows with small = true have fewer answers than scores.min_n: read them with care."
+SMALL_TEXT = (
+    "Rows with small = true (in the trends: n*) have fewer answers than scores.min_n: read them with care."
+)
 
 
 def _md(text: Any) -> str:
@@ -118,6 +121,32 @@ def row_decimals(record: dict[str, Any], decimals: dict[str, int] | None) -> dic
 
     own = SCORE_DECIMALS.get(str(record.get("metric"))) if "value" in record else None
     return {**(decimals or {}), **own} if own else decimals
+
+
+def trend_pivot(records: Sequence[dict[str, Any]]) -> Table:
+    """The trend turned around for reading: one column per period, per metric a row for the value, its
+    95% interval, n, the change on the previous period and its p-value (the long table stays in CSV,
+    XLSX and JSON)."""
+    periods = list(dict.fromkeys(str(r["period"]) for r in records))
+    rows: list[dict[str, Any]] = []
+    for metric in dict.fromkeys(str(r["metric"]) for r in records):
+        by = {str(r["period"]): r for r in records if r["metric"] == metric}
+        d = row_decimals({"metric": metric, "value": 0}, None)
+
+        def cell(r: dict[str, Any], measure: str, d: dict[str, int] | None = d) -> str:
+            if measure == "95% CI":
+                return f"{display_cell('ci_low', r.get('ci_low'), d)}–{display_cell('ci_high', r.get('ci_high'), d)}"
+            field = {"value": "value", "n": "n", "change": "delta", "p": "p_value"}[measure]
+            return display_cell(field, r.get(field), d)
+
+        for measure in ("value", "95% CI", "n", "change", "p"):
+            row: dict[str, Any] = {"metric": metric.upper(), "measure": measure,
+                   **{p: cell(by[p], measure) if p in by else "" for p in periods}}  # fmt: skip
+            if measure == "n" and any(r.get("small") for r in by.values()):  # n* = fewer than scores.min_n
+                row.update({p: row[p] + "*" for p in periods if p in by and by[p].get("small")})
+                row["small"] = True
+            rows.append(row)
+    return rows, ["metric", "measure", *periods]
 
 
 def _md_table(
@@ -220,6 +249,8 @@ def render_markdown_report(data: dict[str, Any]) -> str:
     parts = [f"# CX report — as of {data.get('as_of') or 'latest data'}\n",
              "\n".join(f"- {_md(h)}" for h in headline(data)) + "\n"]  # fmt: skip
     for name, (recs, fields) in report_tables(data).items():
+        if name == "scores_trend":
+            recs, fields = trend_pivot(recs)
         if name == "survival_curves":  # one row per event time: in the CSV, XLSX and JSON reports
             continue
         if name == "explain":
@@ -267,6 +298,11 @@ def _esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
 
+def _numeric_text(v: Any) -> bool:
+    """A pre-formatted number (``4.98``, ``29.3–34.6``, ``< 0.001``, ``-``, empty): aligned right."""
+    return v is None or bool(re.fullmatch(r"[-+<>=.,*\d\s–]*", str(v)))
+
+
 # Past this many columns a table of a few records is turned around (one column per record) to fit a
 # 1280-px page and A4.
 WIDE_COLUMNS, WIDE_ROWS = 9, 8
@@ -280,6 +316,7 @@ def _html_table(
 ) -> str:
     shown = [f for f in fields if any(r.get(f) is not None for r in records) and _flag_used(f, records)]
     text_fields = {f for f in shown if all(isinstance(r.get(f), str | None) for r in records)}
+    text_fields -= {f for f in text_fields if all(_numeric_text(r.get(f)) for r in records)}
     if len(shown) > WIDE_COLUMNS and len(records) <= WIDE_ROWS:  # a few wide records: one column each
         labels = [f for f in shown if f in text_fields]
         return _html_pivot(records, [f for f in shown if f not in text_fields], labels, highlight, decimals)
@@ -370,6 +407,8 @@ def render_html_report(data: dict[str, Any]) -> str:
                                          "chart-ces-trend") if k in charts]  # fmt: skip
     if scores_charts:
         body.append('<h2>Survey scores</h2><div class="charts">' + "".join(scores_charts) + "</div>")
+    if "scores_trend" in tables:
+        tables["scores_trend"] = trend_pivot(tables["scores_trend"][0])
     for name in ("scores_overall", "scores_trend", "scores_segments"):
         if name in tables:
             body.append(f"<h3>{_esc(SECTION_TITLES[name])}</h3>" + _html_table(*tables[name]))
