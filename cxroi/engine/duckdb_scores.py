@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from cxroi.errors import InputError
 from cxroi.io.dates import EXCEL_SERIAL, ISO8601, ZONE_SUFFIX
 from cxroi.io.reader import _FOOTER_MARKERS, TableSource
 from cxroi.metrics.periods import period_keys
@@ -221,7 +222,10 @@ class DuckScores:
         except duckdb.Error:
             sql = sql.replace(self.read, self._sequential)
             self.queries.append(sql)
-            table = self.con.sql(sql).to_arrow_table()
+            try:
+                table = self.con.sql(sql).to_arrow_table()
+            except duckdb.InvalidInputException as exc:  # the file, not the query: say what DuckDB saw
+                raise self._unreadable(exc) from exc
         out: dict[str, Reduced] = {}
         rows = 0
         for m in metrics:
@@ -241,6 +245,16 @@ class DuckScores:
             )
         return rows, out
 
+    def _unreadable(self, exc: Exception) -> InputError:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "unicode" in str(exc).lower() or "utf-8" in str(exc).lower():
+            return InputError(
+                f"{self.source.display}: the bytes are not valid UTF-8 ({first})",
+                "give the file's encoding with --encoding (e.g. cp1252, cp1254, latin-1), or export it as CSV UTF-8",
+            )
+        return InputError(f"{self.source.display}: cannot be read as CSV ({first})", "check the file, or open it "
+                          "in a spreadsheet and export it again")  # fmt: skip
+
     def rows_where(
         self, condition: str, limit: int = MAX_ROWS, role: str | None = None
     ) -> list[tuple[int, Any]]:
@@ -255,7 +269,12 @@ class DuckScores:
             f"ORDER BY _row LIMIT {limit}"
         )
         self.queries.append(sql)
-        return [(int(r[0]), r[1]) for r in self.con.execute(sql).fetchall()]
+        import duckdb
+
+        try:
+            return [(int(r[0]), r[1]) for r in self.con.execute(sql).fetchall()]
+        except duckdb.InvalidInputException as exc:
+            raise self._unreadable(exc) from exc
 
     def is_one_of(self, role: str, values: list[str | None]) -> str:
         """SQL condition: the raw text of ``role``'s column is one of ``values`` (None: blank)."""

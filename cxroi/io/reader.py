@@ -78,6 +78,20 @@ class DateConversionFailed(Exception):
     """Internal: the fast timestamp parse hit a value that does not fit; re-read the date as text."""
 
 
+def _cut_character(path: Path) -> bool:
+    """Whether a UTF-8 file stops inside a multi-byte character: its last lead byte announces more
+    continuation bytes than follow it."""
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 4))
+        tail = fh.read()
+    for back in range(1, len(tail) + 1):
+        byte = tail[-back]
+        if byte & 0xC0 != 0x80:  # not a continuation byte: the last character starts here
+            length = 1 if byte < 0x80 else 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4
+            return length > back
+    return False
+
+
 class MultilineNeeded(Exception):
     """Internal: a quoted cell spans lines across a block boundary; re-read with multi-line parsing."""
 
@@ -180,6 +194,11 @@ class TableSource:
             except InputError as exc:
                 raise InputError(f"{self.display}: {exc.message}", exc.hint) from exc
             self.delimiter = sniff_delimiter(text, self.options.delimiter)
+            if self.encoding.startswith("utf-8") and self.path.is_file() and _cut_character(self.path):
+                raise InputError(
+                    f"{self.display}: the file ends in the middle of a UTF-8 character (cut short?)",
+                    "export the file again (or give its encoding with --encoding if it is not UTF-8)",
+                )
             if not self.encoding.startswith("utf-16") and self.path.is_file():
                 line = unterminated_quote(self.path)
                 if line is not None and last_record_swallows_lines(self.path, self.encoding, self.delimiter):
@@ -455,7 +474,11 @@ class TableSource:
         return batch.keep_rows(~hit)
 
     def _invalid_row(self, row: Any) -> str:
-        text = (row.text or "").strip().strip('"')
+        try:  # pyarrow decodes the row as UTF-8; a row cut inside a character does not decode
+            raw = row.text or ""
+        except UnicodeDecodeError:
+            raw = "(bytes that do not decode)"
+        text = raw.strip().strip('"')
         self.skipped.count += 1
         if text.casefold().startswith(_FOOTER_MARKERS) or not text:
             self.skipped.footer += 1

@@ -94,3 +94,14 @@ def test_two_columns_with_the_same_name(tmp_path: Path, engine: str) -> None:
     assert "2 columns are named 'nps' (columns 2, 3)" in err and "'nps_2' (column 3)" in err
     r = run(["scores", str(f), "--nps", "nps_2", "--format", "json"])  # the user picks one: fine
     assert r.exit_code == 0 and json.loads(r.stdout)[0]["detractors"] == 2
+
+
+def test_found_by_fuzzing_a_character_cut_at_the_end(tmp_path: Path, engine: str) -> None:
+    """A file ending in half a UTF-8 character (cut short): one clear error on both readers (DuckDB's raised
+    an internal error, pyarrow's a decoding error inside its row handler). Bytes DuckDB finds invalid
+    elsewhere are an input error too."""
+    f = tmp_path / "cut.csv"
+    f.write_bytes(b"id,nps,comment\n1,9,ok\n2,3,fine\n3,\xc3")
+    code, _out, err = nps(f)
+    assert code == 3 and "ends in the middle of a UTF-8 character" in err
+    assert err.count("Error: ") == 1 and "Traceback" not in err
