@@ -136,6 +136,11 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     for chart in charts:
         assert f'id="{chart}"' in page, chart
     assert 'class="hl"' in page  # the highest-churn segment is highlighted
+    # it opens with a card per score (value, interval, the latest change, a trend line) and a paragraph
+    assert page.count('<div class="card">') == 3 and page.count("<polyline") >= 3
+    assert '<div class="v">32.0</div>' in page and '<div class="v">4.98</div>' in page
+    assert "2025-Q4: 37.4 (+0.6 on the period before, not significant, p 0.899)" in page
+    assert '<p class="summary">Churn 2025-Q4' in page
     browser = _chromium()
     if browser is None:
         if os.environ.get("CXROI_REQUIRE_CHROMIUM"):

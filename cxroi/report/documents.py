@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cxroi.metrics.churn import latest_complete
+from cxroi.report.cards import CSS as CARDS_CSS
+from cxroi.report.cards import kpi_cards, summary_paragraph
 from cxroi.report.clv_model import CLV_MODEL_DECIMALS, clv_model_tables
 from cxroi.report.evidence import (
     TABLE_DECIMALS,
@@ -402,7 +404,8 @@ def render_html_report(data: dict[str, Any]) -> str:
     charts = build_charts(data)
     tables = report_tables(data)
     body = [f"<h1>CX report — as of {_esc(data.get('as_of') or 'latest data')}</h1>",
-            '<ul class="headline">' + "".join(f"<li>{_esc(h)}</li>" for h in headline(data)) + "</ul>"]  # fmt: skip
+            kpi_cards(data),
+            summary_paragraph(headline(data), len((data.get("scores") or {}).get("overall") or []))]  # fmt: skip
     scores_charts = [charts[k] for k in ("chart-nps-trend", "chart-nps-distribution", "chart-csat-trend",
                                          "chart-ces-trend") if k in charts]  # fmt: skip
     if scores_charts:
@@ -488,7 +491,7 @@ def html_page(title: str, body: Sequence[str]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta http-equiv="Content-Security-Policy" '
         "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
-        f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>\n"
+        f"<title>{_esc(title)}</title><style>{CSS}{CARDS_CSS}</style></head><body>\n"
         + "\n".join(body)
         + "\n</body></html>\n"
     )
