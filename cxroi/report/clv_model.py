@@ -3,19 +3,11 @@ the measured mix shift at the model's CLV."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
+from cxroi.report.formats import table_fields as _fields
+
 Table = tuple[list[dict[str, Any]], list[str]]
-
-
-def _fields(records: Sequence[dict[str, Any]], preferred: Sequence[str] = ()) -> list[str]:
-    seen: list[str] = [f for f in preferred if any(f in r for r in records)]
-    for r in records:
-        for k in r:
-            if k not in seen and not isinstance(r[k], dict | list):
-                seen.append(k)
-    return seen
 
 
 CLV_MODEL_DECIMALS = {

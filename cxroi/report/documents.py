@@ -30,6 +30,7 @@ from cxroi.report.evidence import (
     survival_tables,
 )
 from cxroi.report.formats import display_cell, render_csv
+from cxroi.report.formats import table_fields as _fields
 from cxroi.report.why import DECIMALS as WHY_DECIMALS
 from cxroi.report.why import why_charts, why_sentence, why_tables
 
@@ -46,15 +47,6 @@ PERCENT_FIELDS = {"churn", "retention", "annualized", "annualized_churn", "annua
 
 
 _TEXT_MEASURES = {"window_start", "window_end", "note"}
-
-
-def _fields(records: Sequence[dict[str, Any]], preferred: Sequence[str] = ()) -> list[str]:
-    seen: list[str] = [f for f in preferred if any(f in r for r in records)]
-    for r in records:
-        for k in r:
-            if k not in seen and not isinstance(r[k], dict | list):
-                seen.append(k)
-    return seen
 
 
 def report_tables(data: dict[str, Any]) -> dict[str, Table]:

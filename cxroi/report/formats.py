@@ -357,3 +357,13 @@ def render_records(
         group_decimals=group_decimals,
         headings=headings,
     )
+
+
+def table_fields(records: Sequence[dict[str, Any]], preferred: Sequence[str] = ()) -> list[str]:
+    """The columns of a report table: ``preferred`` ones present, then every other scalar key in order."""
+    seen: list[str] = [f for f in preferred if any(f in r for r in records)]
+    for r in records:
+        for k in r:
+            if k not in seen and not isinstance(r[k], dict | list):
+                seen.append(k)
+    return seen

@@ -9,6 +9,7 @@ import csv
 import json
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -252,39 +253,30 @@ def test_gamma_gamma_correlation_warning(tmp_path: Path) -> None:
     assert json.loads(res.stdout)["summary"]["value_frequency_correlation"] > 0.3
 
 
-def test_cli_sbg_recovers_the_published_fit(tmp_path: Path) -> None:
-    """1,000 subscriptions started 2017-01-01, lost per year as Fader & Hardie's "regular" customers, as
-    of 2024-01-01 (seven complete years): the anniversary clock and censoring give the published fit."""
+def regular_subscriptions(folder: Path) -> Path:
+    """1,000 subscriptions started 2017-01-01 (MRR 10), lost in each year t on April 11 of that year as Fader
+    & Hardie's "regular" survivors say; 241 still active."""
     rows = ["Customer ID,Start Date,End Date,MRR,Plan"]
     start = date(2017, 1, 1)
-    i = 0
-    for t in range(1, 8):
-        for _ in range(REGULAR[t - 1] - REGULAR[t]):
-            end = date(start.year + t - 1, 4, 11)  # within year t
-            rows.append(f"S{i},{start},{end},10,Basic")
-            i += 1
-    for _ in range(REGULAR[-1]):
-        rows.append(f"S{i},{start},,10,Basic")
-        i += 1
-    (tmp_path / "subs.csv").write_text("\n".join(rows) + "\n")
-    res = run(
-        [
-            "clv",
-            str(tmp_path / "subs.csv"),
-            "--model",
-            "sbg",
-            "--period",
-            "year",
-            "--as-of",
-            "2024-01-01",
-            "--end",
-            "End Date",
-            "--format",
-            "json",
-        ]
-    )
+    ends = [date(start.year + t - 1, 4, 11) for t in range(1, 8) for _ in range(REGULAR[t - 1] - REGULAR[t])]
+    rows += [f"S{i},{start},{end},10,Basic" for i, end in enumerate(ends)]
+    rows += [f"S{len(ends) + k},{start},,10,Basic" for k in range(REGULAR[-1])]
+    (folder / "subs.csv").write_text("\n".join(rows) + "\n")
+    return folder / "subs.csv"
+
+
+def sbg_json(path: Path, *extra: str) -> dict[str, Any]:
+    res = run(["clv", str(path), "--model", "sbg", "--period", "year", "--as-of", "2024-01-01", "--end", "End Date",
+               *extra, "--format", "json"])  # fmt: skip
     assert res.exit_code == 0, res.output
-    doc = json.loads(res.stdout)
+    doc: dict[str, Any] = json.loads(res.stdout)
+    return doc
+
+
+def test_cli_sbg_recovers_the_published_fit(tmp_path: Path) -> None:
+    """The subscriptions as of 2024-01-01 (seven complete years): the anniversary clock and censoring give
+    the published fit."""
+    doc = sbg_json(regular_subscriptions(tmp_path))
     fit = doc["parameters"]["sbg"]
     assert round(fit["alpha"]["value"], 3) == 0.704 and round(fit["beta"]["value"], 3) == 1.182
     assert round(fit["loglik"], 2) == -1680.27
@@ -301,35 +293,7 @@ def test_cli_sbg_recovers_the_published_fit(tmp_path: Path) -> None:
 
 def test_cli_sbg_holdout(tmp_path: Path) -> None:
     """Fit to 2022-12-31 on the same subscriptions; the holdout renewals are predicted from S(t) / S(n)."""
-    rows = ["Customer ID,Start Date,End Date"]
-    start = date(2017, 1, 1)
-    i = 0
-    for t in range(1, 8):
-        for _ in range(REGULAR[t - 1] - REGULAR[t]):
-            rows.append(f"S{i},{start},{date(start.year + t - 1, 4, 11)}")
-            i += 1
-    rows += [f"S{i + k},{start}," for k in range(REGULAR[-1])]
-    (tmp_path / "subs.csv").write_text("\n".join(rows) + "\n")
-    res = run(
-        [
-            "clv",
-            str(tmp_path / "subs.csv"),
-            "--model",
-            "sbg",
-            "--period",
-            "year",
-            "--as-of",
-            "2024-01-01",
-            "--end",
-            "End Date",
-            "--holdout-start",
-            "2023-01-01",
-            "--format",
-            "json",
-        ]
-    )
-    assert res.exit_code == 0, res.output
-    doc = json.loads(res.stdout)
+    doc = sbg_json(regular_subscriptions(tmp_path), "--holdout-start", "2023-01-01")
     h = doc["holdout"]
     # 262 active at 2022-12-31 after 5 renewals; the anniversaries 2023-01-01 and 2024-01-01 fall in the
     # holdout: 262 renewed at the first, 241 at the second
