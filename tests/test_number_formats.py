@@ -57,3 +57,20 @@ def test_ces_keeps_two_decimals_in_markdown_and_html(reports: dict[str, str]) ->
 def test_small_p_values_are_not_zero(reports: dict[str, str]) -> None:
     assert "&lt; 0.001" in reports["markdown"] and "&lt; 0.001" in reports["html"]
     assert "| 0.000 |" not in reports["markdown"]
+
+
+def test_markdown_sections_follow_the_html(reports: dict[str, str]) -> None:
+    """The same sections in the same order in both documents (issue 12)."""
+    import html
+    import re
+
+    from cxroi.report.documents import SECTION_TITLES
+
+    titles = set(SECTION_TITLES.values())
+    md = [t for t in re.findall(r"^## (.+)$", reports["markdown"], flags=re.M) if t in titles]
+    page = [html.unescape(t) for t in re.findall(r"<h[23][^>]*>([^<]+)</h[23]>", reports["html"])]
+    page = [t for t in page if t in titles]
+    md, page = list(dict.fromkeys(md)), list(dict.fromkeys(page))  # "Survey scores" heads charts and table
+    shared = [t for t in md if t in page]
+    assert len(shared) >= 12
+    assert shared == [t for t in page if t in shared]

@@ -58,12 +58,16 @@ def report_tables(data: dict[str, Any]) -> dict[str, Table]:
         if recs:
             tables[f"scores_{name}"] = (recs, _fields(recs))
     tables.update(why_tables(data))
-    for name in ("churn", "clv", "economics"):
+    for name in ("economics", "churn", "clv"):  # the HTML's order, so Markdown reads the same
         recs = data.get(name)
         if recs:
             known = {k for r in recs for k, v in r.items() if not isinstance(v, str) or k in _TEXT_MEASURES}
             segments = [k for r in recs for k in r if k not in known and k != "period"]
             tables[name] = (recs, _fields(recs, ["period", *dict.fromkeys(segments)]))
+    if data.get("clv_by_window"):
+        recs = data["clv_by_window"]
+        tables["clv_by_window"] = (recs, _fields(recs, ["window"]))
+    tables.update(clv_model_tables(data.get("clv_model")))
     link = data.get("link")
     if link:
         tables["link_summary"] = (
@@ -71,10 +75,6 @@ def report_tables(data: dict[str, Any]) -> dict[str, Table]:
             ["measure", "value"],
         )
         tables["link_outcomes"] = (link["outcomes"], _fields(link["outcomes"]))
-    if data.get("clv_by_window"):
-        recs = data["clv_by_window"]
-        tables["clv_by_window"] = (recs, _fields(recs, ["window"]))
-    tables.update(clv_model_tables(data.get("clv_model")))
     tables.update(survival_tables(data))
     tables.update(roi_tables(data))
     explain = data.get("explain")
@@ -412,7 +412,7 @@ def render_html_report(data: dict[str, Any]) -> str:
         why = [charts[k] for k in ("chart-themes", "chart-drivers") if k in charts]
         if why:
             body.append('<div class="charts">' + "".join(why) + "</div>")
-        for name in ("why_themes", "why_drivers", "why_examples"):
+        for name in ("why_themes", "why_examples", "why_drivers"):
             if name in tables:
                 body.append(f"<h3>{_esc(SECTION_TITLES[name])}</h3>"
                             + _html_table(*tables[name], decimals=WHY_DECIMALS.get(name)))  # fmt: skip
