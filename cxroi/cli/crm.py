@@ -233,20 +233,10 @@ def clv(
         cfg = _load(config)
         chosen = model or cfg.clv.model
         _check_choice("--model", chosen, ("average", "bgnbd", "sbg"))
-        if chosen != "average":
-            _model_body(cfg, chosen)
-            return
-        if calibration_end or holdout_start or period:
+        if chosen == "average" and (calibration_end or holdout_start or period):
             raise UsageError("--calibration-end, --holdout-start and --period need --model bgnbd or sbg")
-        clv_cfg = _clv_config(
-            cfg,
-            annual_margin=annual_margin,
-            annual_revenue=annual_revenue,
-            retention=retention,
-            gross_margin=gross_margin,
-            discount_rate=discount_rate,
-            horizon=horizon,
-        )
+        need = {"average": ("customers", "transactions", "tickets"), "bgnbd": ("customers", "transactions"),
+                "sbg": ("customers",)}[chosen]  # fmt: skip
         request = crm.build_crm_request(
             cfg,
             ReadOptions(encoding, delimiter, sheet, date_format),
@@ -261,7 +251,19 @@ def clv(
             as_of=_date("--as-of", as_of),
             strict=strict,
             cost_per_ticket=cost_per_ticket,
-            need=("customers", "transactions", "tickets"),
+            need=need,
+        )
+        if chosen != "average":
+            _model_body(cfg, chosen, request)
+            return
+        clv_cfg = _clv_config(
+            cfg,
+            annual_margin=annual_margin,
+            annual_revenue=annual_revenue,
+            retention=retention,
+            gross_margin=gross_margin,
+            discount_rate=discount_rate,
+            horizon=horizon,
         )
         data = crm.load(request)
         if verbose:
@@ -278,28 +280,13 @@ def clv(
             pivot=(None, list(request.by)),
         )
 
-    def _model_body(cfg: Config, chosen: str) -> None:
+    def _model_body(cfg: Config, chosen: str, request: Any) -> None:
         from cxroi.cli.clv_model import publish_model
-        from cxroi.pipeline import crm
         from cxroi.pipeline.clv_models import fit_model, model_options
 
         options = model_options(
             cfg, chosen, _date("--calibration-end", calibration_end), _date("--holdout-start", holdout_start),
             period, horizon, gross_margin, discount_rate,
-        )
-        request = crm.build_crm_request(
-            cfg,
-            ReadOptions(encoding, delimiter, sheet, date_format),
-            customers=customers,
-            transactions=transactions,
-            preset=preset,
-            by=by,
-            start=start,
-            end=end,
-            id_col=id_col,
-            as_of=_date("--as-of", as_of),
-            strict=strict,
-            need=("customers", "transactions") if chosen == "bgnbd" else ("customers",),
         )
         result, warnings = fit_model(request, chosen, options)
         if verbose:

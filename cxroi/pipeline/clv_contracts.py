@@ -24,7 +24,7 @@ import numpy as np
 from cxroi.errors import UsageError
 from cxroi.metrics.churn import NO_END
 from cxroi.metrics.sbg import derl, fit_sbg, retention, survival
-from cxroi.pipeline.clv_purchases import ModelOptions, ModelResult, _calibration_end
+from cxroi.pipeline.clv_purchases import ModelOptions, ModelResult, calibration_end_day
 from cxroi.pipeline.common import Note
 from cxroi.pipeline.customers import plural
 from cxroi.pipeline.sources import day_date, day_number
@@ -88,7 +88,7 @@ def sbg_model(data: Any, request: Any, options: ModelOptions) -> ModelResult:
             f"--period {options.period!r} is not a renewal period for sBG", "use month, quarter or year"
         )
     as_of = day_number(data.as_of)
-    cal_end = _calibration_end(options, as_of)
+    cal_end = calibration_end_day(options, as_of)
     warnings: list[str] = []
     exists = customers.start <= cal_end
     start, end = (

@@ -130,7 +130,7 @@ def bgnbd_model(data: Any, request: Any, options: ModelOptions) -> ModelResult:
     rows, day, units = data.transactions.purchases
     customers = data.customers
     as_of = day_number(data.as_of)
-    cal_end = _calibration_end(options, as_of)
+    cal_end = calibration_end_day(options, as_of)
     warnings: list[str] = []
     cust = customers.spell_id[rows] if len(rows) else np.zeros(0, dtype=np.int64)
     low = int(day.min()) if len(day) else 0
@@ -248,7 +248,7 @@ def bgnbd_model(data: Any, request: Any, options: ModelOptions) -> ModelResult:
     return result
 
 
-def _calibration_end(options: ModelOptions, as_of: int) -> int:
+def calibration_end_day(options: ModelOptions, as_of: int) -> int:
     if options.holdout_start is not None:
         hs = day_number(options.holdout_start)
         if options.calibration_end is not None and day_number(options.calibration_end) != hs - 1:
