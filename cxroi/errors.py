@@ -10,7 +10,8 @@ Exit codes (documented in README):
 4     input data problem (column not found, no valid answers, ``--strict`` hits)
 5     an alert threshold was breached (``cxroi run``; reports are written first)
 6     another ``cxroi run`` on the same config holds the lock past ``--wait``
-130   interrupted (Ctrl-C)
+130   interrupted (Ctrl-C, SIGINT)
+143   terminated (SIGTERM, e.g. ``kill`` or a scheduler's timeout)
 ====  =========================================================================
 """
 
@@ -24,6 +25,11 @@ EXIT_DATA = 4
 EXIT_ALERT = 5
 EXIT_LOCKED = 6
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so every ``finally`` and temporary-file cleanup runs."""
 
 
 class CxroiError(Exception):

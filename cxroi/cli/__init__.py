@@ -13,9 +13,10 @@ import signal
 import sys
 from typing import NoReturn
 
+from cxroi.__main__ import on_sigterm
 from cxroi.cli import crm, evidence, job, survey, why  # noqa: F401 - each registers its commands on the app
 from cxroi.cli.common import _err, app
-from cxroi.errors import EXIT_INTERRUPTED
+from cxroi.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
 
 __all__ = ["app", "main"]
 
@@ -24,6 +25,7 @@ def main() -> NoReturn:
     """Console-script entry point."""
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `cxroi ... | head` ends quietly
+    signal.signal(signal.SIGTERM, on_sigterm)  # like Ctrl-C: temporary files removed, old report intact
     code: int = 0
     try:
         app()
@@ -31,10 +33,13 @@ def main() -> NoReturn:
         if isinstance(exc.code, str):
             _err(exc.code)
         code = 1 if isinstance(exc.code, str) else int(exc.code or 0)
-    except KeyboardInterrupt:
-        _err("Error: interrupted")
-        code = EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        _err("Error: terminated (SIGTERM)" if terminated else "Error: interrupted")
+        code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     _leave(code)
+
+
 
 
 def _leave(code: int) -> NoReturn:

@@ -14,8 +14,8 @@ import typer
 
 from cxroi import __version__
 from cxroi.config import Config, load_config
-from cxroi.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, CxroiError, UsageError
-from cxroi.io.atomic import write_atomic
+from cxroi.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, CxroiError, Terminated, UsageError
+from cxroi.io.atomic import write_atomic, write_stdout
 from cxroi.pipeline.common import Note
 from cxroi.report.formats import EXTENSIONS, OutputFormat, render_records
 
@@ -86,9 +86,10 @@ def _guard(verbose: bool, fn: Callable[[], T]) -> T:
         if exc.hint:
             _err(f"  hint: {exc.hint}")
         raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        _err("Error: interrupted")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        _err("Error: terminated (SIGTERM)" if terminated else "Error: interrupted")
+        raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
     except (typer.Exit, typer.Abort):
         raise
     except Exception as exc:
@@ -136,8 +137,7 @@ def _width() -> int:
 
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(text)
     else:
         write_atomic(output, text)
 

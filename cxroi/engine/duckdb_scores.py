@@ -117,12 +117,17 @@ class DuckScores:
         if getattr(settings, "threads", None):
             config["threads"] = settings.threads
         config["preserve_insertion_order"] = False
-        self.con = duckdb.connect(config=config)
+        self.con: Any = None
         self.queries: list[str] = []
         self.spilled = spill is not None
-        if spill is not None:
-            self._init_spill(spill, temp)
-            return
+        try:
+            self.con = duckdb.connect(config=config)
+            if spill is not None:
+                self._init_spill(spill, temp)
+                return
+        except BaseException:  # an unreadable input, Ctrl-C or SIGTERM while spilling: no folder left
+            self.close()
+            raise
         names = source.columns
         self.columns = {n: f"c{i}" for i, n in enumerate(names)}
         spec = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
@@ -183,7 +188,7 @@ class DuckScores:
             limit = dt.datetime(self.until.year, self.until.month, self.until.day, 23, 59, 59, 999999)
             later = f"_ts > TIMESTAMP {_lit(limit.isoformat(sep=' '))}"
         state = (
-            f"CASE WHEN _ts IS NOT NULL THEN CASE WHEN {later} THEN {DATE_LATER} ELSE {DATE_OK} END "
+            f"CASE WHEN _ts >= TIMESTAMP '1900-01-01' THEN CASE WHEN {later} THEN {DATE_LATER} ELSE {DATE_OK} END "
             f"WHEN {raw} = '' THEN {DATE_BLANK} ELSE {DATE_BAD} END"
         )
         return parsed, state
@@ -287,7 +292,8 @@ class DuckScores:
 
     def close(self) -> None:
         """Close the connection and remove the temporary folder made for its spills."""
-        self.con.close()
+        if self.con is not None:
+            self.con.close()
         if self._temp is not None:
             import shutil
 

@@ -12,10 +12,14 @@ from cxroi.io.dates import EXCEL_SERIAL, ISO8601, ZONE_PATTERN, ZONE_SUFFIX
 
 TS = pa.timestamp("us")
 US_PER_DAY = 86_400_000_000
+# Dates before 1900 are placeholders for "no date" (.NET's 0001-01-01, Excel's day 0), never a survey
+# answer or a CRM event: they count as unreadable, so they are reported, not put in period 0001-01.
+EARLIEST = pa.scalar(datetime(1900, 1, 1), TS)
 
 
 def parse_dates(texts: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
-    """Parse text dates with ``fmt``; unparseable non-blank values become null and are flagged."""
+    """Parse text dates with ``fmt``; unparseable non-blank values (and dates before 1900) become null and
+    are flagged."""
     texts = texts.cast(pa.string()) if not pa.types.is_string(texts.type) else texts
     trimmed = pc.utf8_trim_whitespace(texts)
     if fmt.endswith(ZONE_SUFFIX):  # local time as written; the zone is dropped
@@ -27,6 +31,7 @@ def parse_dates(texts: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
         parsed = excel_serial(trimmed)
     else:
         parsed = _strict_strptime(trimmed, fmt)
+    parsed = pc.if_else(pc.fill_null(pc.less(parsed, EARLIEST), False), pa.scalar(None, TS), parsed)
     bad = pc.and_(pc.is_null(parsed), pc.invert(pc.is_null(trimmed)))
     return parsed, np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool)
 

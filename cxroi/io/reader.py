@@ -136,10 +136,10 @@ def _spool_stdin() -> Path:
     global _stdin_copy, _stdin_of_copy
     if _stdin_copy is None or _stdin_of_copy is not sys.stdin:
         fd, name = tempfile.mkstemp(prefix="cxroi-stdin-")
+        copy = Path(name)
+        atexit.register(copy.unlink, missing_ok=True)  # before the copy: an interrupted copy is removed too
         with os.fdopen(fd, "wb") as out:
             shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
-        copy = Path(name)
-        atexit.register(copy.unlink, missing_ok=True)
         _stdin_copy, _stdin_of_copy = copy, sys.stdin
     return _stdin_copy
 

@@ -33,7 +33,39 @@ def detect_kind(path: Path, head: bytes) -> FileKind:
         raise InputError(
             f"{path}: this is a legacy Excel (.xls) file", "save it as .xlsx or CSV and try again"
         )
+    for magic, what, hint in _COMPRESSED:
+        if head.startswith(magic):
+            raise InputError(f"{path}: this is {what}, not a CSV export", hint)
+    if looks_binary(head):
+        raise InputError(
+            f"{path}: this is a binary file, not a text export (control bytes in the first "
+            f"{min(len(head), _SAMPLE):,} bytes)",
+            "give the CSV, TSV, XLSX or Parquet file the tool exported",
+        )
     return "csv"
+
+
+_SAMPLE = 1 << 16
+_COMPRESSED = (
+    (b"\x1f\x8b", "a gzip-compressed file", "decompress it first (gunzip -k FILE), or pipe it: zcat FILE | cxroi ... -"),
+    (b"BZh", "a bzip2-compressed file", "decompress it first (bunzip2 -k FILE)"),
+    (b"\xfd7zXZ\x00", "an xz-compressed file", "decompress it first (unxz -k FILE)"),
+    (b"\x28\xb5\x2f\xfd", "a zstd-compressed file", "decompress it first (unzstd FILE)"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract the CSV from it first"),
+    (b"%PDF-", "a PDF document", "export the data as CSV or XLSX instead"),
+)  # fmt: skip
+# Control bytes other than tab, LF, CR (and ESC, FF) never occur in a text export; UTF-16's zero bytes are
+# recognised before this check.
+_CONTROL = frozenset(range(32)) - {9, 10, 13} | {127}
+
+
+def looks_binary(head: bytes) -> bool:
+    """More than 5% control bytes in the first 64 KiB, and not UTF-16 (whose ASCII has zero bytes)."""
+    sample = head[:_SAMPLE]
+    if not sample or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(sample):
+        return False
+    control = sum(sample.count(bytes([b])) for b in _CONTROL)
+    return control > 0.05 * len(sample)
 
 
 def normalize_encoding(name: str) -> str:

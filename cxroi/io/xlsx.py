@@ -34,6 +34,10 @@ def read_xlsx(path: Path, sheet: str | None, display: str) -> list[tuple[Any, ..
         wb = load_workbook(fh, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, InvalidFileException) as exc:
         fh.close()
+        if isinstance(exc, KeyError) and "[Content_Types].xml" in str(exc):
+            raise InputError(
+                f"{display}: this is a ZIP archive, not an XLSX workbook", "extract the CSV or XLSX inside it first"
+            ) from exc
         raise InputError(
             f"{display}: not a readable XLSX workbook ({exc})", "save it again from Excel"
         ) from exc

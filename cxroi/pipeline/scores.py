@@ -98,6 +98,7 @@ class _Acc:
     # with ``totals`` and a period: answers left out of ``counts`` for want of a date, per segment
     undated: dict[str, dict[tuple[object, ...], np.ndarray]] = field(default_factory=dict)
     invalid: dict[str, Tally] = field(default_factory=dict)
+    foreign_digits: dict[str, tuple[int, list[str]]] = field(default_factory=dict)  # read, but said
     bad_dates: Tally = field(default_factory=Tally)
     no_date: Tally = field(default_factory=Tally)
     group_mismatch: Tally = field(default_factory=Tally)  # Qualtrics Qn_NPS_GROUP disagrees with the score
@@ -383,10 +384,19 @@ def _source_warnings(
                 f"{resolved[metric]!r} {'are' if tally.count > 1 else 'is'} not a whole number on the scale "
                 f"{list(cfg.scale)} and left out ({tally.where()})"
             )
+    for name, (count, texts) in acc.foreign_digits.items():
+        out.append(
+            Note(
+                f"{where}: {count} {name.upper()} answer{'s' if count > 1 else ''} in column {resolved[name]!r} "
+                f"{'are' if count > 1 else 'is'} written in non-ASCII digits (e.g. {', '.join(map(repr, texts))}) "
+                "and read as the numbers they spell"
+            )
+        )
     if acc.bad_dates.count:
         out.append(
             f"{where}: {acc.bad_dates.count} date{'s' if acc.bad_dates.count > 1 else ''} in column "
-            f"{resolved['date']!r} could not be read; those answers are left out ({acc.bad_dates.where()})"
+            f"{resolved['date']!r} could not be read (a date before 1900 is a placeholder "
+            f"and counts as unreadable); those answers are left out ({acc.bad_dates.where()})"
         )
     if acc.no_date.count:
         out.append(

@@ -117,7 +117,10 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
         r = reduced[metric]
         low, high = cfg.scale
         width = high - low + 1
-        pos = answer_positions(r.answer.dictionary_encode(), low, high, cfg.labels)[0]
+        encoded = r.answer.dictionary_encode()
+        pos, strings, lut = answer_positions(encoded, low, high, cfg.labels)
+        if strings is not None and lut is not None:
+            _foreign_digits(acc, metric, encoded, strings, lut, r.n)
         invalid = pos == INVALID
         if invalid.any():
             bad = sorted(
@@ -177,6 +180,17 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
             )
         first = False
     return duck.queries
+
+
+def _foreign_digits(
+    acc: Any, metric: str, encoded: pa.Array, strings: list[str], lut: np.ndarray, n: np.ndarray
+) -> None:
+    """Answers written in other digits (Arabic-Indic ``٩``, full-width ``９``) are read as the numbers they
+    spell, and counted so the reader is told."""
+    found = [i for i, t in enumerate(strings) if lut[i] >= 0 and any(c.isdigit() and not c.isascii() for c in t)]
+    if found:
+        idx = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        acc.foreign_digits[metric] = (int(n[np.isin(idx, found)].sum()), [strings[i] for i in found[:3]])
 
 
 def _codes(column: pa.Array) -> tuple[np.ndarray, list[object]]:
