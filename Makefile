@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench clean sample-data
+.PHONY: demo test fuzz lint bench clean sample-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(TSTAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The fuzz tests with 10,000 examples each (make test runs a quick, fixed profile of the same tests).
+fuzz: $(TSTAMP)
+	CXROI_FUZZ=10000 $(BIN)/python -m pytest -q -p no:cacheprovider tests/io/test_fuzz.py tests/io/test_fuzz_generated.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scores.py

@@ -236,6 +236,9 @@ document.querySelectorAll('svg').forEach(svg => {
 document.querySelectorAll('div.scroll').forEach((d, i) => {
   if (d.scrollWidth > d.clientWidth + 1) out.wide.push(i + ': ' + d.textContent.slice(0, 40));
 });
+document.querySelectorAll('table, svg').forEach((d, i) => {
+  if (d.getBoundingClientRect().right > window.innerWidth + 1) out.wide.push('at ' + i + ': ' + d.textContent.slice(0, 30));
+});
 document.body.insertAdjacentHTML('beforeend', '<pre id="probe">' + JSON.stringify(out) + '</pre>');
 </script>"""
 
@@ -268,3 +271,21 @@ def test_html_report_layout_at_1280_px(tmp_path: Path) -> None:
     assert layout["overlaps"] == []
     assert layout["scroll"] <= layout["width"]
     assert layout["wide"] == []
+    # A4: the print rules applied on screen at the printable width (210 mm - 2 x 12 mm = 703 px at 96 dpi)
+    # must fit with no table wider than the page (on paper nothing scrolls), and Chromium's own print of
+    # the report is A4 pages.
+    rules = re.search(r"@media print\{(.*?\})\}", page, re.S)
+    assert rules, "the report has no print rules"
+    printed = tmp_path / "print.html"
+    printed.write_text(probe.read_text(encoding="utf-8").replace("</head>", f"<style>{rules.group(1)}</style></head>"))
+    dom = subprocess.run([browser, *flags, "--window-size=703,1000", "--dump-dom", printed.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout  # fmt: skip
+    found = re.search(r'<pre id="probe">(\{.*?\})</pre>', dom)
+    assert found, dom[-500:]
+    a4 = json.loads(found.group(1).replace("&quot;", '"'))
+    assert a4["width"] == 703 and a4["scroll"] <= a4["width"] and a4["wide"] == [] and a4["overlaps"] == [], a4
+    pdf = tmp_path / "cx.pdf"
+    subprocess.run([browser, *flags, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html_path.as_uri()],
+                   capture_output=True, timeout=120)  # fmt: skip
+    boxes = set(re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf.read_bytes()))
+    assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes), boxes

@@ -284,7 +284,10 @@ tr.small td{color:#999}
 .scroll{overflow-x:auto}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.charts svg{max-width:100%;height:auto}
 .muted{color:#777;font-size:.8rem}.warn{color:#8a6d3b}
-@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}table,svg{page-break-inside:avoid}}
+@page{size:A4;margin:12mm}
+@media print{body{margin:0;max-width:none;padding:0;font-size:10pt}h2{page-break-after:avoid}
+table,svg,.cards{page-break-inside:avoid}
+table{font-size:7.5pt}th,td{padding:.1rem .25rem;white-space:normal}.scroll{overflow:visible}}
 """
 
 

@@ -4,6 +4,7 @@ internal error (exit 1) or a traceback, on both readers."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,11 @@ def mutate(data: bytes, steps: list[tuple[str, object, object]]) -> bytes:
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "reader"])
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("CXROI_FUZZ", "120")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(steps=st.lists(mutation, min_size=1, max_size=4))
 def test_mutated_exports_never_crash(
     engine: str, steps: list[tuple[str, object, object]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
