@@ -6,6 +6,7 @@ against the config file's own folder, so a config works from any working directo
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -300,11 +301,17 @@ def _assumption(v: Any) -> Any:
     if isinstance(v, list | tuple):
         if len(v) != 2:
             raise ValueError("a range is [low, high]")
-        low, high = (float(x) for x in v)
+        low, high = (_number(x) for x in v)
         if low > high:
             raise ValueError(f"range [{low}, {high}]: low is above high")
         return (low, high)
     return v
+
+
+def _number(x: Any) -> float:
+    if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
+        raise ValueError(f"{x!r} is not a number (give a number or a range [low, high])")
+    return float(x)
 
 
 Assumption = float | tuple[float, float]
@@ -420,7 +427,7 @@ class RoiConfig(_Model):
     def _attribution(cls, v: Any) -> Any:
         out = _assumption(v)
         for x in out if isinstance(out, tuple) else (out,):
-            if not 0 <= float(x) <= 1:
+            if not 0 <= _number(x) <= 1:
                 raise ValueError("attribution is a share from 0 to 1")
         return out
 
@@ -532,6 +539,10 @@ def parse_config(data: Any, source: str = "config") -> Config:
     except ValidationError as exc:
         raise ConfigError(
             f"{source}: " + validation_message(exc), "see configs/default.yaml for every key"
+        ) from exc
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a check that met a type it did not expect
+        raise ConfigError(
+            f"{source}: a value has the wrong type ({exc})", "see configs/default.yaml for every key"
         ) from exc
 
 

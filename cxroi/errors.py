@@ -6,7 +6,7 @@ Exit codes (documented in README):
 0     success
 1     unexpected internal error (a bug: please report it with ``--verbose``)
 2     usage or configuration error (bad option, bad YAML, invalid bands ...)
-3     input not found or unreadable (missing file, undecodable bytes, bad sheet)
+3     input not found or unreadable (missing file, undecodable bytes, bad sheet); output not writable
 4     input data problem (column not found, no valid answers, ``--strict`` hits)
 5     an alert threshold was breached (``cxroi run``; reports are written first)
 6     another ``cxroi run`` on the same config holds the lock past ``--wait``

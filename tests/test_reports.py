@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -75,6 +76,41 @@ def test_reports_from_config_with_path_templates(tmp_path: Path) -> None:
     assert "Wrote " in r.stderr
 
 
+P_FORMAT = '[<0.0005]"< 0.001";0.000'
+
+
+def test_xlsx_number_formats_by_kind(tmp_path: Path) -> None:
+    """Issue 12's rules in the workbook of the sample run: NPS and percentages 1 decimal, CES means and
+    margins 2, p-values 3 with "< 0.001" below, money with thousands separators, counts as integers; the
+    cells keep full precision."""
+    out = tmp_path / "cx.xlsx"
+    assert run(["run", "--as-of", "2025-12-31", "--report", "xlsx", "-o", str(out), "-q"]).exit_code == 0
+    wb = load_workbook(out)
+
+    def rows(sheet: str) -> list[dict[str, Any]]:
+        ws = wb[sheet]
+        header = [c.value for c in ws[1]]
+        return [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2)]
+
+    trend = rows("scores_trend")
+    for r in trend:
+        places = 2 if r["metric"].value == "ces" else 1
+        for f in ("value", "moe", "ci_low", "ci_high"):
+            assert r[f].number_format == "#,##0." + "0" * places, (r["metric"].value, f)
+        assert r["n"].number_format == "#,##0"
+        if r["p_value"].value is not None:
+            assert r["p_value"].number_format == P_FORMAT
+    assert any(r["p_value"].value is not None and r["p_value"].value < 0.0005 for r in trend)  # shown "< 0.001"
+    ces = next(r for r in trend if r["metric"].value == "ces")
+    assert ces["value"].value != round(ces["value"].value, 2)  # full precision kept in the cell
+    themes = rows("why_themes")
+    assert all(r["q_value"].number_format == P_FORMAT for r in themes if r["q_value"].value is not None)
+    economics = rows("economics")
+    assert economics[0]["clv"].number_format == "#,##0.00" and economics[0]["clv"].value > 1000
+    assert economics[0]["customers_start"].number_format == "#,##0"
+    assert economics[0]["churn"].number_format == "#,##0.0"
+
+
 def test_xlsx_cell_by_cell(tmp_path: Path) -> None:
     out = tmp_path / "cx.xlsx"
     assert (
@@ -95,7 +131,7 @@ def test_xlsx_cell_by_cell(tmp_path: Path) -> None:
     header = [c.value for c in ws[1]]
     nps = {h: c for h, c in zip(header, ws[2], strict=True)}
     assert nps["metric"].value == "nps" and nps["n"].value == 10  # every answer counts, matched or not
-    assert isinstance(nps["value"].value, int | float) and nps["value"].number_format == "0.0"
+    assert isinstance(nps["value"].value, int | float) and nps["value"].number_format == "#,##0.0"
     assert nps["n"].number_format == "#,##0"
     roi = {r[0].value: r[1] for r in wb["roi_summary"].iter_rows(min_row=2)}
     assert round(roi["roi"].value, 2) == 171.98 and roi["npv"].number_format == "#,##0.00"  # see test_run

@@ -101,8 +101,12 @@ def _guard(verbose: bool, fn: Callable[[], T]) -> T:
 
 
 def _warn(message: str) -> None:
-    """A warning, or a note (a fact worth knowing, not a data problem)."""
-    _err(f"{'Note' if isinstance(message, Note) else 'Warning'}: {message}")
+    """A warning, or a note (a fact worth knowing, not a data problem). Customer values quoted in it (an
+    invalid answer's example that is an e-mail address, say) are redacted as in the reports; cxroi's own
+    words, dates, periods and counts never match the patterns (``cxroi.report.privacy``)."""
+    from cxroi.report.privacy import scrub_text
+
+    _err(f"{'Note' if isinstance(message, Note) else 'Warning'}: {scrub_text(message)}")
 
 
 def _stdout_is_tty() -> bool:

@@ -81,7 +81,9 @@ def survival(
 
             tables = _tables(result)
             if output.suffix.lower() == ".xlsx":
-                write_atomic(output, xlsx_workbook([(n, r, f) for n, (r, f) in tables.items()]))
+                sheets = [(n, r, f, TABLE_DECIMALS.get(n if n == "hazard_ratios" else f"survival_{n}"))
+                          for n, (r, f) in tables.items()]  # fmt: skip
+                write_atomic(output, xlsx_workbook(sheets))
             else:
                 write_atomic(
                     output, render_records_html(tables["at"][0], tables["at"][1], "Retention by CX group")

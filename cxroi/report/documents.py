@@ -29,7 +29,7 @@ from cxroi.report.evidence import (
     survival_sentence,
     survival_tables,
 )
-from cxroi.report.formats import display_cell, render_csv
+from cxroi.report.formats import DISPLAY_DECIMALS, P_FIELDS, display_cell, render_csv
 from cxroi.report.formats import table_fields as _fields
 from cxroi.report.why import DECIMALS as WHY_DECIMALS
 from cxroi.report.why import why_charts, why_sentence, why_tables
@@ -209,7 +209,7 @@ def headline(data: dict[str, Any]) -> list[str]:
 
 
 SECTION_TITLES = {
-    "scores_overall": "Survey scores",
+    "scores_overall": "Overall scores (all periods)",
     "scores_trend": "Trends",
     "scores_segments": "Scores by segment",
     "why_themes": "Why: themes of the reasons (by lift among detractors)",
@@ -499,45 +499,48 @@ def render_records_html(records: Sequence[dict[str, Any]], fields: Sequence[str]
 
 def render_records_xlsx(records: Sequence[dict[str, Any]], fields: Sequence[str], name: str) -> bytes:
     """One command's records (``cxroi scores -o x.xlsx``) as one sheet, numbers with number formats."""
-    return xlsx_workbook([(name, list(records), list(fields))])
+    return xlsx_workbook([(name, list(records), list(fields), None)])
 
 
 # --- XLSX -----------------------------------------------------------------------------------------------
-def _number_format(field: str) -> str:
-    if field in {"p_value"}:
-        return "0.000"
-    if field in {"attribution", "discount_rate", "gross_margin"}:
-        return "0.00"
-    if field in PERCENT_FIELDS or field in {"value", "moe", "ci_low", "ci_high", "delta"}:
-        return "0.0"
-    if field in {"n", "customers", "churned", "new", "promoters", "passives", "detractors", "satisfied", "agree",
-                 "customers_start", "customers_end", "transactions", "tickets", "answers", "matched"}:  # fmt: skip
+def excel_format(field: str, value: int | float, decimals: dict[str, int] | None = None) -> str:
+    """The Excel number format showing ``value`` as the Markdown/HTML tables do (``display_cell``): the same
+    decimals by field and table (CES means and margins 2, NPS and percentages 1), thousands separators,
+    whole numbers as integers, p- and q-values with 3 decimals and ``< 0.001`` below. The cell keeps the
+    full-precision number."""
+    if field in P_FIELDS and (decimals or {}).get(field, 3) == 3:
+        return '[<0.0005]"< 0.001";0.000'
+    if isinstance(value, int):
         return "#,##0"
-    return "#,##0.00"
+    places = (decimals or {}).get(field, DISPLAY_DECIMALS.get(field, 2))
+    return "#,##0" + ("." + "0" * places if places else "")
 
 
 def render_xlsx_report(data: dict[str, Any], assumptions: dict[str, Any]) -> bytes:
-    """One sheet per table, numbers stored as numbers with number formats, frozen header rows, plus the
-    assumptions and the audit trail. Text never becomes a formula."""
+    """One sheet per table, numbers stored as numbers with the human formats' decimals as number formats,
+    frozen header rows, plus the assumptions and the audit trail. Text never becomes a formula."""
     tables = report_tables(data)
-    sheets: list[tuple[str, list[dict[str, Any]], list[str]]] = [(n, r, f) for n, (r, f) in tables.items()]
+    sheets: list[tuple[str, list[dict[str, Any]], list[str], dict[str, int] | None]] = [
+        (n, r, f, TABLE_DECIMALS.get(n) or WHY_DECIMALS.get(n) or CLV_MODEL_DECIMALS.get(n))
+        for n, (r, f) in tables.items()
+    ]
     plain = (int, float, str, bool, type(None))
     arows = [{"setting": k, "value": v if isinstance(v, plain) else json.dumps(v, default=str)}
              for k, v in _flatten(assumptions).items()]  # fmt: skip
-    sheets.append(("assumptions", arows, ["setting", "value"]))
+    sheets.append(("assumptions", arows, ["setting", "value"], None))
     return xlsx_workbook(sheets)
 
 
-def xlsx_workbook(sheets: Sequence[tuple[str, list[dict[str, Any]], list[str]]]) -> bytes:
-    """A workbook with one sheet per (name, records, fields): bold frozen header, numbers as numbers with
-    number formats by field, every text cell a string (never a formula)."""
+def xlsx_workbook(sheets: Sequence[tuple[str, list[dict[str, Any]], list[str], dict[str, int] | None]]) -> bytes:
+    """A workbook with one sheet per (name, records, fields, decimals): bold frozen header, numbers as
+    numbers with number formats by field (``excel_format``), every text cell a string (never a formula)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     wb.remove(wb.active)
-    for name, recs, fields in sheets:
+    for name, recs, fields, decimals in sheets:
         ws = wb.create_sheet(name[:31])
         ws.append(fields)
         for cell in ws[1]:
@@ -551,18 +554,14 @@ def xlsx_workbook(sheets: Sequence[tuple[str, list[dict[str, Any]], list[str]]])
                     cell.data_type = "s"  # a string, never a formula, whatever it starts with
                 elif isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
                     # key/value tables take the format of the measure on the row
-                    cell.number_format = _number_format(str(r.get("measure", f)) if f == "value" else f)
-                    if r.get("metric") == "ces" and f in CES_FIELDS:
-                        cell.number_format = "0.00"  # CES means on 1-7: 4.94 +/- 0.06, not 4.9 +/- 0.1
+                    kind = str(r.get("measure", f)) if f == "value" else f
+                    cell.number_format = excel_format(kind, cell.value, row_decimals(r, decimals))
             width = max([len(str(f))] + [min(len(str(r.get(f, ""))), 60) for r in recs[:200]]) + 2
             ws.column_dimensions[letter].width = min(width, 62)
         ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-CES_FIELDS = {"value", "moe", "ci_low", "ci_high", "delta"}
 
 
 def _xlsx_value(v: Any) -> Any:
