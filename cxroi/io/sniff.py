@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -112,6 +113,7 @@ def detect_encoding(head: bytes, override: str | None, source: str) -> str:
 _TURKISH = frozenset(b"\xd0\xdd\xde\xf0\xfd\xfe")
 _UNUSED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 GUESSED = {"cp1254": "Windows-1254 (Turkish: the bytes hold ğ, ş or ı)",
+           "cp1255": "Windows-1255 (Hebrew: the bytes are Hebrew words)",
            "cp1252": "Windows-1252 (Western European; Latin-1 text reads the same)",
            "utf-16-le": "UTF-16 little-endian without a byte-order mark",
            "utf-16-be": "UTF-16 big-endian without a byte-order mark"}  # fmt: skip
@@ -132,12 +134,40 @@ def utf16_without_bom(head: bytes) -> str | None:
 
 
 def single_byte_guess(head: bytes) -> str | None:
-    """The Windows code page of a non-UTF-8 file: Windows-1254 when it holds the Turkish letters' bytes,
-    else Windows-1252 (which reads Latin-1 text the same); None when neither fits."""
+    """The Windows code page of a non-UTF-8 file: Windows-1255 when its high bytes are Hebrew words,
+    Windows-1254 when it holds the Turkish letters' bytes, else Windows-1252 (which reads Latin-1 text the
+    same); None when none fits."""
     high = set(head) - set(range(128))
-    if not high or high & _UNUSED:
+    if not high:
+        return None
+    if hebrew_words(head):
+        return "cp1255"
+    if high & _UNUSED:
         return None
     return "cp1254" if high & _TURKISH else "cp1252"
+
+
+_ASCII_LETTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def hebrew_words(head: bytes) -> bool:
+    """Windows-1255 Hebrew: the letters alef..tav are bytes 0xE0-0xFA, where Windows-1252 has the accented
+    lower-case Latin letters. Latin text puts those letters inside words of ASCII letters (très, déçu);
+    Hebrew words are runs of high bytes with no ASCII letter beside them. Hebrew when at least 90% of the
+    high bytes are letters, fewer than 10% of them touch an ASCII letter, and they come in runs (words)."""
+    sample = head[: 1 << 16]
+    letters = [i for i, b in enumerate(sample) if 0xE0 <= b <= 0xFA]
+    high = sum(1 for b in sample if b >= 0x80)
+    if len(letters) < 3 or len(letters) < 0.9 * high:
+        return False
+    end = len(sample)
+
+    def beside(i: int, test: Callable[[int], bool]) -> bool:
+        return (i > 0 and test(sample[i - 1])) or (i + 1 < end and test(sample[i + 1]))
+
+    touching = sum(1 for i in letters if beside(i, _ASCII_LETTERS.__contains__))
+    in_runs = sum(1 for i in letters if beside(i, lambda b: b >= 0xE0))
+    return touching < 0.1 * len(letters) and in_runs > 0.8 * len(letters)
 
 
 def decode_head(head: bytes, encoding: str) -> str:

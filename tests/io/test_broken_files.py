@@ -76,6 +76,36 @@ def test_latin1_is_read_as_windows_1252_and_said(tmp_path: Path, engine: str) ->
     assert {r["ville"] for r in json.loads(out)} == {"Genève", "Besançon"}
 
 
+def test_hebrew_windows_1255_is_detected_and_said(tmp_path: Path, engine: str) -> None:
+    f = tmp_path / "he.csv"
+    f.write_bytes("מזהה,nps,עיר\n1,9,תל אביב\n2,3,חיפה\n3,10,תל אביב\n".encode("cp1255"))
+    code, out, err = nps(f, "--by", "עיר")
+    assert code == 0, err
+    assert "read as Windows-1255 (Hebrew" in err
+    assert {r["עיר"]: r["n"] for r in json.loads(out)} == {"תל אביב": 2, "חיפה": 1}
+
+
+LATIN = ["Très bien, livraison rapide", "Déçu à cause du délai", "Génial ça marche", "Schön, aber zu spät geöffnet",
+         "Atención rápida, muy útil", "Não gostei da situação", "Ótimo serviço, obrigado", "Für Sie, Müller Straße",
+         "Señor Núñez, año", "Ça va? à bientôt"]  # fmt: skip
+HEBREW = ["משלוח מהיר מאוד", "שירות לקוחות גרוע", "מעולה, תודה רבה!", "המחיר גבוה מדי (יקר)", "אפליקציה: לא עובדת",
+          "ok, אבל איטי"]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", LATIN)
+def test_latin_text_is_never_taken_for_hebrew(text: str) -> None:
+    from cxroi.io.sniff import single_byte_guess
+
+    assert single_byte_guess(f"id,comment\n1,{text}\n".encode("cp1252")) == "cp1252"
+
+
+@pytest.mark.parametrize("text", HEBREW)
+def test_hebrew_text_is_windows_1255(text: str) -> None:
+    from cxroi.io.sniff import single_byte_guess
+
+    assert single_byte_guess(f"id,comment\n1,{text}\n".encode("cp1255")) == "cp1255"
+
+
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
 def test_utf16_without_bom(tmp_path: Path, engine: str, codec: str) -> None:
     f = tmp_path / "u16.csv"
