@@ -102,7 +102,7 @@ def run(
 
         from cxroi.io.lock import run_lock
         from cxroi.pipeline.alerts import check_alerts
-        from cxroi.pipeline.run import run as run_all
+        from cxroi.pipeline.run import run_or_reuse
         from cxroi.report.privacy import redact
         from cxroi.report.publish import render_report
         from cxroi.report.scorecard import render_scorecard
@@ -114,7 +114,7 @@ def run(
         path = _default_config(config)
         cfg = load_config(path)
         with run_lock(path, wait), _progress(quiet):
-            result = run_all(cfg, str(path), _date("--as-of", as_of), cache=not no_cache)
+            result = run_or_reuse(cfg, str(path), _date("--as-of", as_of), cache=not no_cache)
             if verbose:
                 for line in result.engine:
                     _err(f"engine: {line}")

@@ -20,7 +20,7 @@ import numpy as np
 
 from cxroi.pipeline.common import Note, Tally
 
-VERSION = 1
+VERSION = 2
 BLOCK = 64 * 1024
 
 
@@ -67,6 +67,7 @@ def save(folder: Path, key: str, acc: Any, warnings: list[str], checks: list[str
         "counts": {m: _counts(g) for m, g in acc.counts.items()},
         "undated": {m: _counts(g) for m, g in acc.undated.items()},
         "invalid": {m: _tally(t) for m, t in acc.invalid.items()},
+        "foreign_digits": {m: [n, list(texts)] for m, (n, texts) in acc.foreign_digits.items()},
         "bad_dates": _tally(acc.bad_dates),
         "no_date": _tally(acc.no_date),
         "group_mismatch": _tally(acc.group_mismatch),
@@ -99,6 +100,7 @@ def load(folder: Path, key: str, new_acc: Any) -> tuple[Any, list[str], list[str
             for metric, groups in body[name].items():
                 target[metric] = {tuple(k): np.asarray(v, dtype=np.int64) for k, v in groups}
         acc.invalid = {m: Tally(**t) for m, t in body["invalid"].items()}
+        acc.foreign_digits = {m: (int(n), list(texts)) for m, (n, texts) in body["foreign_digits"].items()}
         for name in ("bad_dates", "no_date", "group_mismatch"):
             setattr(acc, name, Tally(**body[name]))
         warnings = [Note(w) if note else w for w, note in body["warnings"]]

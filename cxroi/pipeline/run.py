@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from cxroi import __version__
 from cxroi.config import Config, RoiConfig
+from cxroi.engine import run_cache
+from cxroi.engine.run_cache import CachedRun
 from cxroi.errors import UsageError
 from cxroi.io import ReadOptions, TableSource
 from cxroi.metrics.mle import FitError
@@ -26,6 +29,7 @@ from cxroi.pipeline.roi import RoiOutcome, compute_roi, resolve_windows, window_
 from cxroi.pipeline.scores import ScoresRequest, ScoresResult, build_request, compute_scores
 from cxroi.pipeline.sources import CrmRequest
 from cxroi.pipeline.survival import SPECIAL, SurvivalResult, plan_column
+from cxroi.report.formats import json_safe
 
 SCHEMA_VERSION = 1
 
@@ -93,6 +97,33 @@ class RunResult:
             "warnings": [w for w in self.warnings if not isinstance(w, Note)],
             "notes": [w for w in self.warnings if isinstance(w, Note)],
         }
+
+
+def run_or_reuse(
+    config: Config, config_name: str, as_of: date | None = None, cache: bool = True
+) -> RunResult | CachedRun:
+    """``run``, or its stored result when nothing it depends on changed (``cxroi.engine.run_cache``: the
+    inputs' bytes, the config, the as-of day, the version). ``cache=False`` or ``engine.cache: false``
+    computes every time; a cache that cannot be written costs a note, never the run."""
+    folder = _cache_folder(config, cache)
+    key = (
+        run_cache.run_key(config, config_name, as_of or config.crm.as_of, crm.run_date())
+        if folder is not None
+        else None
+    )
+    if folder is None or key is None:
+        return run(config, config_name, as_of, cache)
+    runs = Path(folder) / "runs"
+    hit = run_cache.load(runs, key)
+    if hit is not None:
+        hit.engine.insert(0, f"run cache: unchanged inputs and config, result read from {runs / key}.json")
+        return hit
+    result = run(config, config_name, as_of, cache)
+    try:
+        run_cache.save(runs, key, json_safe(result.to_dict()), result.warnings, result.engine)
+    except (OSError, ValueError) as exc:
+        result.warnings.append(Note(f"the run cache in {runs} could not be written ({exc}); the next run computes again"))
+    return result
 
 
 def run(config: Config, config_name: str, as_of: date | None = None, cache: bool = True) -> RunResult:

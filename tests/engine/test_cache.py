@@ -80,12 +80,23 @@ def test_a_corrupt_entry_is_recomputed(survey: Path, tmp_path: Path, damage: str
 
 
 def test_run_uses_the_cache_unless_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second run is the run cache's (nothing changed); another config naming the same files (by
+    absolute paths) misses the run cache but reads the survey's counts from the count cache;
+    ``--no-cache`` reads everything."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.chdir(ROOT)
     first = run(["run", "-f", "json", "-v"])
     second = run(["run", "-f", "json", "-v"])
+    cfg = tmp_path / "other.yaml"
+    text = (ROOT / "configs" / "default.yaml").read_text(encoding="utf-8")
+    cfg.write_text(text.replace("../sample_data/", f"{ROOT}/sample_data/"), encoding="utf-8")  # same files
+    changed = run(["run", "-c", str(cfg), "-f", "json", "-v"])
+    again = run(["run", "-c", str(cfg), "-f", "json", "-v", "--no-cache"])
     fresh = run(["run", "-f", "json", "-v", "--no-cache"])
-    assert "engine: sample_data/survey_qualtrics.csv:" in first.stderr and "count cache" not in first.stderr
-    assert "count cache" in second.stderr and "count cache" not in fresh.stderr
+    assert "engine: sample_data/survey_qualtrics.csv:" in first.stderr and "cache" not in first.stderr
+    assert "engine: run cache: unchanged inputs and config" in second.stderr
+    assert "count cache" in changed.stderr and "run cache" not in changed.stderr
+    assert "cache" not in fresh.stderr and "cache" not in again.stderr
     assert first.stdout == second.stdout == fresh.stdout
+    assert json.loads(changed.stdout)["scores"] == json.loads(again.stdout)["scores"]
     assert list((tmp_path / "cxroi" / "counts").glob("*.json"))
