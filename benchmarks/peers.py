@@ -32,3 +32,32 @@ def available(scripts: dict[str, str]) -> dict[str, str]:
             continue
         out[name] = code
     return out
+
+
+# `cxroi economics --by Plan --period quarter` by hand: customers at the start of each quarter, churned
+# and new in it, revenue and transactions of the customers' transactions in it (joined by id).
+ECONOMICS_POLARS = r"""
+import sys, polars as pl
+c = pl.scan_csv(sys.argv[1]).select(
+    pl.col("Customer ID").str.strip_chars().alias("id"), pl.col("Plan"),
+    pl.col("Signup Date").str.to_date("%Y-%m-%d", strict=False).alias("start"),
+    pl.col("Churn Date").str.to_date("%Y-%m-%d", strict=False).alias("end"))
+t = pl.scan_csv(sys.argv[2], schema_overrides={"Amount": pl.Utf8}).select(
+    pl.col("Customer ID").str.strip_chars().alias("id"), pl.col("Invoice Date").str.to_date("%Y-%m-%d").alias("day"),
+    pl.col("Amount").str.replace_all(",", "").cast(pl.Decimal(18, 2)).alias("amount"))
+money = (t.join(c.select("id", "Plan"), on="id", how="inner")
+         .group_by(pl.col("day").dt.truncate("1q").alias("q"), "Plan")
+         .agg(pl.col("amount").sum().alias("revenue"), pl.len().alias("transactions")))
+cust = c.collect()
+first = cust["start"].min().replace(day=1, month=(cust["start"].min().month - 1) // 3 * 3 + 1)
+rows = []
+for q in pl.date_range(first, cust["start"].max(), "1q", eager=True):
+    nxt = pl.lit(q).dt.offset_by("1q")
+    rows.append(cust.lazy().group_by("Plan").agg(
+        ((pl.col("start") < q) & (pl.col("end").is_null() | (pl.col("end") >= q))).sum().alias("customers_start"),
+        ((pl.col("end") >= q) & (pl.col("end") < nxt)).sum().alias("churned"),
+        ((pl.col("start") >= q) & (pl.col("start") < nxt)).sum().alias("new")).with_columns(pl.lit(q).alias("q")))
+churn = pl.concat(rows).collect()
+out = churn.join(money.collect(), on=["q", "Plan"], how="left")
+print(len(out))
+"""

@@ -9,18 +9,49 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from cxroi.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+from cxroi.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, TERMINATED, Terminated
 
 
 def on_sigterm(signum: int, frame: object) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    TERMINATED.append(True)
     raise Terminated()
+
+
+def hold_signals_while_importing() -> None:
+    """Every first import of a module runs with Ctrl-C and SIGTERM held back (then delivered at once).
+
+    cxroi imports its heavy libraries lazily, so a signal can land inside a native module's set-up
+    (DuckDB's nanobind enums abort the process with -6; a class body under construction turns the
+    interrupt into a RuntimeError). Held back, it arrives a moment later in plain Python code, where it is
+    exit 130 / 143 with every temporary file removed. Main thread only; modules already loaded cost a
+    dictionary lookup."""
+    import builtins
+    import threading
+
+    if not hasattr(signal, "pthread_sigmask"):
+        return
+    original = builtins.__import__
+    main = threading.main_thread().ident
+    held = {signal.SIGINT, signal.SIGTERM}
+
+    def guarded(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        if (level == 0 and name in sys.modules and not fromlist) or threading.get_ident() != main:
+            return original(name, globals, locals, fromlist, level)
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        try:
+            return original(name, globals, locals, fromlist, level)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    builtins.__import__ = guarded
 
 
 def entry() -> NoReturn:
     signal.signal(signal.SIGTERM, on_sigterm)  # like Ctrl-C: temporary files removed, old report intact
+    hold_signals_while_importing()
     try:
         from cxroi.cli import main
     except KeyboardInterrupt as exc:

@@ -32,6 +32,19 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread like Ctrl-C so every ``finally`` and temporary-file cleanup runs."""
 
 
+TERMINATED: list[bool] = []  # set by the SIGTERM handler: an engine may turn the signal into its own error
+
+
+def interrupted_by(exc: BaseException) -> int | None:
+    """The exit code of an error that is really a signal (DuckDB turns Ctrl-C or SIGTERM arriving during a
+    query into ``RuntimeError: Query interrupted``), else None."""
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_TERMINATED if isinstance(exc, Terminated) or TERMINATED else EXIT_INTERRUPTED
+    if "Query interrupted" in str(exc):
+        return EXIT_TERMINATED if TERMINATED else EXIT_INTERRUPTED
+    return None
+
+
 class CxroiError(Exception):
     """Base class of every error a user can cause. ``message`` is one line; ``hint`` says how to fix it."""
 

@@ -16,7 +16,7 @@ from typing import NoReturn
 from cxroi.__main__ import on_sigterm
 from cxroi.cli import crm, evidence, job, survey, why  # noqa: F401 - each registers its commands on the app
 from cxroi.cli.common import _err, app
-from cxroi.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+from cxroi.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, interrupted_by
 
 __all__ = ["app", "main"]
 
@@ -34,9 +34,8 @@ def main() -> NoReturn:
             _err(exc.code)
         code = 1 if isinstance(exc.code, str) else int(exc.code or 0)
     except KeyboardInterrupt as exc:
-        terminated = isinstance(exc, Terminated)
-        _err("Error: terminated (SIGTERM)" if terminated else "Error: interrupted")
-        code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+        code = interrupted_by(exc) or EXIT_INTERRUPTED
+        _err("Error: terminated (SIGTERM)" if code == EXIT_TERMINATED else "Error: interrupted")
     _leave(code)
 
 

@@ -14,7 +14,14 @@ import typer
 
 from cxroi import __version__
 from cxroi.config import Config, load_config
-from cxroi.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, CxroiError, Terminated, UsageError
+from cxroi.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    CxroiError,
+    UsageError,
+    interrupted_by,
+)
 from cxroi.io.atomic import write_atomic, write_stdout
 from cxroi.pipeline.common import Note
 from cxroi.report.formats import EXTENSIONS, OutputFormat, render_records
@@ -87,17 +94,23 @@ def _guard(verbose: bool, fn: Callable[[], T]) -> T:
             _err(f"  hint: {exc.hint}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt as exc:
-        terminated = isinstance(exc, Terminated)
-        _err("Error: terminated (SIGTERM)" if terminated else "Error: interrupted")
-        raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
+        raise _stopped(exc) from None
     except (typer.Exit, typer.Abort):
         raise
     except Exception as exc:
+        if interrupted_by(exc) is not None:
+            raise _stopped(exc) from None
         if verbose:
             traceback.print_exc()
         _err(f"Error: internal error: {type(exc).__name__}: {exc}")
         _err("  hint: this is a bug in cxroi; run again with --verbose and report the traceback")
         raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _stopped(exc: BaseException) -> typer.Exit:
+    code = interrupted_by(exc) or EXIT_INTERRUPTED
+    _err("Error: terminated (SIGTERM)" if code == EXIT_TERMINATED else "Error: interrupted")
+    return typer.Exit(code)
 
 
 def _warn(message: str) -> None:

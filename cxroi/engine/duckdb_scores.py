@@ -49,8 +49,37 @@ class Reduced:
     n: np.ndarray
 
 
+def parquet_types(source: TableSource) -> dict[str, pa.DataType]:
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(source.path)
+    return {f.name: f.type for f in schema}
+
+
+def _typed_date(t: pa.DataType) -> bool:
+    return pa.types.is_date(t) or (pa.types.is_timestamp(t) and t.tz is None)
+
+
 def unsupported(source: TableSource, resolved: dict[str, str]) -> str | None:
     """Why DuckDB cannot read ``source`` the way the streaming reader does (None: it can)."""
+    if source.kind == "parquet" and source.display != "<stdin>" and not source.options.where:
+        types = parquet_types(source)
+        names = list(types)
+        if len(set(names)) != len(names) or any(c not in types for c in resolved.values()):
+            return "a Parquet file with repeated or missing column names"
+        for role_, col in resolved.items():
+            t = types[col]
+            if pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
+                return f"a Parquet column of type {t}"
+            if role_ == "date" and pa.types.is_timestamp(t) and t.tz is not None:
+                return "a Parquet date column with a time zone"
+            if role_ == "date" and not (_typed_date(t) or pa.types.is_string(t) or pa.types.is_large_string(t)):
+                return f"a Parquet date column of type {t}"
+        if "date" in resolved and not _typed_date(types[resolved["date"]]):
+            fmt = source.date_format(resolved["date"])
+            if fmt == EXCEL_SERIAL or fmt.endswith(ZONE_SUFFIX):
+                return f"date format {fmt}"
+        return None
     if source.kind != "csv":
         return f"a {source.kind} file"
     if source.display == "<stdin>":
@@ -101,7 +130,9 @@ class DuckScores:
     ) -> None:
         """``spill``: a callable writing the rows (as cxroi's reader reads them) to a Parquet file, for
         inputs ``read_csv`` cannot express; None: DuckDB reads the CSV file itself."""
-        import duckdb
+        from cxroi.engine import duckdb_module
+
+        duckdb = duckdb_module()
 
         self.source = source
         self.resolved = resolved
@@ -110,9 +141,7 @@ class DuckScores:
         config: dict[str, Any] = {"memory_limit": getattr(settings, "memory_limit", "1GB")}
         temp = getattr(settings, "temp_directory", None)
         if temp is None:
-            import tempfile
-
-            temp = self._temp = tempfile.mkdtemp(prefix="cxroi-duckdb-")
+            temp = self._temp = temp_folder()
         config["temp_directory"] = temp
         if getattr(settings, "threads", None):
             config["threads"] = settings.threads
@@ -128,6 +157,10 @@ class DuckScores:
         except BaseException:  # an unreadable input, Ctrl-C or SIGTERM while spilling: no folder left
             self.close()
             raise
+        self.typed_date = False
+        if source.kind == "parquet":
+            self._init_parquet()
+            return
         names = source.columns
         self.columns = {n: f"c{i}" for i, n in enumerate(names)}
         spec = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
@@ -154,6 +187,34 @@ class DuckScores:
         )
         self.where = f"NOT ({footer})"
 
+    def _init_parquet(self) -> None:
+        """A Parquet file read by DuckDB itself: every used column as text (a number as its digits, read
+        by the same answer rules), except a DATE or TIMESTAMP date column, kept typed; row numbers count
+        from 1 as the reader's (``file_row_number`` + 1)."""
+        types = parquet_types(self.source)
+        used = list(dict.fromkeys(self.resolved.values()))
+        self.columns = {n: f"c{i}" for i, n in enumerate(used)}
+        date_col = self.resolved.get("date")
+        self.typed_date = date_col is not None and _typed_date(types[date_col])
+        def text(n: str) -> str:
+            x = _q(n)
+            if pa.types.is_floating(types[n]):  # NaN is a blank, as in the reader; 9.0 is written "9"
+                return (f"CASE WHEN isnan({x}) THEN NULL WHEN {x} = 0 AND signbit({x}) THEN '-0' "
+                        f"WHEN {x} = round({x}) AND abs({x}) < 1e15 THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) "
+                        f"ELSE CAST({x} AS VARCHAR) END")  # fmt: skip
+            return f"CAST({_q(n)} AS VARCHAR)"
+
+        cols = ", ".join(
+            f"{_q(n)} AS c{i}" if n == date_col and self.typed_date else f"{text(n)} AS c{i}"
+            for i, n in enumerate(used)
+        )
+        path = _lit(str(self.source.path))
+        self.read = f"(SELECT {cols} FROM read_parquet({path}))"
+        self._sequential = self.read
+        self.base = f"SELECT * FROM {self.read}"
+        self.numbered = f"SELECT {cols}, file_row_number + 1 AS _row FROM read_parquet({path}, file_row_number = true)"
+        self.where = "TRUE"
+
     def _init_spill(self, spill: Any, temp: str) -> None:
         """Rows as cxroi's reader reads them (any format, encoding, row filter or date format it knows),
         written once to Parquet in the temp folder: date state and period key already computed, the
@@ -175,6 +236,15 @@ class DuckScores:
         if "date" not in self.resolved:
             return "NULL::TIMESTAMP", f"{DATE_OK}"
         col = self.columns[self.resolved["date"]]
+        later = "FALSE"
+        if self.until is not None:
+            limit = dt.datetime(self.until.year, self.until.month, self.until.day, 23, 59, 59, 999999)
+            later = f"_ts > TIMESTAMP {_lit(limit.isoformat(sep=' '))}"
+        if self.typed_date:  # a Parquet DATE or TIMESTAMP: blank is NULL, before 1900 a placeholder
+            return f"CAST({col} AS TIMESTAMP)", (
+                f"CASE WHEN _ts >= TIMESTAMP '1900-01-01' THEN CASE WHEN {later} THEN {DATE_LATER} ELSE {DATE_OK} "
+                f"END WHEN {col} IS NULL THEN {DATE_BLANK} ELSE {DATE_BAD} END"
+            )
         fmt = self.source.date_format(self.resolved["date"])
         raw = f"trim(coalesce({col}, ''))"
 
@@ -183,10 +253,6 @@ class DuckScores:
 
         # the cell as it is first; trimmed only when that fails (most cells have no spaces to trim)
         parsed = f"coalesce({parse(col)}, {parse(f'trim({col})')})"
-        later = "FALSE"
-        if self.until is not None:
-            limit = dt.datetime(self.until.year, self.until.month, self.until.day, 23, 59, 59, 999999)
-            later = f"_ts > TIMESTAMP {_lit(limit.isoformat(sep=' '))}"
         state = (
             f"CASE WHEN _ts >= TIMESTAMP '1900-01-01' THEN CASE WHEN {later} THEN {DATE_LATER} ELSE {DATE_OK} END "
             f"WHEN {raw} = '' THEN {DATE_BLANK} ELSE {DATE_BAD} END"
@@ -219,7 +285,9 @@ class DuckScores:
             f"SELECT {', '.join(keys)}, {', '.join(f'a_{m}' for m in metrics)}{', g' if group else ''}, {marks}, "
             f"count(*) AS n FROM u GROUP BY GROUPING SETS ({sets})"
         )
-        import duckdb
+        from cxroi.engine import duckdb_module
+
+        duckdb = duckdb_module()
 
         self.queries.append(sql)
         try:
@@ -274,7 +342,9 @@ class DuckScores:
             f"ORDER BY _row LIMIT {limit}"
         )
         self.queries.append(sql)
-        import duckdb
+        from cxroi.engine import duckdb_module
+
+        duckdb = duckdb_module()
 
         try:
             return [(int(r[0]), r[1]) for r in self.con.execute(sql).fetchall()]
@@ -298,6 +368,38 @@ class DuckScores:
             import shutil
 
             shutil.rmtree(self._temp, ignore_errors=True)
+            _LIVE.discard(self._temp)
+
+
+# Temporary folders not yet removed: a signal landing between two statements (after the folder is made,
+# before the code that removes it is in force) would leave one behind, so the process removes what is
+# left when it ends (cxroi's exit runs the atexit callbacks, also after Ctrl-C and SIGTERM).
+_LIVE: set[str] = set()
+
+
+def _remove_live() -> None:
+    import shutil
+
+    for folder in list(_LIVE):
+        shutil.rmtree(folder, ignore_errors=True)
+    _LIVE.clear()
+
+
+def temp_folder() -> str:
+    """A new temporary folder for DuckDB's spills, registered for removal at exit; made with Ctrl-C and
+    SIGTERM held back so it is always registered once it exists."""
+    import atexit
+    import tempfile
+
+    from cxroi.signals import held
+
+    if not _LIVE:
+        atexit.unregister(_remove_live)
+        atexit.register(_remove_live)
+    with held():
+        folder = tempfile.mkdtemp(prefix="cxroi-duckdb-")
+        _LIVE.add(folder)
+    return folder
 
 
 def tally(count: int, rows: list[int], examples: list[str]) -> Tally:

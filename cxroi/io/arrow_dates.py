@@ -32,7 +32,8 @@ def parse_dates(texts: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
     else:
         parsed = _strict_strptime(trimmed, fmt)
     parsed = pc.if_else(pc.fill_null(pc.less(parsed, EARLIEST), False), pa.scalar(None, TS), parsed)
-    bad = pc.and_(pc.is_null(parsed), pc.invert(pc.is_null(trimmed)))
+    blank = pc.fill_null(pc.equal(trimmed, ""), True)  # null or empty text: no date, not a bad one
+    bad = pc.and_(pc.is_null(parsed), pc.invert(blank))
     return parsed, np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool)
 
 

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from cxroi.errors import InputError
+from cxroi.signals import held
 
 
 def _reason(exc: OSError) -> str:
@@ -43,11 +44,16 @@ def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -
     if not folder.is_dir():
         raise InputError(f"cannot write {path}: folder {folder} does not exist", "create it first")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        with held():  # the temporary file exists only inside the try below that removes it
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+            return _replace(fd, tmp, target, path, payload, mode)
     except OSError as exc:
         raise InputError(
             f"cannot write {path}: {_reason(exc)} (folder {folder})", "check the folder's permissions and free space"
         ) from exc
+
+
+def _replace(fd: int, tmp: str, target: Path, path: str | Path, payload: bytes, mode: int | None) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)

@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from cxroi.errors import DataError, InputError
-from cxroi.io.arrow_dates import parse_dates
+from cxroi.io.arrow_dates import EARLIEST, parse_dates
 from cxroi.io.batches import Batch, ColumnKind, ReadOptions, prefetch, rebatch
 from cxroi.io.dates import (
     ISO8601,
@@ -530,8 +530,10 @@ class TableSource:
                     if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
                         if pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
                             arr = pc.local_timestamp(arr)
-                        cols[col] = arr.cast(_TS)
-                        bad[col] = np.zeros(len(arr), dtype=bool)
+                        stamps = arr.cast(_TS)
+                        early = pc.fill_null(pc.less(stamps, EARLIEST), False)  # placeholders, as in text
+                        cols[col] = pc.if_else(early, pa.scalar(None, _TS), stamps)
+                        bad[col] = np.asarray(early.to_numpy(zero_copy_only=False), dtype=bool)
                     else:
                         cols[col], bad[col] = parse_dates(arr.cast(pa.string()), self.date_format(col))
                 elif kind is ColumnKind.CATEGORY:

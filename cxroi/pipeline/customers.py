@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,9 +72,39 @@ class Customers:
     # rows of spells whose segment changes: spell, row start, row group (sorted by spell, then start)
     seg_rows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
+    _join: Any = field(default=None, init=False, repr=False, compare=False)
+
     @property
     def k(self) -> int:
         return max(len(self.labels), 1)
+
+    def _index(self, text: pa.Array) -> np.ndarray:
+        """Position of each id in ``ids`` (-1: absent). A DuckDB hash join against the ids loaded once:
+        pyarrow's ``index_in`` hashes the million customer ids again on every batch (0.45 s per million
+        probes against 0.14 s)."""
+        if len(text) < 10_000:
+            idx = pc.fill_null(pc.index_in(text, value_set=self.ids), -1)
+            return np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int64)
+        if self._join is None:
+            from cxroi.engine import duckdb_module
+
+            duckdb = duckdb_module()
+
+            con = duckdb.connect(config={"preserve_insertion_order": True})
+            ids = pa.table({"id": self.ids.cast(pa.string()), "i": pa.array(np.arange(len(self.ids)))})
+            con.register("ids_arrow", ids)
+            con.execute("CREATE TABLE ids AS SELECT * FROM ids_arrow")
+            con.unregister("ids_arrow")
+            self._join = con
+        probe = pa.table({"id": text.cast(pa.string()), "r": pa.array(np.arange(len(text)))})
+        self._join.register("probe", probe)
+        try:
+            out = self._join.execute(
+                "SELECT coalesce(ids.i, -1) AS i FROM probe LEFT JOIN ids ON probe.id = ids.id ORDER BY probe.r"
+            ).fetchnumpy()["i"]
+        finally:
+            self._join.unregister("probe")
+        return np.asarray(out, dtype=np.int64)
 
     def group_at(self, day: int | np.ndarray, spells: np.ndarray | None = None) -> np.ndarray:
         """Segment group of each spell (or of ``spells``) on ``day``: the row in force then, or the first."""
@@ -95,11 +126,9 @@ class Customers:
         """Spell of each customer id (-1 when not in the customer file); ids compared as trimmed text.
 
         With ``days``, the spell that had started by that day (the latest such), else the customer's first.
-        pyarrow's ``index_in`` hashes the customer ids on every call, so callers pass large batches.
         """
         text = ids if trimmed else pc.utf8_trim_whitespace(ids.cast(pa.string()))
-        idx = pc.fill_null(pc.index_in(text, value_set=self.ids), -1)
-        found = np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int64)
+        found = self._index(text)
         out = np.full(len(found), -1, dtype=np.int64)
         hit = found >= 0
         out[hit] = self.first_spell[found[hit]]

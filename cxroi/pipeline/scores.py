@@ -183,7 +183,8 @@ def _read(source: TableSource, request: ScoresRequest, resolved: dict[str, str],
     acc = scorer.new()
     queries = reduce_source(source, request, resolved, acc, wanted if why else None)
     if request.paths is not None:
-        how = f"cxroi's reader ({why}) into DuckDB" if why else "DuckDB read_csv"
+        direct = "DuckDB read_parquet" if source.kind == "parquet" else "DuckDB read_csv"
+        how = f"cxroi's reader ({why}) into DuckDB" if why else direct
         request.paths.append(f"{source.display}: {how}, {len(queries)} queries; first: {queries[0]}")
     return acc
 

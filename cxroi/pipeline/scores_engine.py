@@ -94,7 +94,7 @@ def spill_writer(
                 state[np.asarray(after.to_numpy(zero_copy_only=False), dtype=bool)] = DATE_LATER
             arrays = [pa.array(batch.row_numbers(np.ones(n, dtype=bool)), pa.int64()),
                       pa.array(state), pa.array(day),
-                      *[batch.columns[c].cast(pa.string()) for c in columns]]  # fmt: skip
+                      *[_text(batch.columns[c]) for c in columns]]  # fmt: skip
             writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
 
         writer = scan(source, wanted, new, step)
@@ -102,6 +102,13 @@ def spill_writer(
         return columns
 
     return spill
+
+
+def _text(arr: pa.Array) -> pa.Array:
+    """A column as text for the reduction; a float NaN is a blank (as a numeric column has always read)."""
+    if pa.types.is_floating(arr.type):
+        arr = pc.if_else(pc.is_nan(arr), pa.scalar(None, arr.type), arr)
+    return arr.cast(pa.string())
 
 
 def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) -> list[str]:
