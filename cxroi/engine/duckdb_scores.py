@@ -151,6 +151,7 @@ class DuckScores:
         self.spilled = spill is not None
         try:
             self.con = duckdb.connect(config=config)
+            self.con.execute("SET enable_progress_bar = false")  # stdout carries the data
             if spill is not None:
                 self._init_spill(spill, temp)
                 return
