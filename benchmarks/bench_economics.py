@@ -2,6 +2,7 @@
 
     python benchmarks/bench_economics.py [--customers 1000000] [--transactions 10000000] [--repeat 3]
 
+The same run times the join and aggregation written by hand in polars (`benchmarks/peers.py`).
 The cxroi side reads the customers (id, signup, churn, plan) and the transactions (customer id, date,
 amount), links every transaction to its customer and reports churn, CLV and transaction value by plan and
 quarter. The baseline is `pyarrow.csv.read_csv` of the same seven columns, which any tool must parse.
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 from bench_scores import GIB, measure
+from peers import ECONOMICS_POLARS, available
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -68,12 +70,13 @@ def main() -> int:
     big = ensure(args.customers, args.transactions)
     small = ensure(args.customers, args.transactions // 4)
     base_runs, cx_runs = [], []
+    files = [str(big / "customers.csv"), str(big / "transactions.csv")]
+    peers = available({"polars": ECONOMICS_POLARS})
+    peer_runs: dict[str, list[tuple[float, int]]] = {k: [] for k in peers}
     for _ in range(args.repeat):
-        base_runs.append(
-            measure(
-                [sys.executable, "-c", BASELINE, str(big / "customers.csv"), str(big / "transactions.csv")]
-            )
-        )
+        base_runs.append(measure([sys.executable, "-c", BASELINE, *files]))
+        for name, code in peers.items():
+            peer_runs[name].append(measure([sys.executable, "-c", code, *files]))
         cx_runs.append(measure(cxroi_cmd(big)))
     base_t, base_rss = min(r[0] for r in base_runs), max(r[1] for r in base_runs)
     cx_t, cx_rss = min(r[0] for r in cx_runs), max(r[1] for r in cx_runs)
@@ -82,6 +85,10 @@ def main() -> int:
     size_mb = sum(p.stat().st_size for p in big.iterdir()) / 1e6
     print(f"data: {args.customers:,} customers + {args.transactions:,} transactions, {size_mb:,.0f} MB")
     print(f"pyarrow read_csv of the 7 columns: {base_t:6.2f} s   peak RSS {base_rss / GIB:5.2f} GiB")
+    for name, runs in peer_runs.items():
+        t, rss = min(r[0] for r in runs), max(r[1] for r in runs)
+        print(f"{name} by hand (join + churn + revenue by Plan x quarter): {t:6.2f} s   peak RSS {rss / GIB:5.2f} GiB"
+              f"   cxroi / {name}: {cx_t / t:.2f}")  # fmt: skip
     print(f"cxroi economics (Plan x quarter): {cx_t:6.2f} s   peak RSS {cx_rss / GIB:5.2f} GiB")
     print(f"ratio cxroi / pyarrow: {ratio:.2f}  (target <= 3)")
     print(
