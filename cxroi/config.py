@@ -14,9 +14,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cxroi.config_yaml import read_yaml
 from cxroi.errors import ConfigError
 from cxroi.metrics.bands import Range, band_problems
 
@@ -561,56 +561,10 @@ def validation_message(exc: ValidationError, names: Mapping[str, str] | None = N
     return "; ".join(lines)
 
 
-MAX_YAML_VALUES = 100_000
-
-
-def _expanded_size(data: Any) -> int:
-    """How many values the document has once every alias is expanded, counted in time proportional to
-    the distinct nodes (an alias is the same Python object each time it is used)."""
-    sizes: dict[int, int] = {}
-
-    def size(node: Any) -> int:
-        if not isinstance(node, (dict, list)):
-            return 1
-        key = id(node)
-        if key not in sizes:
-            sizes[key] = 0  # a recursive alias counts once; pydantic refuses the cycle afterwards
-            items = [*node.keys(), *node.values()] if isinstance(node, dict) else node
-            sizes[key] = min(1 + sum(size(x) for x in items), MAX_YAML_VALUES + 1)
-        return sizes[key]
-
-    return size(data)
-
-
 def load_config(path: str | Path) -> Config:
     """Read and validate a YAML config, resolving relative input paths against its folder."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise ConfigError(f"config {path}: no such file", "check the path given to -c/--config") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config {path}: cannot read it ({exc})", "save it as UTF-8 text") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = "check the indentation"
-        if "constructor for the tag" in problem:
-            hint = "YAML tags such as !!python/object are never run; write plain values"
-        raise ConfigError(f"config {path}: invalid YAML{where}: {problem}", hint) from exc
-    except ValueError as exc:  # YAML's own types: a date such as 2025-13-01
-        raise ConfigError(
-            f"config {path}: a value is not what it looks like ({exc})",
-            "dates are YYYY-MM-DD, e.g. 2025-12-31",
-        ) from exc
-    if _expanded_size(data) > MAX_YAML_VALUES:
-        raise ConfigError(
-            f"config {path}: its anchors and aliases expand to more than {MAX_YAML_VALUES:,} values",
-            "a config this large is an alias bomb, not a config; use each anchor a few times",
-        )
+    data = read_yaml(p, path)
     config = parse_config(data, f"config {path}")
     base = p.resolve().parent
     inputs = {
