@@ -76,10 +76,16 @@ def save(folder: Path, key: str, acc: Any, warnings: list[str], checks: list[str
     }
     text = json.dumps(body, sort_keys=True, ensure_ascii=False)
     entry = json.dumps({"sha256": hashlib.sha256(text.encode()).hexdigest(), "body": text})
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = folder / f".{key}.{os.getpid()}.tmp"
-    tmp.write_text(entry, encoding="utf-8")
-    os.replace(tmp, folder / f"{key}.json")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # the user's own: it holds their data
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(entry)
+        os.replace(tmp, folder / f"{key}.json")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def load(folder: Path, key: str, new_acc: Any) -> tuple[Any, list[str], list[str]] | None:

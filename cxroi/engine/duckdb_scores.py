@@ -201,7 +201,7 @@ class DuckScores:
             x = _q(n)
             if pa.types.is_floating(types[n]):  # NaN is a blank, as in the reader; 9.0 is written "9"
                 return (f"CASE WHEN isnan({x}) THEN NULL WHEN {x} = 0 AND signbit({x}) THEN '-0' "
-                        f"WHEN {x} = round({x}) AND abs({x}) < 1e15 THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) "
+                        f"WHEN {x} = round({x}) AND abs({x}) < 1e15 THEN CAST(TRY_CAST({x} AS BIGINT) AS VARCHAR) "
                         f"ELSE CAST({x} AS VARCHAR) END")  # fmt: skip
             return f"CAST({_q(n)} AS VARCHAR)"
 

@@ -5,9 +5,11 @@ A run is a pure function of its inputs' bytes, the validated config, the as-of d
 when none is pinned: "now" moves every day) and the cxroi version: the bootstrap and every sample are
 seeded. Key: a SHA-256 of all of them, each input named by ``cxroi.engine.cache.fingerprint`` (resolved
 path, size, modification time in ns, SHA-256 of its first, middle and last 64 KiB). Standard input is
-never cached. The entry is JSON (never pickle) holding the run's JSON-safe data, its warnings and notes
+never cached. The entry is JSON (never pickle) holding the run's data as the reports see it (personal
+data redacted; ``privacy.allow`` is part of the config, so of the key), its warnings and notes
 and its engine lines, with a SHA-256 of its body; an entry that is unreadable, fails its checksum or
-holds another key is ignored, recomputed and rewritten. Written atomically; the 20 newest entries are kept.
+holds another key is ignored, recomputed and rewritten. Written atomically, readable by the user only
+(0600 in a 0700 folder); the 20 newest entries are kept.
 """
 
 from __future__ import annotations
@@ -73,10 +75,12 @@ def save(folder: Path, key: str, data: dict[str, Any], warnings: list[str], engi
         allow_nan=False,
     )
     entry = json.dumps({"sha256": hashlib.sha256(body.encode()).hexdigest(), "body": body})
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = folder / f".{key}.{os.getpid()}.tmp"
     try:
-        tmp.write_text(entry, encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # the user's own: it holds their data
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(entry)
         os.replace(tmp, folder / f"{key}.json")
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -30,6 +30,7 @@ from cxroi.pipeline.scores import ScoresRequest, ScoresResult, build_request, co
 from cxroi.pipeline.sources import CrmRequest
 from cxroi.pipeline.survival import SPECIAL, SurvivalResult, plan_column
 from cxroi.report.formats import json_safe
+from cxroi.report.privacy import redact
 
 SCHEMA_VERSION = 1
 
@@ -120,7 +121,9 @@ def run_or_reuse(
         return hit
     result = run(config, config_name, as_of, cache)
     try:
-        run_cache.save(runs, key, json_safe(result.to_dict()), result.warnings, result.engine)
+        # stored as the reports see it: personal data redacted (``privacy.allow`` is part of the key)
+        data = redact(json_safe(result.to_dict()), set(config.privacy.allow))
+        run_cache.save(runs, key, data, result.warnings, result.engine)
     except (OSError, ValueError) as exc:
         result.warnings.append(Note(f"the run cache in {runs} could not be written ({exc}); the next run computes again"))
     return result

