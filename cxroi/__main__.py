@@ -29,22 +29,16 @@ def hold_signals_while_importing() -> None:
     exit 130 / 143 with every temporary file removed. Main thread only; modules already loaded cost a
     dictionary lookup."""
     import builtins
-    import threading
 
-    if not hasattr(signal, "pthread_sigmask"):
-        return
+    from cxroi.signals import held
+
     original = builtins.__import__
-    main = threading.main_thread().ident
-    held = {signal.SIGINT, signal.SIGTERM}
 
     def guarded(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
-        if (level == 0 and name in sys.modules and not fromlist) or threading.get_ident() != main:
+        if level == 0 and name in sys.modules and not fromlist:
             return original(name, globals, locals, fromlist, level)
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-        try:
+        with held():  # a no-op off the main thread
             return original(name, globals, locals, fromlist, level)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     builtins.__import__ = guarded
 

@@ -74,12 +74,17 @@ def save(folder: Path, key: str, acc: Any, warnings: list[str], checks: list[str
         "warnings": [[w, isinstance(w, Note)] for w in warnings],
         "checks": [[w, isinstance(w, Note)] for w in checks],
     }
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False)
-    entry = json.dumps({"sha256": hashlib.sha256(text.encode()).hexdigest(), "body": text})
+    write_entry(folder, key, json.dumps(body, sort_keys=True, ensure_ascii=False))
+
+
+def write_entry(folder: Path, key: str, body: str) -> None:
+    """One cache entry, ``folder/key.json``: the JSON text ``body`` with its SHA-256, written atomically
+    and readable by the user only (0600 in a 0700 folder: it holds their data)."""
+    entry = json.dumps({"sha256": hashlib.sha256(body.encode()).hexdigest(), "body": body})
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = folder / f".{key}.{os.getpid()}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # the user's own: it holds their data
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(entry)
         os.replace(tmp, folder / f"{key}.json")
@@ -88,17 +93,23 @@ def save(folder: Path, key: str, acc: Any, warnings: list[str], checks: list[str
         raise
 
 
+def read_entry(folder: Path, key: str) -> Any:
+    """The parsed body of ``folder/key.json``; ValueError when its checksum or key does not match, OSError
+    or ValueError when it cannot be read (callers ignore the entry then, never trust it)."""
+    entry = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+    text = entry["body"]
+    if hashlib.sha256(text.encode()).hexdigest() != entry["sha256"]:
+        raise ValueError("checksum")
+    body = json.loads(text)
+    if body["key"] != key:
+        raise ValueError("another key's entry")
+    return body
+
+
 def load(folder: Path, key: str, new_acc: Any) -> tuple[Any, list[str], list[str]] | None:
     """The cached accumulator and warnings, or None (missing, unreadable, corrupt or another key's)."""
-    path = folder / f"{key}.json"
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
-        text = entry["body"]
-        if hashlib.sha256(text.encode()).hexdigest() != entry["sha256"]:
-            return None
-        body = json.loads(text)
-        if body["key"] != key:
-            return None
+        body = read_entry(folder, key)
         acc = new_acc()
         acc.rows = int(body["rows"])
         for name in ("counts", "undated"):

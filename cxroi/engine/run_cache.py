@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any
 
 from cxroi import __version__
 from cxroi.config import Config
-from cxroi.engine.cache import fingerprint
+from cxroi.engine.cache import fingerprint, read_entry, write_entry
 from cxroi.pipeline.common import Note
 
 VERSION = 1
@@ -74,17 +73,7 @@ def save(folder: Path, key: str, data: dict[str, Any], warnings: list[str], engi
         ensure_ascii=False,
         allow_nan=False,
     )
-    entry = json.dumps({"sha256": hashlib.sha256(body.encode()).hexdigest(), "body": body})
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = folder / f".{key}.{os.getpid()}.tmp"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # the user's own: it holds their data
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(entry)
-        os.replace(tmp, folder / f"{key}.json")
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_entry(folder, key, body)
     _prune(folder)
 
 
@@ -103,12 +92,8 @@ def _prune(folder: Path) -> None:
 def load(folder: Path, key: str) -> CachedRun | None:
     """The stored run, or None (missing, unreadable, corrupt, or another key's)."""
     try:
-        entry = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
-        body = entry["body"]
-        if hashlib.sha256(body.encode()).hexdigest() != entry["sha256"]:
-            return None
-        doc = json.loads(body)
-        if doc["key"] != key or not isinstance(doc["data"], dict):
+        doc = read_entry(folder, key)
+        if not isinstance(doc["data"], dict):
             return None
         warnings = [Note(w) if note else str(w) for w, note in doc["warnings"]]
         engine = [str(x) for x in doc["engine"]]
