@@ -51,9 +51,13 @@ from cxroi.config_outputs import (  # noqa: E402
 
 
 class InputConfig(_Model):
-    """One input file (or several read as one data set) and how to read it."""
+    """One input file (or several read as one data set) and how to read it; or a database table or query
+    (``connection`` with ``table`` or ``query``) instead of ``path``."""
 
-    path: list[str] = Field(min_length=1)
+    path: list[str] = []
+    connection: str | None = None  # a URL or env:NAME (the URL read from that environment variable)
+    table: str | None = None  # schema.table
+    query: str | None = None  # SELECT ...
     preset: Preset | None = None
     encoding: str | None = None
     delimiter: str | None = None
@@ -76,6 +80,27 @@ class InputConfig(_Model):
     @classmethod
     def _one_or_many(cls, v: Any) -> Any:
         return [v] if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _file_or_database(self) -> InputConfig:
+        from cxroi.io.connection import literal_secret
+
+        if self.connection is None:
+            if not self.path:
+                raise ValueError("give path (a file) or connection with table or query (a database)")
+            if self.table is not None or self.query is not None:
+                raise ValueError("table and query need a connection")
+            return self
+        if self.path:
+            raise ValueError("give path or connection, not both")
+        if (self.table is None) == (self.query is None):
+            raise ValueError("a connection needs exactly one of table (schema.table) or query (SELECT ...)")
+        if literal_secret(self.connection):
+            raise ValueError(
+                "the connection URL holds a password: put the URL in an environment variable and write "
+                "connection: env:NAME (passwords never sit in config files)"
+            )
+        return self
 
 
 class _ScoreColumn(_Model):
@@ -572,7 +597,8 @@ def load_config(path: str | Path) -> Config:
             update={
                 "path": [
                     q if q == "-" or Path(q).is_absolute() else os.path.relpath(base / q) for q in spec.path
-                ]
+                ],
+                "connection": _database_file(spec.connection, base),
             }
         )
         for name, spec in config.inputs.items()
@@ -584,3 +610,13 @@ def load_config(path: str | Path) -> Config:
         for r in config.reports
     ]
     return config.model_copy(update={"inputs": inputs, "reports": reports})
+
+
+def _database_file(connection: str | None, base: Path) -> str | None:
+    """A ``sqlite:///`` or ``duckdb:///`` URL with a relative file: relative to the config's folder."""
+    if connection is None or not connection.startswith(("sqlite:///", "duckdb:///")):
+        return connection
+    from cxroi.io.connection import file_of, with_file
+
+    path = file_of(connection)
+    return connection if Path(path).is_absolute() else with_file(connection, os.path.relpath(base / path))

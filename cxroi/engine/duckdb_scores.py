@@ -137,6 +137,7 @@ class DuckScores:
         self.source = source
         self.resolved = resolved
         self.until = until
+        self.weighted = False  # rows carry a count ``_n`` and per-metric set flags ``_w_m`` (pushed down)
         self._temp: str | None = None
         config: dict[str, Any] = {"memory_limit": getattr(settings, "memory_limit", "1GB")}
         temp = getattr(settings, "temp_directory", None)
@@ -152,6 +153,8 @@ class DuckScores:
         try:
             self.con = duckdb.connect(config=config)
             self.con.execute("SET enable_progress_bar = false")  # stdout carries the data
+            if self._init_elsewhere():
+                return
             if spill is not None:
                 self._init_spill(spill, temp)
                 return
@@ -187,6 +190,10 @@ class DuckScores:
             f"SELECT *, row_number() OVER () + {source.layout.header_rows} AS _row FROM {self.read_in_order}"
         )
         self.where = f"NOT ({footer})"
+
+    def _init_elsewhere(self) -> bool:
+        """A subclass whose rows come from elsewhere (a database) sets itself up here; True: done."""
+        return False
 
     def _init_parquet(self) -> None:
         """A Parquet file read by DuckDB itself: every used column as text (a number as its digits, read
@@ -273,18 +280,24 @@ class DuckScores:
         select = ", ".join([f"{state} AS _state", f"{day} AS _day",
                             *[f"{c} AS s{i}" for i, c in enumerate(seg_cols)],
                             *[f"{c} AS a_{m}" for m, c in answer_cols.items()],
-                            *([f"{group} AS g"] if group else [])])  # fmt: skip
+                            *([f"{group} AS g"] if group else []),
+                            *([f"_w_{m}" for m in metrics] + ["_n"] if self.weighted else [])])  # fmt: skip
         keys = ["_state", "_day", *[f"s{i}" for i in range(len(seg_cols))]]
         sets = ", ".join(
             "(" + ", ".join([*keys, f"a_{m}", *(["g"] if m == "nps" and group else [])]) + ")"
             for m in metrics
         )
         marks = ", ".join(f"GROUPING(a_{m}) AS k_{m}" for m in metrics)
+        counts = (
+            ", ".join(f"sum(CASE WHEN _w_{m} = 0 THEN _n END) AS n_{m}" for m in metrics)
+            if self.weighted
+            else "count(*) AS n"
+        )
         sql = (
             f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({self.base}) WHERE {self.where}), "
             f"u AS (SELECT {select} FROM t) "
             f"SELECT {', '.join(keys)}, {', '.join(f'a_{m}' for m in metrics)}{', g' if group else ''}, {marks}, "
-            f"count(*) AS n FROM u GROUP BY GROUPING SETS ({sets})"
+            f"{counts} FROM u GROUP BY GROUPING SETS ({sets})"
         )
         from cxroi.engine import duckdb_module
 
@@ -304,8 +317,10 @@ class DuckScores:
         rows = 0
         for m in metrics:
             sel = np.asarray(table.column(f"k_{m}").to_numpy(zero_copy_only=False)) == 0
+            count = f"n_{m}" if self.weighted else "n"
+            sel &= np.asarray(table.column(count).fill_null(0).to_numpy(zero_copy_only=False)) > 0
             part = table.filter(pa.array(sel))
-            n = np.asarray(part.column("n").to_numpy(zero_copy_only=False), dtype=np.int64)
+            n = np.asarray(part.column(count).to_numpy(zero_copy_only=False), dtype=np.int64)
             rows = int(n.sum())
             out[m] = Reduced(
                 state=np.asarray(part.column("_state").to_numpy(zero_copy_only=False), dtype=np.int64),
@@ -404,7 +419,8 @@ def temp_folder() -> str:
 
 
 def tally(count: int, rows: list[int], examples: list[str]) -> Tally:
-    return Tally(count, rows[:MAX_ROWS], examples[:3])
+    """Rows numbered 0 come from a database table, which has no row numbers: only the count is kept."""
+    return Tally(count, [r for r in rows if r > 0][:MAX_ROWS], examples[:3])
 
 
 def _period_sql(period: str | None) -> str:

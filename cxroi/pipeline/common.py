@@ -56,6 +56,8 @@ class Tally:
         self.examples = (self.examples + [e for e in other.examples if e not in self.examples])[:3]
 
     def where(self) -> str:
+        if not self.rows:  # a database table: no row numbers
+            return "e.g. " + ", ".join(repr(e) for e in self.examples) if self.examples else "no row numbers in a database"
         rows = ", ".join(map(str, self.rows))
         more = ", ..." if self.count > len(self.rows) else ""
         ex = "; e.g. " + ", ".join(repr(e) for e in self.examples) if self.examples else ""

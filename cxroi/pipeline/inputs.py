@@ -14,6 +14,13 @@ def open_input(
     """The sources of input ``name`` (empty when neither the config nor ``paths`` names a file)."""
     spec = config.inputs.get(name)
     flags = flags or ReadOptions()
+    if spec is not None and spec.connection is not None and not paths:
+        from cxroi.io.connection import resolve
+        from cxroi.io.sql_source import SqlSource
+
+        url = resolve(spec.connection, f"inputs.{name}.connection")
+        options = ReadOptions(date_format=flags.date_format or spec.date_format, where=flags.where)
+        return [SqlSource(url, spec.table, spec.query, name, options)]
     files = list(paths) if paths else (list(spec.path) if spec else [])
     if not files:
         return []

@@ -145,7 +145,8 @@ def _cached_read(
 ) -> tuple[_Acc, list[str], list[str]]:
     """The counts and warnings of one input, from the count cache when it holds them for this very file
     and these parameters (see ``cxroi.engine.cache``), else read and then stored."""
-    folder = Path(request.cache) if request.cache and source.display != "<stdin>" else None
+    database = getattr(source, "db", None) is not None  # a database's content has no cheap fingerprint
+    folder = Path(request.cache) if request.cache and source.display != "<stdin>" and not database else None
     key = ""
     if folder is not None:
         from cxroi.engine import cache
@@ -179,8 +180,16 @@ def _read(source: TableSource, request: ScoresRequest, resolved: dict[str, str],
     from cxroi.engine.duckdb_scores import unsupported
     from cxroi.pipeline.scores_engine import reduce_source
 
-    why = "engine.csv: reader" if request.engine == "reader" else unsupported(source, resolved)
     acc = scorer.new()
+    if getattr(source, "db", None) is not None:
+        from cxroi.pipeline.scores_engine import reduce_database
+
+        queries = reduce_database(source, request, resolved, acc)
+        if request.paths is not None:
+            request.paths.append(f"{source.display}: counts pushed down to {source.db.dialect}, "
+                                 f"{len(queries)} queries; first: {queries[0]}")  # fmt: skip
+        return acc
+    why = "engine.csv: reader" if request.engine == "reader" else unsupported(source, resolved)
     queries = reduce_source(source, request, resolved, acc, wanted if why else None)
     if request.paths is not None:
         direct = "DuckDB read_parquet" if source.kind == "parquet" else "DuckDB read_csv"

@@ -48,6 +48,17 @@ def reduce_source(
         duck.close()
 
 
+def reduce_database(source: Any, request: Any, resolved: dict[str, str], acc: Any, runner: Any = None) -> list[str]:
+    """Fill ``acc`` from counts pushed down to the database (or Spark: ``runner``) that holds ``source``."""
+    from cxroi.engine.sql_scores import SqlScores
+
+    duck = SqlScores(source, resolved, request.until, request.engine_settings, runner=runner)
+    try:
+        return _fill(duck, request, resolved, acc)
+    finally:
+        duck.close()
+
+
 def spill_writer(
     source: TableSource, wanted: dict[str, ColumnKind], resolved: dict[str, str], request: Any
 ) -> Callable[[str], list[str]]:

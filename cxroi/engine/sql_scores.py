@@ -1,0 +1,161 @@
+"""Survey counts pushed down to where the data lives: a database (PostgreSQL, SQLite, a DuckDB file) or
+Apache Spark runs the GROUP BY, and only counts come back.
+
+The count query is written once as a SQLGlot expression and rendered per dialect (``postgres``,
+``sqlite``, ``duckdb``, ``spark``); column names are quoted identifiers. It groups by the answer's calendar
+day (``CAST(date AS DATE)`` for a DATE or TIMESTAMP column; the text itself for a text column, parsed here
+with the same sniffed format as a file), the segment columns and each metric's answer, one grouping set per
+metric (``GROUPING SETS`` where the dialect has them, ``UNION ALL`` in SQLite), so a 10M-row table comes
+back as a few thousand rows. Periods (ISO weeks, quarters) are computed here from the days, never by the
+database, so every engine gives the same periods. The returned counts are then reduced by the local DuckDB
+exactly as a file's rows are (``DuckScores`` with weighted rows): the answer labels, date states, ``until``
+and invalid-value tallies follow one set of rules. A database has no row numbers, so warnings give counts
+and example values without rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pyarrow as pa
+
+from cxroi.engine.duckdb_scores import DuckScores, Reduced
+
+GROUPING_SETS = ("postgres", "duckdb", "spark")
+
+
+def is_typed_date(t: pa.DataType) -> bool:
+    return pa.types.is_date(t) or pa.types.is_timestamp(t)
+
+
+def count_query(
+    relation: Any,
+    columns: dict[str, str],
+    date_col: str | None,
+    typed_date: bool,
+    segment_cols: list[str],
+    answer_cols: dict[str, str],
+    group_col: str | None,
+    dialect: str,
+) -> Any:
+    """The pushed-down count query as a SQLGlot expression: per metric ``m`` the counts per (day,
+    segments, answer[, NPS group]) with the flag ``_w_m`` = 0 on its rows, and ``_n`` the count.
+
+    ``columns`` maps each used column to its alias (``c0`` ...); the date's alias is ``_d``."""
+    from sqlglot import exp
+
+    def col(name: str) -> Any:
+        return exp.column(name, quoted=True)
+
+    def alias(e: Any, name: str) -> Any:
+        return exp.alias_(e, name, quoted=True)
+
+    date_expr = None
+    if date_col is not None:
+        date_expr = exp.Cast(this=col(date_col), to=exp.DataType.build("DATE")) if typed_date else col(date_col)
+    keys: list[tuple[Any, str]] = [(date_expr, "_d")] if date_expr is not None else []
+    keys += [(col(c), columns[c]) for c in segment_cols]
+    metrics = list(answer_cols)
+    answer_of = {m: (col(c), columns[c]) for m, c in answer_cols.items()}
+    group = (col(group_col), columns[group_col]) if group_col else None
+    sets = []
+    for m in metrics:
+        s = [e for e, _a in keys] + [answer_of[m][0]]
+        if m == "nps" and group is not None:
+            s.append(group[0])
+        sets.append(s)
+    outputs = list(dict.fromkeys([a for _e, a in keys] + [a for _e, a in answer_of.values()]
+                                 + ([group[1]] if group else [])))  # fmt: skip
+    exprs = dict([(a, e) for e, a in keys] + [(a, e) for e, a in answer_of.values()] + ([group[::-1]] if group else []))
+    if dialect in GROUPING_SETS:
+        select = [alias(exprs[a], a) for a in outputs]
+        select += [alias(exp.Anonymous(this="GROUPING", expressions=[answer_of[m][0]]), f"_w_{m}") for m in metrics]
+        select.append(alias(exp.Count(this=exp.Star()), "_n"))
+        gsets = exp.GroupingSets(expressions=[exp.Tuple(expressions=s) for s in sets])
+        return exp.select(*select).from_(relation).group_by(gsets)
+    parts = []
+    for m, s in zip(metrics, sets, strict=True):
+        in_set = {id(e) for e in s}
+        select = [alias(exprs[a] if id(exprs[a]) in in_set else exp.Null(), a) for a in outputs]
+        select += [alias(exp.Literal.number(0 if k == m else 1), f"_w_{k}") for k in metrics]
+        select.append(alias(exp.Count(this=exp.Star()), "_n"))
+        parts.append(exp.select(*select).from_(relation).group_by(*s))
+    query = parts[0]
+    for p in parts[1:]:
+        query = exp.union(query, p, distinct=False)
+    return query
+
+
+class SqlScores(DuckScores):
+    """The counts of a database input (``cxroi.io.sql_source.SqlSource``) or a Spark table: the GROUP BY
+    runs there, the local DuckDB reduces the returned counts."""
+
+    def __init__(self, source: Any, resolved: dict[str, str], until: dt.date | None, settings: Any = None,
+                 runner: Any = None) -> None:  # fmt: skip
+        """``runner(expression) -> (sql text, Arrow table)`` runs the count query where the data is
+        (default: the source's database)."""
+        self._runner = runner
+        super().__init__(source, resolved, until, settings)
+
+    def _init_elsewhere(self) -> bool:
+        self.weighted = True
+        self.typed_date = False
+        self.where = "TRUE"
+        return True
+
+    def reduce(
+        self, metrics: list[str], segments: list[str], period: str | None = None
+    ) -> tuple[int, dict[str, Reduced]]:
+        src = self.source
+        date_col = self.resolved.get("date")
+        types: dict[str, pa.DataType] = src.types
+        self.typed_date = date_col is not None and is_typed_date(types[date_col])
+        used = list(dict.fromkeys(c for role, c in self.resolved.items() if role != "date"))
+        aliases = {c: f"c{i}" for i, c in enumerate(used)}
+        seg_cols = [self.resolved[s] for s in segments]
+        answer_cols = {m: self.resolved[m] for m in metrics}
+        group_col = self.resolved.get("nps_group")
+        expression = count_query(src.relation(), aliases, date_col, self.typed_date, seg_cols, answer_cols,
+                                 group_col, src.dialect)  # fmt: skip
+        if self._runner is not None:
+            sql, table = self._runner(expression)
+        else:
+            sql = src.sql(expression)
+            table = src.db.arrow(sql)
+        self.queries.append(f"[{src.dialect}] {sql}")
+        from cxroi.io.sql_source import plain_types
+
+        schema = plain_types(table.schema)
+        table = pa.Table.from_batches([pa.RecordBatch.from_arrays(
+            [c.storage if isinstance(c, pa.ExtensionArray) else c for c in b.columns], schema=schema)
+            for b in table.to_batches()], schema=schema)  # fmt: skip
+        self.con.register("_counts", table)
+        self.columns = dict(aliases)
+        texts = []
+        for name in schema.names:
+            if name == "_d" and self.typed_date:
+                texts.append('"_d"')
+            elif name == "_d":
+                texts.append('CAST("_d" AS VARCHAR) AS "_d"')
+            elif name.startswith("_"):
+                texts.append(f'"{name}"')
+            else:
+                texts.append(_text(name, schema.field(name).type))
+        if date_col is not None:
+            self.columns[date_col] = "_d"
+        self.read = f"(SELECT {', '.join(texts)} FROM _counts)"
+        self._sequential = self.read
+        self.base = f"SELECT * FROM {self.read}"
+        self.numbered = f"SELECT *, 0 AS _row FROM {self.read}"
+        return super().reduce(metrics, segments, period)
+
+
+def _text(name: str, t: pa.DataType) -> str:
+    """A returned column as text, the way a Parquet file's column is read (a float 9.0 is "9", NaN blank)."""
+    x = f'"{name}"'
+    if pa.types.is_floating(t):
+        return (f"CASE WHEN isnan({x}) THEN NULL WHEN {x} = 0 AND signbit({x}) THEN '-0' "
+                f"WHEN {x} = round({x}) AND abs({x}) < 1e15 THEN CAST(TRY_CAST({x} AS BIGINT) AS VARCHAR) "
+                f"ELSE CAST({x} AS VARCHAR) END AS {x}")  # fmt: skip
+    return f"CAST({x} AS VARCHAR) AS {x}"
