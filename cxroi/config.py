@@ -514,7 +514,7 @@ class Config(_Model):
     @model_validator(mode="after")
     def _report_folders(self) -> Config:
         for spec in self.reports:
-            if ".." in Path(spec.path).parts and not self.reports_dir_escape:
+            if spec.path and ".." in Path(spec.path).parts and not self.reports_dir_escape:
                 raise ValueError(
                     f"reports: {spec.path!r} leaves the config's folder (..); set reports_dir_escape: true to allow it"
                 )
@@ -605,7 +605,8 @@ def load_config(path: str | Path) -> Config:
     }
     reports = [
         r.model_copy(
-            update={"path": r.path if Path(r.path).is_absolute() else os.path.relpath(base / r.path)}
+            update={"path": r.path if not r.path or Path(r.path).is_absolute() else os.path.relpath(base / r.path),
+                    "connection": _database_file(r.connection, base)}
         )
         for r in config.reports
     ]

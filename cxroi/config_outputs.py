@@ -14,7 +14,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-ReportFormat = Literal["markdown", "html", "xlsx", "json", "csv"]
+ReportFormat = Literal["markdown", "html", "xlsx", "json", "csv", "sql"]
 ALERT_METRICS = (
     "nps", "csat", "ces", "nps_delta", "csat_delta", "ces_delta", "churn_rate", "clv", "roi", "roi_discounted",
     "npv", "payback_months", "prob_roi_positive", "match_rate", "hazard_ratio", "theme_share",
@@ -62,16 +62,40 @@ def expand_template(template: str, values: Mapping[str, Any] | None = None) -> s
 
 
 class ReportSpec(_Model):
-    """One report written after a successful run; ``path`` may hold {as_of:%Y-%m}, {date}, {period}."""
+    """One report written after a successful run; ``path`` may hold {as_of:%Y-%m}, {date}, {period}.
+    ``format: sql`` writes to a database table instead (``connection`` and ``table``, no ``path``)."""
 
     format: ReportFormat
-    path: str
+    path: str = ""
+    connection: str | None = None  # sql: a URL or env:NAME
+    table: str | None = None  # sql: schema.table, created when missing
 
     @field_validator("path")
     @classmethod
     def _template(cls, v: str) -> str:
         expand_template(v)
         return v
+
+    @model_validator(mode="after")
+    def _target(self) -> ReportSpec:
+        from cxroi.io.connection import literal_secret
+
+        if self.format != "sql":
+            if not self.path:
+                raise ValueError(f"a {self.format} report needs a path")
+            if self.connection is not None or self.table is not None:
+                raise ValueError("connection and table belong to format: sql")
+            return self
+        if self.path:
+            raise ValueError("a sql report writes to connection and table, not to a path")
+        if not self.connection or not self.table:
+            raise ValueError("a sql report needs connection (a URL or env:NAME) and table (e.g. cx_results)")
+        if literal_secret(self.connection):
+            raise ValueError(
+                "the connection URL holds a password: put the URL in an environment variable and write "
+                "connection: env:NAME (passwords never sit in config files)"
+            )
+        return self
 
 
 class AlertSpec(_Model):

@@ -138,6 +138,11 @@ def run(
                 color = output is None and _stdout_is_tty() and not no_color
                 _emit(render_scorecard(data, width=_width(), color=color, explain=explain), output)
             for spec in cfg.reports:
+                if spec.format == "sql":
+                    written = _sql_report(spec, data, str(path))
+                    if not quiet:
+                        _err(f"Wrote {written:,} rows to {spec.table} ({_shown(spec.connection)})")
+                    continue
                 for target, content in render_report(spec.format, spec.path, data, assumptions, allow, today):
                     if not target.parent.exists():
                         target.parent.mkdir(parents=True, exist_ok=True)
@@ -154,6 +159,24 @@ def run(
             raise typer.Exit(EXIT_ALERT)
 
     _guard(verbose, body)
+
+
+def _sql_report(spec: Any, data: dict[str, Any], config_name: str) -> int:
+    """Write the run's results (already redacted) to the spec's database table; the rows written."""
+    import datetime as dt
+    import uuid
+
+    from cxroi.io.sql_results import write_results
+    from cxroi.report.long_form import results_table
+
+    rows = results_table(data, str(uuid.uuid4()), str(Path(config_name).resolve()), dt.datetime.now().replace(microsecond=0))
+    return write_results(spec.connection, spec.table, rows, f"reports ({spec.table})")
+
+
+def _shown(connection: str | None) -> str:
+    from cxroi.io.connection import redact
+
+    return connection if connection is None or connection.startswith("env:") else redact(connection)  # type: ignore[return-value]
 
 
 @contextlib.contextmanager
