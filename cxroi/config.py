@@ -86,10 +86,13 @@ class InputConfig(_Model):
         from cxroi.io.connection import literal_secret
 
         if self.connection is None:
-            if not self.path:
-                raise ValueError("give path (a file) or connection with table or query (a database)")
-            if self.table is not None or self.query is not None:
-                raise ValueError("table and query need a connection")
+            if not self.path and self.table is None:
+                raise ValueError("give path (a file), connection with table or query (a database), or "
+                                 "table (a Spark catalog table, with engine: {name: spark})")  # fmt: skip
+            if self.path and self.table is not None:
+                raise ValueError("give path or table, not both")
+            if self.query is not None:
+                raise ValueError("query needs a connection")
             return self
         if self.path:
             raise ValueError("give path or connection, not both")
@@ -513,6 +516,12 @@ class Config(_Model):
 
     @model_validator(mode="after")
     def _report_folders(self) -> Config:
+        for name, spec in self.inputs.items():
+            if spec.table is not None and spec.connection is None and self.engine.name != "spark":
+                raise ValueError(
+                    f"inputs.{name}: a table without a connection is a Spark catalog table: set "
+                    "engine: {name: spark}, or give connection: (a database URL or env:NAME)"
+                )
         for spec in self.reports:
             if spec.path and ".." in Path(spec.path).parts and not self.reports_dir_escape:
                 raise ValueError(

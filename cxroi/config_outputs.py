@@ -149,6 +149,10 @@ class EngineConfig(_Model):
     # duckdb: DuckDB's read_csv wherever it can express the file (else cxroi's reader feeds DuckDB);
     # reader: always cxroi's reader (pyarrow), for a file DuckDB's CSV scanner reads differently
     csv: Literal["duckdb", "reader"] = "duckdb"
+    # spark: the count queries run on Apache Spark (master: local[*], spark://host:7077 or sc://host:15002)
+    name: Literal["duckdb", "spark"] = "duckdb"
+    master: str = "local[*]"
+    spark_conf: dict[str, str] = {}  # extra Spark settings, e.g. {spark.executor.memory: 4g}
     memory_limit: str = "1GB"  # DuckDB spills to temp_directory beyond this
     temp_directory: str | None = None  # default: a fresh temporary folder, removed afterwards
     threads: int | None = Field(default=None, ge=1, le=1024)  # default: every core

@@ -105,8 +105,13 @@ def with_file(url: str, path: str) -> str:
 
 
 def _message(exc: BaseException, url: str) -> str:
+    """The driver's own words in one line: no driver prefixes, no echo of the query, no password."""
     text = str(exc).strip()
     text = re.sub(r"^(?:[A-Z_]+: )?(?:\[[A-Za-z]+\] )?", "", text)
+    text = re.sub(r"^(?:Failed to (?:prepare query|execute query|connect|fetch row)[^:]*: )+", "", text)
+    text = re.sub(r"^Execution error \[[A-Z_]+\]: ", "", text)
+    text = re.sub(r"^(?:ERROR|FATAL):\s+", "", text)
+    text = re.split(r"\n\s*LINE \d+:|\s*Query was:|\s*\. SQLSTATE:|\s*SQLSTATE:", text)[0]
     first = " ".join(line.strip() for line in text.splitlines() if line.strip())
     return scrub(first or type(exc).__name__, url)
 

@@ -19,7 +19,6 @@ import pyarrow as pa
 
 from cxroi.errors import DataError, InputError
 from cxroi.io.batches import ReadOptions
-from cxroi.io.connection import Database, connect, redact
 from cxroi.io.layout import Layout
 from cxroi.io.reader import SkippedRows, TableSource
 
@@ -61,9 +60,9 @@ class SqlSource(TableSource):
     """A table or query of a database, with the interface of a file source."""
 
     def __init__(
-        self, url: str, table: str | None, query: str | None, name: str, options: ReadOptions | None = None
+        self, db: Any, table: str | None, query: str | None, name: str, options: ReadOptions | None = None
     ) -> None:
-        self.url = url
+        """``db``: an open ``cxroi.io.connection.Database`` or a ``cxroi.engine.spark.SparkDatabase``."""
         self.table = table
         self.query = (query or "").strip().rstrip(";").strip() or None
         self.options = options or ReadOptions()
@@ -73,10 +72,10 @@ class SqlSource(TableSource):
                 "write query: \"SELECT * FROM responses WHERE Finished = 1\" instead",
             )
         what = table if table is not None else "query"
-        self.display = f"{redact(url)} ({what})"
+        self.display = f"{db.display} ({what})"
         self.name = name
-        self.db: Database = connect(url, f"inputs.{name}.connection")
-        self.dialect = self.db.dialect
+        self.db = db
+        self.dialect: str = db.dialect
         self.kind = "parquet"
         self.skipped = SkippedRows()
         self.excluded = 0

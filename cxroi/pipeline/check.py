@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 
 from cxroi.config import Config
 from cxroi.errors import ConfigError, UsageError
 from cxroi.io import Batch, ColumnKind, TableSource
 from cxroi.io.reader import scan
+from cxroi.io.sql_source import SAMPLE
 from cxroi.pipeline.inputs import open_input
 from cxroi.pipeline.rowrules import PAID_VALUES, WON_VALUES
 from cxroi.pipeline.scores import build_request, validate_request
@@ -15,6 +17,14 @@ from cxroi.pipeline.scores import build_request, validate_request
 
 def date_lines(source: TableSource, column: str) -> list[str]:
     """How the dates of ``column`` are read (format and why), and how many of them cannot be (one pass)."""
+    types = getattr(source, "types", None)
+    if types is not None:  # a database: typed dates are grouped by day there; text ones sniffed from a sample
+        t = types[column]
+        if pa.types.is_date(t) or pa.types.is_timestamp(t):
+            return [f"    dates in {column!r}: a {t} column of the database (survey answers counted by day there)"]
+        fmt = source.date_format(column)
+        why = source.date_formats.get(column, (fmt, "given with --date-format or date_format"))[1]
+        return [f"    dates in {column!r}: text read as {fmt} ({why}, from the first {SAMPLE} values)"]
     fmt = source.date_format(column)
     why = source.date_formats.get(column, (fmt, "given with --date-format or date_format"))[1]
 
@@ -41,6 +51,10 @@ def check_config(config: Config) -> list[str]:
     for name in config.inputs:
         opened[name] = open_input(config, name)
         for s in opened[name]:
+            if getattr(s, "db", None) is not None:
+                lines.append(f"input {name}: {s.display} - {s.dialect} database, SQL dialect {s.dialect}, "
+                             f"{len(s.columns)} columns (engine: counts pushed down to the database)")
+                continue
             lines.append(
                 f"input {name}: {s.display} - {s.kind}, {s.layout.kind} layout, {len(s.columns)} columns"
                 + (f", delimiter {s.delimiter!r}, {s.encoding}" if s.kind == "csv" else "")
@@ -67,6 +81,34 @@ def check_config(config: Config) -> list[str]:
                 lines += date_lines(source, source.resolve(request.date))
             lines += [f"    warning: {w}" for w in source.warnings]
     lines += _check_crm(config, opened)
+    lines += _check_sql_reports(config)
+    return lines
+
+
+def _check_sql_reports(config: Config) -> list[str]:
+    """Connect to each ``sql`` report's database and say whether its table is there or will be created."""
+    from cxroi.io.connection import MISSING_TABLE, connect, resolve
+    from cxroi.io.sql_source import table_expression
+
+    lines = []
+    for spec in config.reports:
+        if spec.format != "sql":
+            continue
+        assert spec.connection is not None and spec.table is not None
+        url = resolve(spec.connection, f"reports ({spec.table})")
+        db = connect(url, f"reports ({spec.table})", write=spec.connection.startswith("sqlite"))
+        try:
+            from sqlglot import exp
+
+            db.arrow(exp.select(exp.Star()).from_(table_expression(spec.table, db.dialect)).limit(0).sql(db.dialect))
+            state = "exists; a run replaces its own (config, as_of) rows"
+        except Exception as exc:
+            if not MISSING_TABLE.search(str(exc)):
+                raise
+            state = "will be created by the first run"
+        finally:
+            db.close()
+        lines.append(f"report sql: table {spec.table} in {db.display} ({db.dialect}) {state}")
     return lines
 
 

@@ -15,12 +15,20 @@ def open_input(
     spec = config.inputs.get(name)
     flags = flags or ReadOptions()
     if spec is not None and spec.connection is not None and not paths:
-        from cxroi.io.connection import resolve
+        from cxroi.io.connection import connect, resolve
         from cxroi.io.sql_source import SqlSource
 
-        url = resolve(spec.connection, f"inputs.{name}.connection")
+        where = f"inputs.{name}.connection"
         options = ReadOptions(date_format=flags.date_format or spec.date_format, where=flags.where)
-        return [SqlSource(url, spec.table, spec.query, name, options)]
+        return [SqlSource(connect(resolve(spec.connection, where), where), spec.table, spec.query, name, options)]
+    if config.engine.name == "spark" and (spec is not None or paths):
+        from cxroi.engine.spark import spark_input
+
+        options = ReadOptions(date_format=flags.date_format or (spec.date_format if spec else None),
+                              where=flags.where)  # fmt: skip
+        files = list(paths) if paths else (list(spec.path) if spec else [])
+        return [spark_input(config.engine, name, files, spec.table if spec and not paths else None,
+                            spec.query if spec and not paths else None, options)]  # fmt: skip
     files = list(paths) if paths else (list(spec.path) if spec else [])
     if not files:
         return []
