@@ -43,10 +43,12 @@ class CachedRun:
 
 
 def run_key(config: Config, config_name: str, as_of: date | None, today: date) -> str | None:
-    """The key of this run, or None when it cannot be cached (standard input, an input that is missing:
-    the run itself will say so)."""
+    """The key of this run, or None when it cannot be cached (standard input, a database input, an input
+    that is missing: the run itself will say so)."""
     files = []
     for spec in config.inputs.values():
+        if spec.connection is not None or spec.table is not None:
+            return None  # a database or catalog table has no fingerprint: it may change between runs
         for p in spec.path:
             if p == "-":
                 return None

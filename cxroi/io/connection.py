@@ -57,6 +57,8 @@ def resolve(connection: str, where: str) -> str:
 
 def redact(url: str) -> str:
     """``url`` with its password and secret query values replaced by ``***``."""
+    if url.startswith(("sqlite:", "duckdb:")):  # a file: no password to hide, and the slashes matter
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -135,7 +137,7 @@ class Database:
     def arrow(self, sql: str) -> pa.Table:
         try:
             if self.dialect == "duckdb":
-                return self.handle.execute(sql).to_arrow_table()
+                return self.handle.sql(sql).to_arrow_table()
             with self.handle.cursor() as cur:
                 cur.execute(sql)
                 return cur.fetch_arrow_table()
@@ -146,7 +148,7 @@ class Database:
         """The result streamed in batches (the cursor is kept open until the last one is read)."""
         try:
             if self.dialect == "duckdb":
-                return self.handle.execute(sql).fetch_record_batch()
+                return self.handle.sql(sql).to_arrow_reader()
             cur = self.handle.cursor()
             cur.execute(sql)
             stream = cur.fetch_record_batch()
