@@ -79,16 +79,21 @@ DateFormatOpt = Annotated[
 
 
 def _err(message: str) -> None:
+    """A line on stderr; passwords of the database URLs in use never appear (``cxroi.io.connection``)."""
+    conn = sys.modules.get("cxroi.io.connection")
+    if conn is not None:
+        message = conn.scrub_secrets(message)
     sys.stderr.write(message + "\n")
 
 
 def _guard(verbose: bool, fn: Callable[[], T]) -> T:
-    """Run a command body, turning errors into one ``Error:`` line, a hint and an exit code."""
+    """Run a command body, turning errors into one ``Error:`` line, a hint and an exit code; database
+    connections opened for it are closed at the end."""
     try:
         return fn()
     except CxroiError as exc:
         if verbose:
-            traceback.print_exc()
+            _err(traceback.format_exc().rstrip())
         _err(f"Error: {exc.message}")
         if exc.hint:
             _err(f"  hint: {exc.hint}")
@@ -101,10 +106,14 @@ def _guard(verbose: bool, fn: Callable[[], T]) -> T:
         if interrupted_by(exc) is not None:
             raise _stopped(exc) from None
         if verbose:
-            traceback.print_exc()
+            _err(traceback.format_exc().rstrip())
         _err(f"Error: internal error: {type(exc).__name__}: {exc}")
         _err("  hint: this is a bug in cxroi; run again with --verbose and report the traceback")
         raise typer.Exit(EXIT_INTERNAL) from None
+    finally:
+        from cxroi.io.connection import close_all
+
+        close_all()
 
 
 def _stopped(exc: BaseException) -> typer.Exit:

@@ -190,9 +190,38 @@ class Database:
             pass
 
 
+_OPEN: dict[str, Database] = {}  # read connections, shared by the inputs of one URL until the command ends
+SECRETS: set[str] = set()  # every password and token seen: scrubbed from whatever cxroi prints
+
+
+def close_all() -> None:
+    """Close the shared read connections (at the end of every command)."""
+    while _OPEN:
+        _OPEN.popitem()[1].close()
+
+
+def scrub_secrets(text: str) -> str:
+    for secret in SECRETS:
+        text = text.replace(secret, _MASK)
+    return text
+
+
 def connect(url: str, where: str = "connection", write: bool = False) -> Database:
-    """Open ``url`` (already resolved); an unreachable server, a refused login or a missing file is an
-    ``InputError`` (exit 3) naming the redacted URL."""
+    """Open ``url`` (already resolved; read connections are shared per URL); an unreachable server, a
+    refused login or a missing file is an ``InputError`` (exit 3) naming the redacted URL."""
+    parts = urlsplit(url)
+    if parts.password:
+        SECRETS.add(parts.password)
+    SECRETS.update(v for k, v in parse_qsl(parts.query) if k.lower() in SECRET_KEYS and len(v) > 2)
+    if not write and url in _OPEN:
+        return _OPEN[url]
+    db = _connect(url, where, write)
+    if not write:
+        _OPEN[url] = db
+    return db
+
+
+def _connect(url: str, where: str, write: bool) -> Database:
     dialect = dialect_of(url, where)
     shown = redact(url)
     try:

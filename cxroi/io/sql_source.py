@@ -176,6 +176,3 @@ class SqlSource(TableSource):
             raise self.db.error(exc) from exc
         self.size = path.stat().st_size
         return path
-
-    def close(self) -> None:
-        self.db.close()
