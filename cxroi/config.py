@@ -516,8 +516,8 @@ class Config(_Model):
 
     @model_validator(mode="after")
     def _report_folders(self) -> Config:
-        for name, spec in self.inputs.items():
-            if spec.table is not None and spec.connection is None and self.engine.name != "spark":
+        for name, source in self.inputs.items():
+            if source.table is not None and source.connection is None and self.engine.name != "spark":
                 raise ValueError(
                     f"inputs.{name}: a table without a connection is a Spark catalog table: set "
                     "engine: {name: spark}, or give connection: (a database URL or env:NAME)"

@@ -12,6 +12,7 @@ UTC session time zone, its own logging quiet (stderr carries cxroi's messages); 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import re
 import tempfile
@@ -42,15 +43,15 @@ def session(settings: Any) -> Any:
     except ImportError as exc:
         raise InputError(f"engine spark: pyspark is not installed ({exc})", "pip install pyspark") from exc
     master = settings.master
-    conf = tempfile.NamedTemporaryFile("w", suffix=".properties", prefix="cxroi-log4j-", delete=False)
-    with conf:
+    fd, conf_name = tempfile.mkstemp(suffix=".properties", prefix="cxroi-log4j-")
+    with os.fdopen(fd, "w") as conf:
         conf.write(_LOG4J)
-    atexit.register(os.unlink, conf.name)
+    atexit.register(_remove, conf_name)
     builder = SparkSession.builder.appName("cxroi")
     if master.startswith("sc://"):
         builder = builder.remote(master)
     else:
-        java = f"-Dlog4j2.configurationFile=file:{conf.name}"
+        java = f"-Dlog4j2.configurationFile=file:{conf_name}"
         builder = (builder.master(master).config("spark.ui.enabled", "false")
                    .config("spark.driver.extraJavaOptions", java)
                    .config("spark.sql.shuffle.partitions", str(max(2, os.cpu_count() or 2))))  # fmt: skip
@@ -60,11 +61,11 @@ def session(settings: Any) -> Any:
     builder = builder.config("spark.ui.showConsoleProgress", "false")
     # the JVM writes its own chatter (module warnings, log4j, progress) to the stderr it inherits: give it
     # a log file instead, so stderr carries cxroi's messages only
-    log = tempfile.NamedTemporaryFile("wb", suffix=".log", prefix="cxroi-spark-", delete=False)
-    atexit.register(lambda: os.path.exists(log.name) and os.unlink(log.name))
+    log, log_name = tempfile.mkstemp(suffix=".log", prefix="cxroi-spark-")
+    atexit.register(_remove, log_name)
     saved = os.dup(2)
     try:
-        os.dup2(log.fileno(), 2)
+        os.dup2(log, 2)
         spark = builder.getOrCreate()
     except Exception as exc:
         raise InputError(f"engine spark: cannot start a session on {master} ({_first(exc)})",
@@ -72,8 +73,9 @@ def session(settings: Any) -> Any:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
-        log.close()
-    spark.sparkContext.setLogLevel("ERROR") if not master.startswith("sc://") else None
+        os.close(log)
+    if not master.startswith("sc://"):
+        spark.sparkContext.setLogLevel("ERROR")
     _SESSION.append(spark)
     atexit.register(_stop)
     return spark
@@ -81,10 +83,13 @@ def session(settings: Any) -> Any:
 
 def _stop() -> None:
     while _SESSION:
-        try:
+        with contextlib.suppress(Exception):  # the JVM is already gone at exit
             _SESSION.pop().stop()
-        except Exception:  # the JVM is already gone at exit
-            pass
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 def _first(exc: BaseException) -> str:
@@ -137,7 +142,7 @@ def spark_input(settings: Any, name: str, paths: list[str], table: str | None, q
         view = "cxroi_" + re.sub(r"\W", "_", name)
         try:
             reader = spark.read
-            if all(p.endswith(".parquet") or os.path.isdir(p) and not os.path.isdir(os.path.join(p, "_delta_log"))
+            if all(p.endswith(".parquet") or (os.path.isdir(p) and not os.path.isdir(os.path.join(p, "_delta_log")))
                    for p in paths):  # fmt: skip
                 df = reader.parquet(*paths)
             elif all(os.path.isdir(os.path.join(p, "_delta_log")) for p in paths):

@@ -26,7 +26,7 @@ GROUPING_SETS = ("postgres", "duckdb", "spark")
 
 
 def is_typed_date(t: pa.DataType) -> bool:
-    return pa.types.is_date(t) or pa.types.is_timestamp(t)
+    return bool(pa.types.is_date(t) or pa.types.is_timestamp(t))
 
 
 def count_query(
@@ -81,7 +81,7 @@ def count_query(
         select += [alias(exp.Literal.number(0 if k == m else 1), f"_w_{k}") for k in metrics]
         select.append(alias(exp.Count(this=exp.Star()), "_n"))
         parts.append(exp.select(*select).from_(relation).group_by(*s))
-    query = parts[0]
+    query: Any = parts[0]
     for p in parts[1:]:
         query = exp.union(query, p, distinct=False)
     return query
@@ -107,7 +107,7 @@ class SqlScores(DuckScores):
     def reduce(
         self, metrics: list[str], segments: list[str], period: str | None = None
     ) -> tuple[int, dict[str, Reduced]]:
-        src = self.source
+        src: Any = self.source
         date_col = self.resolved.get("date")
         types: dict[str, pa.DataType] = src.types
         self.typed_date = date_col is not None and is_typed_date(types[date_col])

@@ -11,6 +11,7 @@ environment variable. Every URL shown anywhere goes through ``redact``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -184,10 +185,8 @@ class Database:
         return InputError(f"{self.display}: {text}", "check the server, the query and the connection URL")
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # a connection already lost has nothing left to close
             self.handle.close()
-        except Exception:  # a connection already lost has nothing left to close
-            pass
 
 
 _OPEN: dict[str, Database] = {}  # read connections, shared by the inputs of one URL until the command ends

@@ -34,7 +34,7 @@ def create_sql(table: str, dialect: str) -> str:
 def delete_sql(table: str, dialect: str, config: str, as_of: dt.date | None) -> str:
     from sqlglot import exp
 
-    cond = exp.column("config", quoted=True).eq(exp.Literal.string(config))
+    cond: Any = exp.column("config", quoted=True).eq(exp.Literal.string(config))
     day = exp.column("as_of", quoted=True)
     if as_of is None:
         cond = cond.and_(day.is_(exp.null()))
@@ -53,7 +53,7 @@ def write_results(connection: str, table: str, rows: pa.Table, where: str) -> in
         _transaction(db, table, rows, config, as_of)
     finally:
         db.close()
-    return rows.num_rows
+    return int(rows.num_rows)
 
 
 def _transaction(db: Any, table: str, rows: pa.Table, config: str | None, as_of: dt.date | None) -> None:

@@ -52,7 +52,8 @@ def check_config(config: Config) -> list[str]:
         opened[name] = open_input(config, name)
         for s in opened[name]:
             if getattr(s, "db", None) is not None:
-                lines.append(f"input {name}: {s.display} - {s.dialect} database, SQL dialect {s.dialect}, "
+                dialect = getattr(s, "dialect", "")
+                lines.append(f"input {name}: {s.display} - {dialect} database, SQL dialect {dialect}, "
                              f"{len(s.columns)} columns (engine: counts pushed down to the database)")
                 continue
             lines.append(

@@ -181,12 +181,13 @@ def _read(source: TableSource, request: ScoresRequest, resolved: dict[str, str],
     from cxroi.pipeline.scores_engine import reduce_source
 
     acc = scorer.new()
-    if getattr(source, "db", None) is not None:
+    db: Any = getattr(source, "db", None)
+    if db is not None:
         from cxroi.pipeline.scores_engine import reduce_database
 
         queries = reduce_database(source, request, resolved, acc)
         if request.paths is not None:
-            request.paths.append(f"{source.display}: counts pushed down to {source.db.dialect}, "
+            request.paths.append(f"{source.display}: counts pushed down to {db.dialect}, "
                                  f"{len(queries)} queries; first: {queries[0]}")  # fmt: skip
         return acc
     why = "engine.csv: reader" if request.engine == "reader" else unsupported(source, resolved)

@@ -60,7 +60,7 @@ def results_table(data: dict[str, Any], run_id: str, config: str, run_at: Any) -
 
     rows = long_rows(data)
     as_of = dt.date.fromisoformat(data["as_of"]) if data.get("as_of") else None
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6)]
+    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6)]
     n = len(rows)
     arrays = [pa.array([run_id] * n, pa.string()), pa.array([config] * n, pa.string()),
               pa.array([as_of] * n, pa.date32()), pa.array([run_at] * n, pa.timestamp("us")),

@@ -30,9 +30,11 @@ def typed(name: str) -> pa.Table:
     table = pacsv.read_csv(
         path,
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip),
-        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
-                                             timestamp_parsers=["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
-                                                                "%Y-%m-%d"]),  # fmt: skip
+        convert_options=pacsv.ConvertOptions(
+            column_types=types,
+            strings_can_be_null=True,
+            timestamp_parsers=["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        ),
     )
     return table
 
