@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_themes.py
 	$(BIN)/python benchmarks/bench_clv.py
 	$(BIN)/python benchmarks/bench_cache.py
+	$(BIN)/python benchmarks/bench_postgres.py
 
 sample-data: $(STAMP)
 	$(BIN)/python sample_data/generate.py sample_data

@@ -36,7 +36,7 @@ def test_default_config_loads() -> None:
         ("scores:\n  nps:\n    detractors: [0, 5]\n", "gap at 6"),
         ("scores:\n  csat:\n    satisfied: [4, 6]\n", "satisfied [4, 6] falls outside the scale [1, 5]"),
         ("scores:\n  ces:\n    neutral: null\n", "gap at 4"),
-        ("inputs:\n  survey: {}\n", "inputs.survey.path: Field required"),
+        ("inputs:\n  survey: {}\n", "inputs.survey: give path (a file), connection with table or query (a database)"),
         ("- just\n- a list\n", "the top level must be a mapping"),
         ("scores: [\n", "invalid YAML (line 2"),
         ("bogus: 1\n", "bogus: unknown key"),

@@ -13,12 +13,11 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 USER = "cx"
 PASSWORD = "s3cret-Pa55"  # a test server on 127.0.0.1 only; the tests check it never appears in output
@@ -55,8 +54,15 @@ def _as_user(cmd: list[str]) -> list[str]:
 
 
 def start() -> Iterator[Server]:
+    """Start a server (a generator: the server, then stopped and removed when closed). Without the
+    binaries: ``pytest.skip`` (``pytest.fail`` with ``CXROI_REQUIRE_POSTGRES=1``) under pytest, else
+    ``RuntimeError``."""
     bindir = _bindir()
     if bindir is None:
+        if "pytest" not in sys.modules:
+            raise RuntimeError("no PostgreSQL server binaries (apt-get install postgresql)")
+        import pytest
+
         if os.environ.get("CXROI_REQUIRE_POSTGRES") == "1":
             pytest.fail("CXROI_REQUIRE_POSTGRES=1 but no PostgreSQL server binaries (apt-get install postgresql)")
         pytest.skip("PostgreSQL server binaries not installed (Debian package postgresql)")
