@@ -5,9 +5,11 @@ The count query is written once as a SQLGlot expression and rendered per dialect
 ``sqlite``, ``duckdb``, ``spark``); column names are quoted identifiers. It groups by the answer's calendar
 day (``CAST(date AS DATE)`` for a DATE or TIMESTAMP column; the text itself for a text column, parsed here
 with the same sniffed format as a file), the segment columns and each metric's answer, one grouping set per
-metric (``GROUPING SETS`` where the dialect has them, ``UNION ALL`` in SQLite), so a 10M-row table comes
-back as a few thousand rows. Periods (ISO weeks, quarters) are computed here from the days, never by the
-database, so every engine gives the same periods. The returned counts are then reduced by the local DuckDB
+metric (``GROUPING SETS`` in DuckDB and Spark, a ``UNION ALL`` of one GROUP BY per metric in PostgreSQL,
+where that is twice as fast, and in SQLite), so only counts come back: a few hundred thousand rows for
+10M answers over three years by day and 24 segments, however many answers there are. Periods (ISO
+weeks, quarters) are computed here from the days, never by the database, so every engine gives the same
+periods. The returned counts are then reduced by the local DuckDB
 exactly as a file's rows are (``DuckScores`` with weighted rows): the answer labels, date states, ``until``
 and invalid-value tallies follow one set of rules. A database has no row numbers, so warnings give counts
 and example values without rows.
@@ -22,7 +24,10 @@ import pyarrow as pa
 
 from cxroi.engine.duckdb_scores import DuckScores, Reduced
 
-GROUPING_SETS = ("postgres", "duckdb", "spark")
+# one scan computing every metric's grouping set: DuckDB and Spark. PostgreSQL has GROUPING SETS, but its
+# hash aggregate then runs on one core: 34 s for 10M answers against 16 s for a UNION ALL of one GROUP BY
+# per metric (branches run in parallel, Parallel Append); SQLite has none
+GROUPING_SETS = ("duckdb", "spark")
 
 
 def is_typed_date(t: pa.DataType) -> bool:
@@ -38,11 +43,14 @@ def count_query(
     answer_cols: dict[str, str],
     group_col: str | None,
     dialect: str,
+    floats: frozenset[str] = frozenset(),
 ) -> Any:
     """The pushed-down count query as a SQLGlot expression: per metric ``m`` the counts per (day,
     segments, answer[, NPS group]) with the flag ``_w_m`` = 0 on its rows, and ``_n`` the count.
 
-    ``columns`` maps each used column to its alias (``c0`` ...); the date's alias is ``_d``."""
+    ``columns`` maps each used column to its alias (``c0`` ...); the date's alias is ``_d``. In the
+    ``UNION ALL`` form the answer and group columns are sent as text (``floats``: NaN as NULL, as a file's
+    float column reads), so every branch has the same types where others hold NULL (not in SQLite)."""
     from sqlglot import exp
 
     def col(name: str) -> Any:
@@ -74,10 +82,24 @@ def count_query(
         select.append(alias(exp.Count(this=exp.Star()), "_n"))
         gsets = exp.GroupingSets(expressions=[exp.Tuple(expressions=s) for s in sets])
         return exp.select(*select).from_(relation).group_by(gsets)
+    text = exp.DataType.build("TEXT")
+    # SQLite has no column types to match (and ADBC infers a column's type from its first values)
+    varying = set() if dialect == "sqlite" else {a for _e, a in answer_of.values()} | ({group[1]} if group else set())
+    names = {a: c for c, a in columns.items()}
+
+    def as_text(e: Any, a: str) -> Any:
+        if a not in varying:
+            return e
+        if names.get(a) in floats:
+            e = exp.Nullif(this=e, expression=exp.Cast(this=exp.Literal.string("NaN"), to=exp.DataType.build("DOUBLE")))
+        return exp.Cast(this=e, to=text)
+
     parts = []
     for m, s in zip(metrics, sets, strict=True):
         in_set = {id(e) for e in s}
-        select = [alias(exprs[a] if id(exprs[a]) in in_set else exp.Null(), a) for a in outputs]
+        select = [alias(as_text(exprs[a], a) if id(exprs[a]) in in_set else exp.Cast(this=exp.Null(), to=text), a)
+                  if a in varying else alias(exprs[a] if id(exprs[a]) in in_set else exp.Null(), a)
+                  for a in outputs]  # fmt: skip
         select += [alias(exp.Literal.number(0 if k == m else 1), f"_w_{k}") for k in metrics]
         select.append(alias(exp.Count(this=exp.Star()), "_n"))
         parts.append(exp.select(*select).from_(relation).group_by(*s))
@@ -116,8 +138,9 @@ class SqlScores(DuckScores):
         seg_cols = [self.resolved[s] for s in segments]
         answer_cols = {m: self.resolved[m] for m in metrics}
         group_col = self.resolved.get("nps_group")
+        floats = frozenset(c for c in used if pa.types.is_floating(types[c]))
         expression = count_query(src.relation(), aliases, date_col, self.typed_date, seg_cols, answer_cols,
-                                 group_col, src.dialect)  # fmt: skip
+                                 group_col, src.dialect, floats)  # fmt: skip
         if self._runner is not None:
             sql, table = self._runner(expression)
         else:

@@ -54,7 +54,7 @@ def test_scores_are_pushed_down_and_only_counts_come_back(tmp_path: Path, pg_env
     assert len(engine) == 1 and "counts pushed down to postgres" in engine[0]
     query = engine[0].split("[postgres] ", 1)[1]
     # the day, never the period, is computed by the database; identifiers quoted
-    assert 'CAST("RecordedDate" AS DATE) AS "_d"' in query and "GROUP BY GROUPING SETS" in query
+    assert 'CAST("RecordedDate" AS DATE) AS "_d"' in query and query.count("UNION ALL") == 2
     assert '"Region"' in query and "month" not in query.lower() and "week" not in query.lower()
     assert 'FROM "public"."survey_responses"' in query
     _no_secret(r.stdout, r.stderr)
@@ -209,3 +209,27 @@ def test_passwords_stay_out_of_configs_and_output(tmp_path: Path, pg: pg_server.
         assert r.exit_code == 0, r.stderr
         _no_secret(r.stdout, r.stderr)
     _no_secret((tmp_path / "r.html").read_text())
+
+
+def test_float_and_numeric_answers_read_as_in_a_file(tmp_path: Path, pg_env: str) -> None:
+    """A float column's NaN is a blank and 9.0 is 9 (as a Parquet float column reads); numeric 10.0 is 10."""
+    import adbc_driver_postgresql.dbapi as pgdb
+
+    with pgdb.connect(pg_env) as con, con.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS typed_answers")
+        cur.execute("CREATE TABLE typed_answers (d timestamptz, nps double precision, csat numeric(3, 1))")
+        cur.execute("INSERT INTO typed_answers VALUES ('2025-03-01 23:30:00-02', 9.0, 5.0), "
+                    "('2025-03-02 10:00:00+00', 'NaN', 4.0), ('2025-03-02 11:00:00+00', 3.0, NULL), "
+                    "('2025-03-03 12:00:00+00', NULL, 2.5), ('2025-03-03 12:00:00+00', 10.0, 1.0)")  # fmt: skip
+        con.commit()
+    cfg = _write(tmp_path, "inputs:\n  survey: {connection: env:CX_DB, table: typed_answers}\n"
+                 "scores:\n  nps: {column: nps}\n  csat: {column: csat}\n  date: d\n  period: month\n")  # fmt: skip
+    r = run(["scores", "-c", str(cfg), "--format", "json"])
+    assert r.exit_code == 0, r.stderr
+    recs = {rec["metric"]: rec for rec in json.loads(r.stdout)}
+    # NPS: 9, 3, 10 -> 2 promoters, 1 detractor of 3 (NaN and NULL are blanks, not invalid answers)
+    assert (recs["nps"]["n"], recs["nps"]["promoters"], recs["nps"]["detractors"]) == (3, 2, 1)
+    assert recs["nps"]["period"] == "2025-03"  # 23:30 at -02 is 01:30 UTC on 2 March: still March
+    # CSAT: 5, 4, 1 valid; 2.5 is not a whole number on the scale: counted and reported
+    assert (recs["csat"]["n"], recs["csat"]["satisfied"]) == (3, 2)
+    assert "not a whole number on the scale [1, 5] and left out (e.g. '2.5')" in r.stderr
