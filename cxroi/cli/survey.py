@@ -132,7 +132,9 @@ def scores(
         out_fmt = None if _document(fmt, output) else _resolve_format(fmt, output)
         if verbose:
             for s in sources:
+                dialect = getattr(s, "dialect", None)
                 _err(
+                    f"{s.display}: a {dialect} table, {len(s.columns)} columns" if dialect else
                     f"{s.display}: {s.kind}, {s.layout.kind} layout, delimiter {s.delimiter!r}, {s.encoding}"
                 )
         given = {"nps": nps, "csat": csat, "ces": ces}

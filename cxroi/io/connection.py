@@ -136,10 +136,13 @@ class Database:
         return redact(self.url)
 
     def arrow(self, sql: str) -> pa.Table:
+        """A small result (counts, a schema, a sample) as one Arrow table."""
         try:
             if self.dialect == "duckdb":
                 return self.handle.sql(sql).to_arrow_table()
             with self.handle.cursor() as cur:
+                if self.dialect == "postgres":  # COPY pays off for many rows only: 1.2 s more on 0.7M counts
+                    cur.adbc_statement.set_options(**{"adbc.postgresql.use_copy": "false"})
                 cur.execute(sql)
                 return cur.fetch_arrow_table()
         except Exception as exc:
