@@ -90,6 +90,7 @@ class SqlSource(TableSource):
         self.size = 0
         self._file: Path | None = None
         self._pq: Any = None
+        self.fetched: list[list[str]] = []  # the column sets fetched as rows (none: only counts left the database)
         schema = self.db.arrow(self.sql(self.select(limit=0))).schema
         self.types: dict[str, pa.DataType] = {f.name: f.type for f in plain_types(schema)}
         names = tuple(schema.names)
@@ -126,7 +127,7 @@ class SqlSource(TableSource):
     def sample_values(self, column: str) -> list[str]:
         from sqlglot import exp
 
-        if self._pq is not None:
+        if self._pq is not None and column in self._pq.schema_arrow.names:
             return super().sample_values(column)
         where = exp.column(column, quoted=True).is_(exp.null()).not_()
         table = self.db.arrow(self.sql(self.select([column], SAMPLE, where)))
@@ -155,7 +156,21 @@ class SqlSource(TableSource):
     def _parquet(self, value: Any) -> None:
         self._pq = value
 
-    def _materialize(self) -> Path:
+    def _parquet_batches(self, wanted: dict[str, Any]) -> Any:
+        """Only the columns a command reads leave the database: the rows are fetched once per new set of
+        columns (together with those fetched before, so the next command finds them too)."""
+        have = set(self._pq.schema_arrow.names) if self._pq is not None else set()
+        if not set(wanted) <= have:
+            columns = [c for c in self.columns if c in have or c in wanted]
+            old = self._file
+            self._file = self._materialize(columns)
+            self._pq = None
+            if old is not None:
+                old.unlink(missing_ok=True)
+        yield from super()._parquet_batches(wanted)
+
+    def _materialize(self, columns: list[str] | None = None) -> Path:
+        """The rows (of ``columns``; default all) streamed into a Parquet file in a temporary folder."""
         import os
 
         import pyarrow.parquet as pq
@@ -163,7 +178,8 @@ class SqlSource(TableSource):
         from cxroi.engine.duckdb_scores import temp_folder
 
         path = Path(os.path.join(temp_folder(), "rows.parquet"))
-        reader = self.db.reader(self.sql(self.select()))
+        self.fetched.append(list(columns or self.columns))
+        reader = self.db.reader(self.sql(self.select(columns)))
         schema = plain_types(reader.schema)
         try:
             with pq.ParquetWriter(path, schema) as writer:

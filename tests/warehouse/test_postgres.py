@@ -233,3 +233,38 @@ def test_float_and_numeric_answers_read_as_in_a_file(tmp_path: Path, pg_env: str
     # CSAT: 5, 4, 1 valid; 2.5 is not a whole number on the scale: counted and reported
     assert (recs["csat"]["n"], recs["csat"]["satisfied"]) == (3, 2)
     assert "not a whole number on the scale [1, 5] and left out (e.g. '2.5')" in r.stderr
+
+
+def test_only_the_columns_a_run_reads_leave_the_database(pg_env: str) -> None:
+    """The survey's names and e-mail addresses stay in the database when no measure reads them."""
+    import sys
+    import tempfile
+
+    import cxroi.pipeline.inputs as inputs_module
+    from cxroi.config import load_config
+    from cxroi.pipeline.inputs import open_input
+    from cxroi.pipeline.run import run as run_job
+
+    folder = Path(tempfile.mkdtemp())
+    cfg = load_config(_write(folder, config_with(db_inputs())))
+    opened: list[object] = []
+
+    def spy(*args: object, **kwargs: object) -> list[object]:
+        found = open_input(*args, **kwargs)  # type: ignore[arg-type]
+        opened.extend(found)
+        return found  # type: ignore[return-value]
+
+    mp = pytest.MonkeyPatch()
+    try:
+        for mod in list(sys.modules.values()):
+            if getattr(mod, "open_input", None) is open_input and mod is not inputs_module:
+                mp.setattr(mod, "open_input", spy)
+        run_job(cfg, "db.yaml", None, cache=False)
+    finally:
+        mp.undo()
+    survey = [s for s in opened if getattr(s, "table", None) == "public.survey_responses"]
+    assert survey
+    fetched = {c for s in survey for cols in s.fetched for c in cols}  # type: ignore[attr-defined]
+    # the name columns are read to redact the names from the example comments (cxroi.pipeline.themes)
+    assert {"Q1", "Q4", "ExternalReference", "RecordedDate"} <= fetched
+    assert not fetched & {"RecipientEmail", "IPAddress", "LocationLatitude", "LocationLongitude", "StartDate"}
