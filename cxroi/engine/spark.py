@@ -23,7 +23,7 @@ import pyarrow as pa
 from cxroi.errors import DataError, InputError
 from cxroi.io.batches import ReadOptions
 
-_SESSION: list[Any] = []
+_SESSION: dict[str, Any] = {}  # master -> session
 _LOG4J = """rootLogger.level = error
 rootLogger.appenderRef.stderr.ref = console
 appender.console.type = Console
@@ -35,9 +35,9 @@ appender.console.layout.pattern = %m%n
 
 
 def session(settings: Any) -> Any:
-    """The process's Spark session, started on first use."""
-    if _SESSION:
-        return _SESSION[0]
+    """The process's Spark session for ``settings.master``, started on first use."""
+    if settings.master in _SESSION:
+        return _SESSION[settings.master]
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
@@ -76,15 +76,16 @@ def session(settings: Any) -> Any:
         os.close(log)
     if not master.startswith("sc://"):
         spark.sparkContext.setLogLevel("ERROR")
-    _SESSION.append(spark)
-    atexit.register(_stop)
+    if not _SESSION:
+        atexit.register(_stop)
+    _SESSION[master] = spark
     return spark
 
 
 def _stop() -> None:
     while _SESSION:
         with contextlib.suppress(Exception):  # the JVM is already gone at exit
-            _SESSION.pop().stop()
+            _SESSION.popitem()[1].stop()
 
 
 def _remove(path: str) -> None:
@@ -140,6 +141,9 @@ def spark_input(settings: Any, name: str, paths: list[str], table: str | None, q
         if any(p == "-" for p in paths):
             raise InputError("engine spark: standard input cannot be read by Spark", "name a Parquet or CSV path")
         view = "cxroi_" + re.sub(r"\W", "_", name)
+        # a cluster or a Spark Connect server has its own working folder: local paths go absolute,
+        # URLs (s3a://, hdfs://, abfss://, file:) as written
+        paths = [p if re.match(r"^[a-zA-Z][\w+.-]*:", p) else os.path.abspath(p) for p in paths]
         try:
             reader = spark.read
             if all(p.endswith(".parquet") or (os.path.isdir(p) and not os.path.isdir(os.path.join(p, "_delta_log")))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,59 @@ def test_a_missing_column_on_spark_is_one_error_line(parquet: Path) -> None:
     (parquet / "missing.yaml").write_text(missing)
     r = run(["scores", "-c", str(parquet / "missing.yaml")], ok=False)
     assert r.exit_code == 3 and r.stderr.count("Error:") == 1 and "Traceback" not in r.stderr
+
+
+@pytest.fixture(scope="module")
+def connect_server(parquet: Path) -> Iterator[str]:
+    """A Spark Connect server (pyspark's own ``start-connect-server.sh``, local[2]) on a free port."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    if importlib.util.find_spec("grpc") is None:
+        if os.environ.get("CXROI_REQUIRE_SPARK") == "1":
+            pytest.fail("CXROI_REQUIRE_SPARK=1 but pyspark[connect]'s grpcio is missing")
+        pytest.skip("pyspark[connect] not installed")
+    import pyspark
+
+    home = Path(pyspark.__file__).parent
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    logs = parquet / "connect-logs"
+    logs.mkdir()
+    env = {**os.environ, "SPARK_HOME": str(home), "SPARK_LOG_DIR": str(logs), "SPARK_PID_DIR": str(logs),
+           "SPARK_IDENT_STRING": f"cxroi{port}", "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}  # fmt: skip
+    subprocess.run(["bash", str(home / "sbin" / "start-connect-server.sh"), "--master", "local[2]",
+                    "--conf", f"spark.connect.grpc.binding.port={port}"], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if any("Spark Connect server started" in p.read_text(errors="replace") for p in logs.glob("*.out")):
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail("the Spark Connect server did not start: " + " ".join(p.read_text() for p in logs.glob("*.out")))
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        subprocess.run(["bash", str(home / "sbin" / "stop-connect-server.sh")], env=env, capture_output=True)
+
+
+def test_spark_connect_gives_the_numbers_of_duckdb(parquet: Path, connect_server: str) -> None:
+    """The same config against a Spark Connect URL (sc://): the counts run on the server. Its own process,
+    as a user runs it (pyspark allows no remote session beside the local one the other tests started)."""
+    import subprocess
+    import sys
+
+    text = (parquet / "spark.yaml").read_text().replace('master: "local[2]"', f'master: "{connect_server}"')
+    (parquet / "connect.yaml").write_text(text)
+    for args in (["scores", "--by", "Plan"], ["economics"]):
+        remote = subprocess.run([sys.executable, "-m", "cxroi", args[0], "-c", str(parquet / "connect.yaml"),
+                                 "--format", "csv", "-v", *args[1:]], capture_output=True, text=True)  # fmt: skip
+        duck = run([args[0], "-c", str(parquet / "duckdb.yaml"), "--format", "csv", *args[1:]])
+        assert remote.returncode == 0, remote.stderr
+        assert remote.stdout == duck.stdout
+        if args[0] == "scores":
+            assert f"engine: spark {connect_server} (" in remote.stderr and "GROUPING SETS" in remote.stderr
