@@ -20,15 +20,17 @@ ROLES = {"survey": "survey_responses", "customers": "customers", "transactions":
 
 def config_with(inputs: dict[str, str], extra: str = "", engine: str | None = None) -> str:
     """The default config with its ``inputs:`` replaced (each value the YAML body of one input) and
-    ``extra`` appended; ``engine`` replaces the engine section's first line."""
+    ``extra`` appended; ``engine`` holds ``  key: value`` lines that replace the engine section's own."""
     body = "inputs:\n" + "".join(
         f"  {name}:\n" + "".join(f"    {line}\n" for line in spec.splitlines())
         + ("    preset: zendesk\n" if name == "tickets" else "")
         for name, spec in inputs.items()
     )
     text = re.sub(r"(?ms)^inputs:\n.*?(?=^# `cxroi scores`)", body + "\n", DEFAULT, count=1)
-    if engine is not None:
-        text = text.replace("engine:\n", f"engine:\n{engine}", 1)
+    for line in (engine or "").splitlines():
+        key = line.split(":", 1)[0].strip()
+        text, n = re.subn(rf"(?m)^  {key}: .*$", line.replace("\\", "\\\\"), text, count=1)
+        assert n == 1, key
     return text + ("\n" + extra if extra else "")
 
 
