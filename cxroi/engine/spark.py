@@ -99,6 +99,32 @@ def _first(exc: BaseException) -> str:
     return " ".join(text.split())[:300] or type(exc).__name__
 
 
+def _csv_reader(reader: Any, paths: list[str], options: ReadOptions) -> Any:
+    """Spark's CSV reader set as cxroi sniffs the (local) files: delimiter and encoding; an export with
+    extra header rows (Qualtrics, SurveyMonkey) is refused, since Spark reads one header row only."""
+    from cxroi.io.reader import TableSource
+
+    reader = reader.option("header", "true").option("inferSchema", "false").option("multiLine", "true")
+    reader = reader.option("quote", '"').option("escape", '"')
+    local = [p for p in paths if os.path.isfile(p)]
+    if not local:
+        return reader
+    sniffed = TableSource(local[0], options)
+    if sniffed.kind != "csv":
+        raise InputError(f"engine spark: {local[0]} is a {sniffed.kind} file",
+                         "Spark reads Parquet, CSV and Delta paths; use engine duckdb for other files")  # fmt: skip
+    if sniffed.layout.header_rows != 1:
+        raise InputError(
+            f"engine spark: {local[0]} is a {sniffed.layout.kind} export with {sniffed.layout.header_rows} "
+            "header rows, and Spark reads one",
+            "read it with engine duckdb (the default), or store it as Parquet for Spark",
+        )
+    reader = reader.option("sep", sniffed.delimiter or ",")
+    if sniffed.encoding and not sniffed.encoding.lower().startswith("utf-8"):
+        reader = reader.option("encoding", sniffed.encoding)
+    return reader
+
+
 class SparkDatabase:
     """The ``Database`` interface of ``cxroi.io.connection`` on a Spark session."""
 
@@ -152,8 +178,11 @@ def spark_input(settings: Any, name: str, paths: list[str], table: str | None, q
             elif all(os.path.isdir(os.path.join(p, "_delta_log")) for p in paths):
                 df = reader.format("delta").load(*paths)
             else:
-                df = reader.option("header", "true").option("inferSchema", "false").csv(list(paths))
+                reader = _csv_reader(reader, paths, options)
+                df = reader.csv(list(paths))
             df.createOrReplaceTempView(view)
+        except InputError:
+            raise
         except Exception as exc:
             raise db.error(exc) from exc
         source = SqlSource(db, view, None, name, options)

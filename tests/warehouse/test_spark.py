@@ -118,3 +118,22 @@ def test_spark_connect_gives_the_numbers_of_duckdb(parquet: Path, connect_server
         assert remote.stdout == duck.stdout
         if args[0] == "scores":
             assert f"engine: spark {connect_server} (" in remote.stderr and "GROUPING SETS" in remote.stderr
+
+
+def test_spark_reads_plain_csv_and_refuses_extra_header_rows(parquet: Path) -> None:
+    """CRM CSV exports (one header row, UTF-8 accents) read by Spark give DuckDB's economics; a Qualtrics
+    export (three header rows) is refused with a hint rather than read with two rows of garbage."""
+    from tests.conftest import ROOT
+
+    text = (parquet / "spark.yaml").read_text()
+    for name in ("customers", "transactions"):
+        text = text.replace(f"path: {name}.parquet", f"path: {ROOT / 'sample_data' / (name + '.csv')}")
+    (parquet / "csv.yaml").write_text(text)
+    spark = run(["economics", "-c", str(parquet / "csv.yaml"), "--format", "csv"])
+    duck = run(["economics", "-c", str(parquet / "duckdb.yaml"), "--format", "csv"])
+    assert spark.exit_code == 0, spark.stderr
+    assert spark.stdout == duck.stdout
+    qualtrics = text.replace("path: survey_responses.parquet", f"path: {ROOT / 'sample_data' / 'survey_qualtrics.csv'}")
+    (parquet / "qualtrics.yaml").write_text(qualtrics)
+    r = run(["scores", "-c", str(parquet / "qualtrics.yaml")], ok=False)
+    assert r.exit_code == 3 and "qualtrics export with 3 header rows, and Spark reads one" in r.stderr
