@@ -27,8 +27,8 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# what a run writes and checks (reports, their path templates, alerts): in their own module
-# where the data comes from (files, databases): in its own module
+# where the data comes from (files, databases), and what a run writes and checks (reports, their path
+# templates, alerts): in their own modules
 from cxroi.config_inputs import InputConfig, database_file  # noqa: E402
 from cxroi.config_outputs import (  # noqa: E402
     AlertSpec,
