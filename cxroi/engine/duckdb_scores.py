@@ -109,6 +109,16 @@ def duck_encoding(source: TableSource) -> str | None:
     return None
 
 
+def column_text(x: str, t: pa.DataType) -> str:
+    """SQL for a typed column ``x`` as the text the answer rules read: a float's NaN is a blank, as in the
+    reader, and 9.0 is written "9"; anything else cast to VARCHAR."""
+    if pa.types.is_floating(t):
+        return (f"CASE WHEN isnan({x}) THEN NULL WHEN {x} = 0 AND signbit({x}) THEN '-0' "
+                f"WHEN {x} = round({x}) AND abs({x}) < 1e15 THEN CAST(TRY_CAST({x} AS BIGINT) AS VARCHAR) "
+                f"ELSE CAST({x} AS VARCHAR) END")  # fmt: skip
+    return f"CAST({x} AS VARCHAR)"
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -205,12 +215,7 @@ class DuckScores:
         date_col = self.resolved.get("date")
         self.typed_date = date_col is not None and _typed_date(types[date_col])
         def text(n: str) -> str:
-            x = _q(n)
-            if pa.types.is_floating(types[n]):  # NaN is a blank, as in the reader; 9.0 is written "9"
-                return (f"CASE WHEN isnan({x}) THEN NULL WHEN {x} = 0 AND signbit({x}) THEN '-0' "
-                        f"WHEN {x} = round({x}) AND abs({x}) < 1e15 THEN CAST(TRY_CAST({x} AS BIGINT) AS VARCHAR) "
-                        f"ELSE CAST({x} AS VARCHAR) END")  # fmt: skip
-            return f"CAST({_q(n)} AS VARCHAR)"
+            return column_text(_q(n), types[n])
 
         cols = ", ".join(
             f"{_q(n)} AS c{i}" if n == date_col and self.typed_date else f"{text(n)} AS c{i}"
