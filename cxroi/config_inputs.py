@@ -39,6 +39,9 @@ class InputConfig(_Model):
     connection: str | None = None  # a URL or env:NAME (the URL read from that environment variable)
     table: str | None = None  # schema.table
     query: str | None = None  # SELECT ...
+    # a database input's survey counts: true, GROUP BY in the database (only counts travel); false, the
+    # needed columns are fetched and counted here (faster when the database is the slower machine)
+    pushdown: bool = True
     preset: Preset | None = None
     encoding: str | None = None
     delimiter: str | None = None

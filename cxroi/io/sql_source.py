@@ -60,10 +60,13 @@ class SqlSource(TableSource):
     """A table or query of a database, with the interface of a file source."""
 
     def __init__(
-        self, db: Any, table: str | None, query: str | None, name: str, options: ReadOptions | None = None
+        self, db: Any, table: str | None, query: str | None, name: str, options: ReadOptions | None = None,
+        pushdown: bool = True,
     ) -> None:
-        """``db``: an open ``cxroi.io.connection.Database`` or a ``cxroi.engine.spark.SparkDatabase``."""
+        """``db``: an open ``cxroi.io.connection.Database`` or a ``cxroi.engine.spark.SparkDatabase``;
+        ``pushdown`` False: the survey counts too are computed here, from the columns fetched."""
         self.table = table
+        self.pushdown = pushdown
         self.query = (query or "").strip().rstrip(";").strip() or None
         self.options = options or ReadOptions()
         if self.options.where:
@@ -157,17 +160,22 @@ class SqlSource(TableSource):
         self._pq = value
 
     def _parquet_batches(self, wanted: dict[str, Any]) -> Any:
-        """Only the columns a command reads leave the database: the rows are fetched once per new set of
-        columns (together with those fetched before, so the next command finds them too)."""
-        have = set(self._pq.schema_arrow.names) if self._pq is not None else set()
-        if not set(wanted) <= have:
+        self.fetch(list(wanted))
+        yield from super()._parquet_batches(wanted)
+
+    def fetch(self, wanted: list[str]) -> Path:
+        """The local Parquet file holding at least the ``wanted`` columns. Only the columns a command reads
+        leave the database: the rows are fetched once per new set of columns (together with those fetched
+        before, so the next command finds them too)."""
+        have = set(self._parquet.schema_arrow.names) if self._file is not None else set()
+        if self._file is None or not set(wanted) <= have:
             columns = [c for c in self.columns if c in have or c in wanted]
             old = self._file
             self._file = self._materialize(columns)
             self._pq = None
             if old is not None:
                 old.unlink(missing_ok=True)
-        yield from super()._parquet_batches(wanted)
+        return self._file
 
     def _materialize(self, columns: list[str] | None = None) -> Path:
         """The rows (of ``columns``; default all) streamed into a Parquet file in a temporary folder."""

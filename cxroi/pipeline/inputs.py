@@ -20,7 +20,8 @@ def open_input(
 
         where = f"inputs.{name}.connection"
         options = ReadOptions(date_format=flags.date_format or spec.date_format, where=flags.where)
-        return [SqlSource(connect(resolve(spec.connection, where), where), spec.table, spec.query, name, options)]
+        db = connect(resolve(spec.connection, where), where)
+        return [SqlSource(db, spec.table, spec.query, name, options, pushdown=spec.pushdown)]
     if config.engine.name == "spark" and (spec is not None or paths):
         from cxroi.engine.spark import spark_input
 

@@ -182,7 +182,9 @@ def _read(source: TableSource, request: ScoresRequest, resolved: dict[str, str],
 
     acc = scorer.new()
     db: Any = getattr(source, "db", None)
-    if db is not None:
+    if db is not None and not getattr(source, "pushdown", True):  # fetched columns, counted like a file
+        source.fetch(list(dict.fromkeys(resolved.values())))  # type: ignore[attr-defined]
+    elif db is not None:
         from cxroi.pipeline.scores_engine import reduce_database
 
         queries = reduce_database(source, request, resolved, acc)
@@ -194,6 +196,8 @@ def _read(source: TableSource, request: ScoresRequest, resolved: dict[str, str],
     queries = reduce_source(source, request, resolved, acc, wanted if why else None)
     if request.paths is not None:
         direct = "DuckDB read_parquet" if source.kind == "parquet" else "DuckDB read_csv"
+        if db is not None:
+            direct = f"columns fetched from {db.dialect} (pushdown: false), counted by {direct}"
         how = f"cxroi's reader ({why}) into DuckDB" if why else direct
         request.paths.append(f"{source.display}: {how}, {len(queries)} queries; first: {queries[0]}")
     return acc

@@ -60,6 +60,17 @@ def test_scores_are_pushed_down_and_only_counts_come_back(tmp_path: Path, pg_env
     _no_secret(r.stdout, r.stderr)
 
 
+def test_pushdown_false_fetches_the_columns_and_gives_the_same_numbers(tmp_path: Path, pg_env: str) -> None:
+    inputs = db_inputs()
+    inputs["survey"] += "\npushdown: false"
+    db = _write(tmp_path, config_with(inputs))
+    r = run(["scores", "-c", str(db), "--format", "csv", "-v", "--by", "Region"])
+    files = run(["scores", "-c", str(file_config(tmp_path)), "--format", "csv", "--by", "Region"])
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == files.stdout
+    assert "columns fetched from postgres (pushdown: false), counted by DuckDB read_parquet" in r.stderr
+
+
 def test_a_query_input_and_its_filter(tmp_path: Path, pg_env: str) -> None:
     inputs = db_inputs()
     inputs["survey"] = ('connection: env:CX_DB\nquery: "SELECT * FROM survey_responses WHERE \\"Region\\" = '
