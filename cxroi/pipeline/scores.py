@@ -415,7 +415,7 @@ def _source_warnings(
         )
     if acc.no_date.count:
         out.append(
-            f"{where}: {acc.no_date.count} row{'s' if acc.no_date.count > 1 else ''} have no date in column "
+            f"{where}: {acc.no_date.count} row{'s have' if acc.no_date.count > 1 else ' has'} no date in column "
             f"{resolved['date']!r}; left out of the per-period figures ({acc.no_date.where()})"
         )
     skipped = source.skipped

@@ -279,3 +279,24 @@ def test_only_the_columns_a_run_reads_leave_the_database(pg_env: str) -> None:
     # the name columns are read to redact the names from the example comments (cxroi.pipeline.themes)
     assert {"Q1", "Q4", "ExternalReference", "RecordedDate"} <= fetched
     assert not fetched & {"RecipientEmail", "IPAddress", "LocationLatitude", "LocationLongitude", "StartDate"}
+
+
+def test_text_dates_in_a_database_are_sniffed_and_counted(tmp_path: Path, pg_env: str) -> None:
+    """A text date column: its format sniffed from a sample (day first: 15/03), grouped by its text in
+    the database, parsed here; blank and unreadable dates counted, without row numbers."""
+    import adbc_driver_postgresql.dbapi as pgdb
+
+    with pgdb.connect(pg_env) as con, con.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS text_dates")
+        cur.execute("CREATE TABLE text_dates (d text, nps text)")
+        cur.execute("INSERT INTO text_dates VALUES ('15/03/2025 10:00', '9'), ('02/04/2025 11:00', "
+                    "'10 - Extremely likely'), ('28/02/2025 09:00', '3'), ('', '7'), ('nonsense', '8')")  # fmt: skip
+        con.commit()
+    cfg = _write(tmp_path, "inputs:\n  survey: {connection: env:CX_DB, table: text_dates}\n"
+                 "scores:\n  nps: {column: nps}\n  date: d\n  period: month\n")  # fmt: skip
+    r = run(["scores", "-c", str(cfg), "--format", "csv"])
+    assert r.exit_code == 0, r.stderr
+    rows = [line.split(",")[:3] for line in r.stdout.splitlines()[1:]]
+    assert rows == [["nps", "2025-02", "1"], ["nps", "2025-03", "1"], ["nps", "2025-04", "1"]]
+    assert "1 date in column 'd' could not be read" in r.stderr and "1 row has no date in column 'd'" in r.stderr
+    assert r.stderr.count("(no row numbers in a database)") == 2
