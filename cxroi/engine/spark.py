@@ -96,6 +96,7 @@ def _remove(path: str) -> None:
 def _first(exc: BaseException) -> str:
     text = str(exc).strip()
     text = re.sub(r"\s*(?:JVM stacktrace|SQLSTATE|== SQL).*", "", text, flags=re.S)
+    text = re.sub(r"^An error occurred while calling [\w.]+\. : [\w.$]+: ", "", text.strip())
     return " ".join(text.split())[:300] or type(exc).__name__
 
 
@@ -148,6 +149,10 @@ class SparkDatabase:
         text = _first(exc)
         if re.search(r"UNRESOLVED_COLUMN|cannot be resolved|Column .* does not exist", text):
             return DataError(f"{self.display}: {text}", "check the column names in the config (cxroi check)")  # type: ignore[return-value]
+        if re.search(r"DATA_SOURCE_NOT_FOUND.*delta", text, re.I):
+            return InputError(f"{self.display}: {text}", "Delta tables need the Delta Lake package in the session: "
+                              "engine.spark_conf {spark.jars.packages: 'io.delta:delta-spark_2.13:VERSION', "
+                              "spark.sql.extensions: io.delta.sql.DeltaSparkSessionExtension}")  # fmt: skip
         if re.search(r"TABLE_OR_VIEW_NOT_FOUND|PATH_NOT_FOUND|Path does not exist", text):
             return InputError(f"{self.display}: {text}", "check the table name or the path")
         return InputError(f"{self.display}: {text}", "check the Spark session, the table and the query")

@@ -110,6 +110,16 @@ def test_spark_connect_gives_the_numbers_of_duckdb(parquet: Path, connect_server
 
     text = (parquet / "spark.yaml").read_text().replace('master: "local[2]"', f'master: "{connect_server}"')
     (parquet / "connect.yaml").write_text(text)
+    # a catalog table on the server: created by another client, named by cxroi as table: (no path)
+    create = (f"from pyspark.sql import SparkSession; s = SparkSession.builder.remote('{connect_server}')"
+              f".getOrCreate(); s.sql(\"CREATE TABLE IF NOT EXISTS cx_survey USING parquet LOCATION "
+              f"'{parquet / 'survey_responses.parquet'}'\")")  # fmt: skip
+    subprocess.run([sys.executable, "-c", create], check=True, capture_output=True)
+    (parquet / "catalog.yaml").write_text(text.replace("path: survey_responses.parquet", "table: cx_survey"))
+    catalog = subprocess.run([sys.executable, "-m", "cxroi", "scores", "-c", str(parquet / "catalog.yaml"),
+                              "--format", "csv", "--by", "Plan"], capture_output=True, text=True)  # fmt: skip
+    assert catalog.returncode == 0, catalog.stderr
+    assert catalog.stdout == run(["scores", "-c", str(parquet / "duckdb.yaml"), "--format", "csv", "--by", "Plan"]).stdout
     for args in (["scores", "--by", "Plan"], ["economics"]):
         remote = subprocess.run([sys.executable, "-m", "cxroi", args[0], "-c", str(parquet / "connect.yaml"),
                                  "--format", "csv", "-v", *args[1:]], capture_output=True, text=True)  # fmt: skip
