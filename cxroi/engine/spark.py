@@ -96,8 +96,10 @@ def _remove(path: str) -> None:
 def _first(exc: BaseException) -> str:
     text = str(exc).strip()
     text = re.sub(r"\s*(?:JVM stacktrace|SQLSTATE|== SQL).*", "", text, flags=re.S)
-    text = re.sub(r"^An error occurred while calling [\w.]+\. : [\w.$]+: ", "", text.strip())
-    return " ".join(text.split())[:300] or type(exc).__name__
+    text = " ".join(text.split())
+    text = re.sub(r"^An error occurred while calling [\w.]+\. ?: [\w.$]+: ", "", text)  # py4j's wrapping
+    text = re.sub(r"\s*at [\w.$]+\(.*", "", text)  # a Java stack trace
+    return text[:300] or type(exc).__name__
 
 
 def _csv_reader(reader: Any, paths: list[str], options: ReadOptions) -> Any:
