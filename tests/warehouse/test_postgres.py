@@ -300,3 +300,14 @@ def test_text_dates_in_a_database_are_sniffed_and_counted(tmp_path: Path, pg_env
     assert rows == [["nps", "2025-02", "1"], ["nps", "2025-03", "1"], ["nps", "2025-04", "1"]]
     assert "1 date in column 'd' could not be read" in r.stderr and "1 row has no date in column 'd'" in r.stderr
     assert r.stderr.count("(no row numbers in a database)") == 2
+
+
+def test_a_url_without_password_uses_libpq_pgpassword(tmp_path: Path, pg: pg_server.Server,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The URL may sit in the config when it holds no password; libpq reads PGPASSWORD itself."""
+    monkeypatch.setenv("PGPASSWORD", pg_server.PASSWORD)
+    url = f"postgresql://{pg_server.USER}@{pg.host}:{pg.port}/postgres"
+    cfg = _write(tmp_path, config_with(db_inputs(url)))
+    r = run(["scores", "-c", str(cfg), "--format", "csv"])
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == run(["scores", "-c", str(file_config(tmp_path)), "--format", "csv"]).stdout
