@@ -147,3 +147,49 @@ def test_spark_reads_plain_csv_and_refuses_extra_header_rows(parquet: Path) -> N
     (parquet / "qualtrics.yaml").write_text(qualtrics)
     r = run(["scores", "-c", str(parquet / "qualtrics.yaml")], ok=False)
     assert r.exit_code == 3 and "qualtrics export with 3 header rows, and Spark reads one" in r.stderr
+
+
+def test_a_standalone_cluster_gives_the_numbers_of_duckdb(parquet: Path) -> None:
+    """``master: spark://host:port``: a standalone master and one worker (pyspark's own ``spark-class``),
+    the counts run on the worker's executor; cxroi in its own process, as a user runs it."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import pyspark
+
+    home = Path(pyspark.__file__).parent
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    env = {**os.environ, "SPARK_HOME": str(home), "PYSPARK_PYTHON": sys.executable}
+    spark_class = ["bash", str(home / "bin" / "spark-class")]
+    logs = parquet / f"cluster-{ports[0]}.log"
+    with open(logs, "w") as log:
+        master = subprocess.Popen([*spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                                   "--port", str(ports[0]), "--webui-port", str(ports[1])],
+                                  env=env, stdout=log, stderr=log)  # fmt: skip
+        worker = None
+        try:
+            url = f"spark://127.0.0.1:{ports[0]}"
+            worker = subprocess.Popen([*spark_class, "org.apache.spark.deploy.worker.Worker", url, "--cores", "1",
+                                       "--memory", "1g", "--webui-port", "0"], env=env, stdout=log, stderr=log)  # fmt: skip
+            deadline = time.monotonic() + 120
+            while "Registering worker" not in logs.read_text(errors="replace"):
+                assert time.monotonic() < deadline, logs.read_text()
+                time.sleep(0.5)
+            text = (parquet / "spark.yaml").read_text().replace('master: "local[2]"', f'master: "{url}"')
+            (parquet / "cluster.yaml").write_text(text)
+            r = subprocess.run([sys.executable, "-m", "cxroi", "scores", "-c", str(parquet / "cluster.yaml"),
+                                "--format", "csv", "--by", "Plan"], capture_output=True, text=True, env=env)  # fmt: skip
+            assert r.returncode == 0, r.stderr
+            duck = run(["scores", "-c", str(parquet / "duckdb.yaml"), "--format", "csv", "--by", "Plan"])
+            assert r.stdout == duck.stdout
+        finally:
+            for p in (worker, master):
+                if p is not None:
+                    p.terminate()
+                    p.wait(timeout=30)
