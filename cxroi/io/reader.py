@@ -55,7 +55,7 @@ from cxroi.io.sniff import (
     sniff_delimiter,
     unterminated_quote,
 )
-from cxroi.io.xlsx import cell_text, read_xlsx
+from cxroi.io.xlsx import cell_float, cell_text, read_xlsx
 
 HEAD_BYTES = 1 << 20
 MAX_BLOCK = 1 << 30  # pyarrow parses a cell within one block: cells up to 1 GB
@@ -506,7 +506,8 @@ class TableSource:
                         (isinstance(v, int | float) and not isinstance(v, bool)) or v is None for v in raw
                     )
                 ):
-                    cols[col] = pa.array(raw, type=pa.float64())
+                    # as floats, whatever their size: an integral cell past 2**53 is no score, only invalid
+                    cols[col] = pa.array([None if v is None else cell_float(v) for v in raw], type=pa.float64())
                 else:
                     texts = [None if (t := cell_text(v)) == "" else t for v in raw]
                     arr = pa.array(texts, type=pa.string())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -55,3 +56,11 @@ def read_xlsx(path: Path, sheet: str | None, display: str) -> list[tuple[Any, ..
         wb.close()
         fh.close()
     return rows
+
+
+def cell_float(v: float) -> float:
+    """A spreadsheet number as a float; an integer too large for one is infinite (an invalid answer)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf

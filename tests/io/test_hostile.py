@@ -63,6 +63,23 @@ def test_files_that_are_not_exports(tmp_path: Path, name: str, data: bytes | Non
     assert says in one_error(err)
 
 
+def test_a_workbook_number_past_two_to_the_53(tmp_path: Path) -> None:
+    """Found by ``make fuzz``: an integral cell of 2**53 + 2 (openpyxl reads it as an int) made the XLSX
+    reader fail converting it to a float (exit 1); it is an invalid answer, counted."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    for row in (["nps"], [2**53 + 2], [9], [10]):
+        ws.append(row)
+    wb.save(tmp_path / "big.xlsx")
+    r = run(["scores", str(tmp_path / "big.xlsx"), "--nps", "nps", "--format", "json"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)[0]["n"] == 2
+    assert "1 NPS answer in column 'nps' is not a whole number on the scale [0, 10]" in r.stderr
+
+
 def test_twenty_thousand_columns(tmp_path: Path) -> None:
     names = [f"c{i}" for i in range(20_000)]
     names[17_000] = "nps"
