@@ -225,7 +225,8 @@ class DuckScores:
         self.read = f"(SELECT {cols} FROM read_parquet({path}))"
         self._sequential = self.read
         self.base = f"SELECT * FROM {self.read}"
-        self.numbered = f"SELECT {cols}, file_row_number + 1 AS _row FROM read_parquet({path}, file_row_number = true)"
+        row = "0" if getattr(self.source, "db", None) is not None else "file_row_number + 1"  # a database: none
+        self.numbered = f"SELECT {cols}, {row} AS _row FROM read_parquet({path}, file_row_number = true)"
         self.where = "TRUE"
 
     def _init_spill(self, spill: Any, temp: str) -> None:

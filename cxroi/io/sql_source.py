@@ -160,8 +160,14 @@ class SqlSource(TableSource):
         self._pq = value
 
     def _parquet_batches(self, wanted: dict[str, Any]) -> Any:
+        """Batches of the fetched rows; row number 0 throughout: a database table has no row numbers, so
+        warnings give counts and examples only."""
+        import numpy as np
+
         self.fetch(list(wanted))
-        yield from super()._parquet_batches(wanted)
+        for batch in super()._parquet_batches(wanted):
+            batch.rows = np.zeros(batch.num_rows, dtype=np.int64)
+            yield batch
 
     def fetch(self, wanted: list[str]) -> Path:
         """The local Parquet file holding at least the ``wanted`` columns. Only the columns a command reads

@@ -42,8 +42,8 @@ class Tally:
         if not hits:
             return
         self.count += hits
-        if len(self.rows) < MAX_ROWS_SHOWN:
-            self.rows.extend(int(r) for r in batch.row_numbers(mask)[: MAX_ROWS_SHOWN - len(self.rows)])
+        if len(self.rows) < MAX_ROWS_SHOWN:  # row 0: a database table's row, which has no number
+            self.rows.extend(int(r) for r in batch.row_numbers(mask)[: MAX_ROWS_SHOWN - len(self.rows)] if r > 0)
         for v in values:
             if len(self.examples) >= 3:
                 break

@@ -5,6 +5,7 @@ and the password never shown."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -311,3 +312,23 @@ def test_a_url_without_password_uses_libpq_pgpassword(tmp_path: Path, pg: pg_ser
     r = run(["scores", "-c", str(cfg), "--format", "csv"])
     assert r.exit_code == 0, r.stderr
     assert r.stdout == run(["scores", "-c", str(file_config(tmp_path)), "--format", "csv"]).stdout
+
+
+def test_warnings_on_fetched_rows_give_no_row_numbers(tmp_path: Path, pg_env: str) -> None:
+    """Rows fetched from a database (pushdown: false, or a CRM table) have no row numbers to show: the
+    warnings give counts and examples, never the position in an unordered result."""
+    import adbc_driver_postgresql.dbapi as pgdb
+
+    with pgdb.connect(pg_env) as con, con.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS odd_answers")
+        cur.execute("CREATE TABLE odd_answers (nps text)")
+        cur.execute("INSERT INTO odd_answers VALUES ('9'), ('ten'), ('3'), ('42')")
+        con.commit()
+    for pushdown in ("true", "false"):
+        cfg = _write(tmp_path, f"inputs:\n  survey: {{connection: env:CX_DB, table: odd_answers, pushdown: {pushdown}}}\n"
+                     "scores:\n  nps: {column: nps}\n", f"{pushdown}.yaml")  # fmt: skip
+        r = run(["scores", "-c", str(cfg), "--format", "json"])
+        assert r.exit_code == 0, r.stderr
+        assert "2 NPS answers in column 'nps'" in r.stderr, r.stderr
+        assert not re.search(r"\brows? \d", r.stderr), r.stderr
+        assert "e.g. 'ten', '42'" in r.stderr or "e.g. '42', 'ten'" in r.stderr
