@@ -53,8 +53,14 @@ def check_config(config: Config) -> list[str]:
         for s in opened[name]:
             if getattr(s, "db", None) is not None:
                 dialect = getattr(s, "dialect", "")
-                lines.append(f"input {name}: {s.display} - {dialect} database, SQL dialect {dialect}, "
-                             f"{len(s.columns)} columns (engine: counts pushed down to the database)")
+                if dialect == "spark":
+                    what, how = "engine spark", "counts run on Spark"
+                else:
+                    what = f"{dialect} database"
+                    how = ("engine: counts pushed down to the database" if getattr(s, "pushdown", True) else
+                           "engine: the needed columns fetched and counted by DuckDB (pushdown: false)")
+                lines.append(f"input {name}: {s.display} - {what}, SQL dialect {dialect}, {len(s.columns)} "
+                             f"columns ({how})")
                 continue
             lines.append(
                 f"input {name}: {s.display} - {s.kind}, {s.layout.kind} layout, {len(s.columns)} columns"
