@@ -67,20 +67,21 @@ def count_query(
     metrics = list(answer_cols)
     answer_of = {m: (col(c), columns[c]) for m, c in answer_cols.items()}
     group = (col(group_col), columns[group_col]) if group_col else None
-    sets = []
+    sets: list[list[str]] = []  # the aliases each metric's set groups by
     for m in metrics:
-        s = [e for e, _a in keys] + [answer_of[m][0]]
+        s = [a for _e, a in keys] + [answer_of[m][1]]
         if m == "nps" and group is not None:
-            s.append(group[0])
+            s.append(group[1])
         sets.append(s)
     outputs = list(dict.fromkeys([a for _e, a in keys] + [a for _e, a in answer_of.values()]
                                  + ([group[1]] if group else [])))  # fmt: skip
     exprs = dict([(a, e) for e, a in keys] + [(a, e) for e, a in answer_of.values()] + ([group[::-1]] if group else []))
-    if dialect in GROUPING_SETS:
+    # GROUPING() tells the sets apart by their answer column: two metrics on one column need the UNION form
+    if dialect in GROUPING_SETS and len(set(answer_cols.values())) == len(metrics):
         select = [alias(exprs[a], a) for a in outputs]
         select += [alias(exp.Anonymous(this="GROUPING", expressions=[answer_of[m][0]]), f"_w_{m}") for m in metrics]
         select.append(alias(exp.Count(this=exp.Star()), "_n"))
-        gsets = exp.GroupingSets(expressions=[exp.Tuple(expressions=s) for s in sets])
+        gsets = exp.GroupingSets(expressions=[exp.Tuple(expressions=[exprs[a] for a in s]) for s in sets])
         return exp.select(*select).from_(relation).group_by(gsets)
     text = exp.DataType.build("TEXT")
     # SQLite has no column types to match (and ADBC infers a column's type from its first values)
@@ -96,13 +97,12 @@ def count_query(
 
     parts = []
     for m, s in zip(metrics, sets, strict=True):
-        in_set = {id(e) for e in s}
-        select = [alias(as_text(exprs[a], a) if id(exprs[a]) in in_set else exp.Cast(this=exp.Null(), to=text), a)
-                  if a in varying else alias(exprs[a] if id(exprs[a]) in in_set else exp.Null(), a)
+        select = [alias(as_text(exprs[a], a) if a in s else exp.Cast(this=exp.Null(), to=text), a)
+                  if a in varying else alias(exprs[a] if a in s else exp.Null(), a)
                   for a in outputs]  # fmt: skip
         select += [alias(exp.Literal.number(0 if k == m else 1), f"_w_{k}") for k in metrics]
         select.append(alias(exp.Count(this=exp.Star()), "_n"))
-        parts.append(exp.select(*select).from_(relation).group_by(*s))
+        parts.append(exp.select(*select).from_(relation).group_by(*[exprs[a] for a in dict.fromkeys(s)]))
     query: Any = parts[0]
     for p in parts[1:]:
         query = exp.union(query, p, distinct=False)

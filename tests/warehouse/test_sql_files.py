@@ -132,3 +132,17 @@ def test_urls_are_redacted_and_literal_passwords_found() -> None:
     assert not literal_secret("postgresql://cx@h/db") and not literal_secret("env:CX_DB")
     assert scrub("login for p%40ss failed", url) == "login for *** failed"
     assert redact("sqlite:///data/cx.sqlite") == "sqlite:///data/cx.sqlite"
+
+
+def test_two_metrics_on_one_column_are_counted_once_each(databases: Path) -> None:
+    """NPS and CES read from the same column (a 0-10 scale) in a DuckDB file: each metric counts every
+    answer once (GROUPING() cannot tell two sets on one column apart, so the query is a UNION ALL)."""
+    cfg = databases / "same.yaml"
+    cfg.write_text("inputs:\n  survey: {connection: 'duckdb:///cx.duckdb', table: survey_responses}\n"
+                   "scores:\n  nps: {column: Q1}\n  ces: {column: Q1, scale: [0, 10], disagree: [0, 3], "
+                   "neutral: [4, 6], agree: [7, 10]}\n")  # fmt: skip
+    r = run(["scores", "-c", str(cfg), "--format", "json", "-v"])
+    assert r.exit_code == 0, r.stderr
+    n = {rec["metric"]: rec["n"] for rec in json.loads(r.stdout)}
+    assert n["nps"] == n["ces"] == 3077  # the sample's valid NPS answers (README's quick start)
+    assert "UNION ALL" in r.stderr
