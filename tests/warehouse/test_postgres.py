@@ -24,6 +24,17 @@ def _write(tmp_path: Path, text: str, name: str = "db.yaml") -> Path:
     return path
 
 
+def _table(url: str, name: str, columns: str, values: str) -> None:
+    """A fresh table ``name (columns)`` holding ``VALUES values`` on the test server."""
+    import adbc_driver_postgresql.dbapi as pgdb
+
+    with pgdb.connect(url) as con, con.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {name}")
+        cur.execute(f"CREATE TABLE {name} ({columns})")
+        cur.execute(f"INSERT INTO {name} VALUES {values}")
+        con.commit()
+
+
 def _no_secret(*texts: str) -> None:
     for t in texts:
         assert pg_server.PASSWORD not in t
@@ -225,15 +236,10 @@ def test_passwords_stay_out_of_configs_and_output(tmp_path: Path, pg: pg_server.
 
 def test_float_and_numeric_answers_read_as_in_a_file(tmp_path: Path, pg_env: str) -> None:
     """A float column's NaN is a blank and 9.0 is 9 (as a Parquet float column reads); numeric 10.0 is 10."""
-    import adbc_driver_postgresql.dbapi as pgdb
-
-    with pgdb.connect(pg_env) as con, con.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS typed_answers")
-        cur.execute("CREATE TABLE typed_answers (d timestamptz, nps double precision, csat numeric(3, 1))")
-        cur.execute("INSERT INTO typed_answers VALUES ('2025-03-01 23:30:00-02', 9.0, 5.0), "
-                    "('2025-03-02 10:00:00+00', 'NaN', 4.0), ('2025-03-02 11:00:00+00', 3.0, NULL), "
-                    "('2025-03-03 12:00:00+00', NULL, 2.5), ('2025-03-03 12:00:00+00', 10.0, 1.0)")  # fmt: skip
-        con.commit()
+    _table(pg_env, "typed_answers", "d timestamptz, nps double precision, csat numeric(3, 1)",
+           "('2025-03-01 23:30:00-02', 9.0, 5.0), ('2025-03-02 10:00:00+00', 'NaN', 4.0), "
+           "('2025-03-02 11:00:00+00', 3.0, NULL), ('2025-03-03 12:00:00+00', NULL, 2.5), "
+           "('2025-03-03 12:00:00+00', 10.0, 1.0)")  # fmt: skip
     cfg = _write(tmp_path, "inputs:\n  survey: {connection: env:CX_DB, table: typed_answers}\n"
                  "scores:\n  nps: {column: nps}\n  csat: {column: csat}\n  date: d\n  period: month\n")  # fmt: skip
     r = run(["scores", "-c", str(cfg), "--format", "json"])
@@ -285,14 +291,8 @@ def test_only_the_columns_a_run_reads_leave_the_database(pg_env: str) -> None:
 def test_text_dates_in_a_database_are_sniffed_and_counted(tmp_path: Path, pg_env: str) -> None:
     """A text date column: its format sniffed from a sample (day first: 15/03), grouped by its text in
     the database, parsed here; blank and unreadable dates counted, without row numbers."""
-    import adbc_driver_postgresql.dbapi as pgdb
-
-    with pgdb.connect(pg_env) as con, con.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS text_dates")
-        cur.execute("CREATE TABLE text_dates (d text, nps text)")
-        cur.execute("INSERT INTO text_dates VALUES ('15/03/2025 10:00', '9'), ('02/04/2025 11:00', "
-                    "'10 - Extremely likely'), ('28/02/2025 09:00', '3'), ('', '7'), ('nonsense', '8')")  # fmt: skip
-        con.commit()
+    _table(pg_env, "text_dates", "d text, nps text", "('15/03/2025 10:00', '9'), ('02/04/2025 11:00', "
+           "'10 - Extremely likely'), ('28/02/2025 09:00', '3'), ('', '7'), ('nonsense', '8')")  # fmt: skip
     cfg = _write(tmp_path, "inputs:\n  survey: {connection: env:CX_DB, table: text_dates}\n"
                  "scores:\n  nps: {column: nps}\n  date: d\n  period: month\n")  # fmt: skip
     r = run(["scores", "-c", str(cfg), "--format", "csv"])
@@ -317,13 +317,7 @@ def test_a_url_without_password_uses_libpq_pgpassword(tmp_path: Path, pg: pg_ser
 def test_warnings_on_fetched_rows_give_no_row_numbers(tmp_path: Path, pg_env: str) -> None:
     """Rows fetched from a database (pushdown: false, or a CRM table) have no row numbers to show: the
     warnings give counts and examples, never the position in an unordered result."""
-    import adbc_driver_postgresql.dbapi as pgdb
-
-    with pgdb.connect(pg_env) as con, con.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS odd_answers")
-        cur.execute("CREATE TABLE odd_answers (nps text)")
-        cur.execute("INSERT INTO odd_answers VALUES ('9'), ('ten'), ('3'), ('42')")
-        con.commit()
+    _table(pg_env, "odd_answers", "nps text", "('9'), ('ten'), ('3'), ('42')")
     for pushdown in ("true", "false"):
         cfg = _write(tmp_path, f"inputs:\n  survey: {{connection: env:CX_DB, table: odd_answers, pushdown: {pushdown}}}\n"
                      "scores:\n  nps: {column: nps}\n", f"{pushdown}.yaml")  # fmt: skip
