@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from bench_economics import ensure as ensure_crm
-from bench_scores import GIB, ensure_file, measure
+from bench_scores import GIB, SCORES_YAML, ensure_file, measure
 from peers import SCORES_DUCKDB, SCORES_POLARS, available
 
 HERE = Path(__file__).resolve().parent
@@ -28,15 +28,7 @@ inputs:
   survey: {{path: {survey}}}
   customers: {{path: {customers}}}
   transactions: {{path: {transactions}}}
-scores:
-  input: survey
-  nps: {{column: nps}}
-  csat: {{column: csat}}
-  ces: {{column: ces}}
-  date: date
-  period: month
-  by: [region, plan]
-crm:
+""" + SCORES_YAML + """crm:
   period: quarter
   by: [Plan]
   as_of: 2025-12-31

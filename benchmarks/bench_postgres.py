@@ -29,22 +29,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench_scores import ensure_file  # noqa: E402
+from bench_scores import SCORES_YAML, ensure_file  # noqa: E402
 
 from tests.warehouse import pg_server  # noqa: E402
 
 CONFIG = """version: 1
 inputs:
   survey: {source}
-scores:
-  input: survey
-  nps: {{column: nps}}
-  csat: {{column: csat}}
-  ces: {{column: ces}}
-  date: date
-  period: month
-  by: [region, plan]
-engine:
+""" + SCORES_YAML + """engine:
   cache: false
 """
 BY_HAND = (

@@ -30,6 +30,16 @@ BASELINE = (
     "print(t.num_rows)"
 )
 GIB = 1 << 30
+# the job of every scores benchmark as a config section (braces doubled: the configs are format strings)
+SCORES_YAML = """scores:
+  input: survey
+  nps: {{column: nps}}
+  csat: {{column: csat}}
+  ces: {{column: ces}}
+  date: date
+  period: month
+  by: [region, plan]
+"""
 
 
 def ensure_file(rows: int) -> Path:
