@@ -96,6 +96,7 @@ def _check_sql_reports(config: Config) -> list[str]:
     """Connect to each ``sql`` report's database and say whether its table is there or will be created."""
     from cxroi.io.connection import MISSING_TABLE, connect, resolve
     from cxroi.io.sql_source import table_expression
+    from cxroi.report.long_form import SCHEMA
 
     lines = []
     for spec in config.reports:
@@ -107,8 +108,17 @@ def _check_sql_reports(config: Config) -> list[str]:
         try:
             from sqlglot import exp
 
-            db.arrow(exp.select(exp.Star()).from_(table_expression(spec.table, db.dialect)).limit(0).sql(db.dialect))
+            have = db.arrow(exp.select(exp.Star()).from_(table_expression(spec.table, db.dialect)).limit(0)
+                            .sql(db.dialect)).schema.names  # fmt: skip
+            missing = [c for c in SCHEMA.names if c not in have]
+            if missing:
+                raise ConfigError(
+                    f"reports ({spec.table}): the table exists without the columns {', '.join(missing)}",
+                    "name another table, or drop this one: the sql report creates its own",
+                )
             state = "exists; a run replaces its own (config, as_of) rows"
+        except ConfigError:
+            raise
         except Exception as exc:
             if not MISSING_TABLE.search(str(exc)):
                 raise

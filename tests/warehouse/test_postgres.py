@@ -326,3 +326,10 @@ def test_warnings_on_fetched_rows_give_no_row_numbers(tmp_path: Path, pg_env: st
         assert "2 NPS answers in column 'nps'" in r.stderr, r.stderr
         assert not re.search(r"\brows? \d", r.stderr), r.stderr
         assert "e.g. 'ten', '42'" in r.stderr or "e.g. '42', 'ten'" in r.stderr
+
+
+def test_check_refuses_a_report_table_of_another_shape(tmp_path: Path, pg_env: str) -> None:
+    _table(pg_env, "not_results", "a integer", "(1)")
+    cfg = _write(tmp_path, config_with(db_inputs(), REPORT.replace("public.cx_results", "not_results")))
+    r = run(["check", "-c", str(cfg)], ok=False)
+    assert r.exit_code == 2 and "the table exists without the columns run_id, config, as_of" in r.stderr
