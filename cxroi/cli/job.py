@@ -176,7 +176,7 @@ def _sql_report(spec: Any, data: dict[str, Any], config_name: str) -> int:
 def _shown(connection: str | None) -> str:
     from cxroi.io.connection import redact
 
-    return connection if connection is None or connection.startswith("env:") else redact(connection)  # type: ignore[return-value]
+    return "" if connection is None else connection if connection.startswith("env:") else redact(connection)
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from cxroi.errors import DataError, InputError
+from cxroi.errors import CxroiError, DataError, InputError
 from cxroi.io.batches import ReadOptions
 
 _SESSION: dict[str, Any] = {}  # master -> session
@@ -147,10 +147,10 @@ class SparkDatabase:
         table = self.arrow(sql)
         return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
 
-    def error(self, exc: BaseException) -> InputError:
+    def error(self, exc: BaseException) -> CxroiError:
         text = _first(exc)
         if re.search(r"UNRESOLVED_COLUMN|cannot be resolved|Column .* does not exist", text):
-            return DataError(f"{self.display}: {text}", "check the column names in the config (cxroi check)")  # type: ignore[return-value]
+            return DataError(f"{self.display}: {text}", "check the column names in the config (cxroi check)")
         if re.search(r"DATA_SOURCE_NOT_FOUND.*delta", text, re.I):
             return InputError(f"{self.display}: {text}", "Delta tables need the Delta Lake package in the session: "
                               "engine.spark_conf {spark.jars.packages: 'io.delta:delta-spark_2.13:VERSION', "

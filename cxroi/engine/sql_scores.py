@@ -147,12 +147,10 @@ class SqlScores(DuckScores):
             sql = src.sql(expression)
             table = src.db.arrow(sql)
         self.queries.append(f"[{src.dialect}] {sql}")
-        from cxroi.io.sql_source import plain_types
+        from cxroi.io.sql_source import plain, plain_types
 
         schema = plain_types(table.schema)
-        table = pa.Table.from_batches([pa.RecordBatch.from_arrays(
-            [c.storage if isinstance(c, pa.ExtensionArray) else c for c in b.columns], schema=schema)
-            for b in table.to_batches()], schema=schema)  # fmt: skip
+        table = pa.Table.from_batches([plain(b, schema) for b in table.to_batches()], schema=schema)
         self.con.register("_counts", table)
         self.columns = dict(aliases)
         texts = []

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pyarrow as pa
 
-from cxroi.errors import ConfigError, InputError
+from cxroi.errors import ConfigError, CxroiError, DataError, InputError
 
 # dialect names as SQLGlot spells them
 SCHEMES = {"postgresql": "postgres", "postgres": "postgres", "sqlite": "sqlite", "duckdb": "duckdb"}
@@ -167,22 +167,12 @@ class Database:
 
         return pa.RecordBatchReader.from_batches(stream.schema, batches())
 
-    def execute(self, sql: str, params: Any = None) -> None:
-        try:
-            cur = self.handle.cursor()
-            cur.execute(sql, params)
-            cur.close()
-        except Exception as exc:
-            raise self.error(exc) from exc
-
-    def error(self, exc: BaseException) -> InputError:
+    def error(self, exc: BaseException) -> CxroiError:
         """A driver's error as cxroi's: unreachable, refused, missing table (exit 3) or a missing column
         (exit 4), with the password scrubbed from the driver's words."""
-        from cxroi.errors import DataError
-
         text = _message(exc, self.url)
         if MISSING_COLUMN.search(text):
-            return DataError(f"{self.display}: {text}", "check the column names in the config (cxroi check)")  # type: ignore[return-value]
+            return DataError(f"{self.display}: {text}", "check the column names in the config (cxroi check)")
         if MISSING_TABLE.search(text):
             return InputError(f"{self.display}: {text}", "check the table name (schema.table) in the config")
         return InputError(f"{self.display}: {text}", "check the server, the query and the connection URL")

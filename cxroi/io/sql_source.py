@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from cxroi.errors import DataError, InputError
+from cxroi.errors import CxroiError, DataError
 from cxroi.io.batches import ReadOptions
 from cxroi.io.layout import Layout
 from cxroi.io.reader import SkippedRows, TableSource
@@ -199,10 +199,10 @@ class SqlSource(TableSource):
             with pq.ParquetWriter(path, schema) as writer:
                 for batch in reader:
                     writer.write_batch(plain(batch, schema))
-        except InputError:
-            raise
         except Exception as exc:  # the connection lost mid-read, a value the driver cannot convert
-            path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)  # no half-fetched rows left behind
+            if isinstance(exc, CxroiError):
+                raise
             raise self.db.error(exc) from exc
         self.size = path.stat().st_size
         return path
