@@ -274,10 +274,17 @@ class DuckScores:
         return parsed, state
 
     def reduce(
-        self, metrics: list[str], segments: list[str], period: str | None = None
+        self,
+        metrics: list[str],
+        segments: list[str],
+        period: str | None = None,
+        vocab: dict[str, list[str]] | None = None,
     ) -> tuple[int, dict[str, Reduced]]:
         """Counts per (date state, period key, segments, answer) of each metric; ``day`` holds the period
-        key (as ``cxroi.metrics.periods``: 202501 for a month, 20251 a quarter, 2025, ISO 202502 a week)."""
+        key (as ``cxroi.metrics.periods``: 202501 for a month, 20251 a quarter, 2025, ISO 202502 a week).
+
+        With ``vocab`` (the expected answer texts of each metric), one plain GROUP BY counts them all
+        (``cxroi.engine.wide_counts``); without, or for weighted rows and Qualtrics groups, GROUPING SETS."""
         parsed, state = self._date_sql()
         seg_cols = [self.columns[self.resolved[s]] for s in segments]
         group = self.columns[self.resolved["nps_group"]] if "nps_group" in self.resolved else None
@@ -293,6 +300,12 @@ class DuckScores:
             "(" + ", ".join([*keys, f"a_{m}", *(["g"] if m == "nps" and group else [])]) + ")"
             for m in metrics
         )
+        head = (
+            f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({self.base}) WHERE {self.where}), "
+            f"u AS (SELECT {select} FROM t)"
+        )
+        if vocab is not None and not self.weighted and group is None:
+            return self._reduce_wide(head, keys, metrics, len(seg_cols), vocab)
         marks = ", ".join(f"GROUPING(a_{m}) AS k_{m}" for m in metrics)
         counts = (
             ", ".join(f"sum(CASE WHEN _w_{m} = 0 THEN _n END) AS n_{m}" for m in metrics)
@@ -300,25 +313,11 @@ class DuckScores:
             else "count(*) AS n"
         )
         sql = (
-            f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({self.base}) WHERE {self.where}), "
-            f"u AS (SELECT {select} FROM t) "
+            f"{head} "
             f"SELECT {', '.join(keys)}, {', '.join(f'a_{m}' for m in metrics)}{', g' if group else ''}, {marks}, "
             f"{counts} FROM u GROUP BY GROUPING SETS ({sets})"
         )
-        from cxroi.engine import duckdb_module
-
-        duckdb = duckdb_module()
-
-        self.queries.append(sql)
-        try:
-            table = self.con.sql(sql).to_arrow_table()
-        except duckdb.Error:
-            sql = sql.replace(self.read, self._sequential)
-            self.queries.append(sql)
-            try:
-                table = self.con.sql(sql).to_arrow_table()
-            except duckdb.InvalidInputException as exc:  # the file, not the query: say what DuckDB saw
-                raise self._unreadable(exc) from exc
+        table = self._run(sql)
         out: dict[str, Reduced] = {}
         rows = 0
         for m in metrics:
@@ -336,6 +335,55 @@ class DuckScores:
                 segments=[part.column(f"s{i}").combine_chunks() for i in range(len(seg_cols))],
                 answer=part.column(f"a_{m}").combine_chunks().cast(pa.string()),
                 nps_group=part.column("g").combine_chunks().cast(pa.string()) if group and m == "nps" else None,
+                n=n,
+            )
+        return rows, out
+
+    def _run(self, sql: str) -> pa.Table:
+        """Run a reduction; when DuckDB's parallel CSV scanner refuses the file, again sequentially."""
+        from cxroi.engine import duckdb_module
+
+        duckdb = duckdb_module()
+
+        self.queries.append(sql)
+        try:
+            return self.con.sql(sql).to_arrow_table()
+        except duckdb.Error:
+            sql = sql.replace(self.read, self._sequential)
+            self.queries.append(sql)
+            try:
+                return self.con.sql(sql).to_arrow_table()
+            except duckdb.InvalidInputException as exc:  # the file, not the query: say what DuckDB saw
+                raise self._unreadable(exc) from exc
+
+    def _reduce_wide(
+        self, head: str, keys: list[str], metrics: list[str], n_segments: int, vocab: dict[str, list[str]]
+    ) -> tuple[int, dict[str, Reduced]]:
+        from cxroi.engine import wide_counts as w
+
+        codes = ", ".join(f"{w.code_sql(f'a_{m}', vocab[m])} AS k_{m}" for m in metrics)
+        head = f"{head}, v AS (SELECT *, {codes} FROM u)"
+        words = {m: vocab[m] for m in metrics}
+        table = self._run(f"{head} SELECT {w.wide_select(keys, words)} FROM v GROUP BY {', '.join(keys)}")
+        others = None
+        unlisted = w.with_others(table, words)
+        if unlisted:  # texts the list did not foresee: a second, targeted query counts them by text
+            select, sets = w.other_sql(keys, words, unlisted)
+            others = self._run(
+                f"{head} SELECT {select} FROM v WHERE {w.others_where(words, unlisted)} GROUP BY GROUPING SETS ({sets})"
+            )
+        out: dict[str, Reduced] = {}
+        rows = 0
+        for m in metrics:
+            part = w.long_table(table, keys, m, vocab[m], others if m in unlisted else None)
+            n = np.asarray(part.column("n").to_numpy(zero_copy_only=False), dtype=np.int64)
+            rows = int(n.sum())
+            out[m] = Reduced(
+                state=np.asarray(part.column("_state").to_numpy(zero_copy_only=False), dtype=np.int64),
+                day=np.asarray(part.column("_day").fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64),
+                segments=[part.column(f"s{i}").combine_chunks() for i in range(n_segments)],
+                answer=part.column(f"a_{m}").combine_chunks(),
+                nps_group=None,
                 n=n,
             )
         return rows, out

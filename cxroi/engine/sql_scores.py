@@ -127,8 +127,13 @@ class SqlScores(DuckScores):
         return True
 
     def reduce(
-        self, metrics: list[str], segments: list[str], period: str | None = None
+        self,
+        metrics: list[str],
+        segments: list[str],
+        period: str | None = None,
+        vocab: dict[str, list[str]] | None = None,
     ) -> tuple[int, dict[str, Reduced]]:
+        """The pushed-down counts, weighted rows reduced by GROUPING SETS (``vocab`` is not used)."""
         src: Any = self.source
         date_col = self.resolved.get("date")
         types: dict[str, pa.DataType] = src.types

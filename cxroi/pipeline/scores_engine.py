@@ -23,6 +23,7 @@ from cxroi.engine.duckdb_scores import (
     segment_label,
     tally,
 )
+from cxroi.engine.wide_counts import expected_texts
 from cxroi.io import Batch, ColumnKind, TableSource
 from cxroi.io.reader import scan
 from cxroi.metrics.answers import INVALID
@@ -127,7 +128,11 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
 
     metrics = request.metrics()
     segments = [f"by{i}" for i in range(len(request.by))]
-    rows, reduced = duck.reduce(list(metrics), segments, request.period)
+    vocab = {
+        m: expected_texts(cfg.scale[0], cfg.scale[1], cfg.labels, _sample(duck.source, resolved.get(m)))
+        for m, cfg in metrics.items()
+    }
+    rows, reduced = duck.reduce(list(metrics), segments, request.period, vocab)
     acc.rows = rows
     until_applies = request.until is not None and "date" in resolved
     first = True
@@ -198,6 +203,14 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
             )
         first = False
     return duck.queries
+
+
+def _sample(source: TableSource, column: str | None) -> list[str]:
+    """The sniffed sample's texts of ``column`` (none for sources without one)."""
+    try:
+        return [v for v in source.sample_values(column)] if column else []
+    except (AttributeError, KeyError, ValueError, IndexError):
+        return []
 
 
 def _foreign_digits(
