@@ -11,13 +11,14 @@ An answer text that is not in the list is counted in an "other" column; only whe
 (a label the sample did not show, an invalid answer), a second, targeted query groups those rows by
 their text, so the counts are the grouping sets' exactly, whatever the file holds.
 
-The result is unpivoted back to the long table of each metric — one row per (keys, answer text) with
-its count — which the reader's answer rules then read as before (``scores_engine._fill``).
+The result stays one row per key: each metric's non-zero counts point at their row, so the segment labels
+and period codes are worked out once per key, not once per (key, answer) (``scores_engine._fill``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -81,33 +82,48 @@ def with_others(table: pa.Table, vocab: dict[str, list[str]]) -> list[str]:
     return out
 
 
-def long_table(
-    table: pa.Table, keys: list[str], metric: str, texts: list[str], others: pa.Table | None
-) -> pa.Table:
-    """The wide counts of ``metric`` as rows of (keys..., a_<metric>, n): one per non-zero count, the
-    unlisted texts' rows taken from ``others`` (the targeted query's result) instead of the "other"
-    column."""
-    parts = []
-    answers: list[str | None] = [None, *texts]
-    for j, text in enumerate(answers):
-        n = np.asarray(table.column(f"n_{metric}_{j}").to_numpy(zero_copy_only=False), dtype=np.int64)
-        idx = np.flatnonzero(n > 0)
-        if not len(idx):
-            continue
-        part = table.select(keys).take(pa.array(idx))
-        part = part.append_column(f"a_{metric}", pa.array([text] * len(idx), pa.string()))
-        parts.append(part.append_column("n", pa.array(n[idx], pa.int64())))
+@dataclass
+class Counts:
+    """The non-zero counts of one metric: ``keys`` has one row per reduced row (date state, period,
+    segments), and each count its row (``rows``), its answer text (``answer``, a dictionary array; null:
+    blank) and its number (``n``)."""
+
+    keys: pa.Table
+    rows: np.ndarray
+    answer: pa.DictionaryArray
+    n: np.ndarray
+
+
+def counts_of(table: pa.Table, keys: list[str], metric: str, texts: list[str], others: pa.Table | None) -> Counts:
+    """The wide counts of ``metric`` as its non-zero counts, vectorised over the whole table; the unlisted
+    texts' counts come from ``others`` (the targeted query's result) instead of the "other" column, as
+    extra reduced rows."""
+    table = table.combine_chunks()  # DuckDB returns many small chunks: one to_numpy each would add up
+    matrix = np.column_stack(
+        [np.asarray(table.column(f"n_{metric}_{j}").to_numpy(zero_copy_only=False), dtype=np.int64)
+         for j in range(len(texts) + 1)]  # the blank and every listed text; the "other" column is left out
+    ) if table.num_rows else np.zeros((0, len(texts) + 1), dtype=np.int64)  # fmt: skip
+    rows, column = np.nonzero(matrix)
+    n = matrix[rows, column]
+    key_table = table.select(keys)
+    dictionary = list(texts)
+    index = column - 1  # column 0 is the blank (a null index)
     if others is not None:
         mark = np.asarray(others.column(f"g_{metric}").to_numpy(zero_copy_only=False)) == 0
         text = others.column(f"o_{metric}").combine_chunks().cast(pa.string())
         mark &= np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
         if mark.any():
             sel = pa.array(mark)
-            part = others.select(keys).filter(sel)
-            part = part.append_column(f"a_{metric}", text.filter(sel))
-            n = np.asarray(others.column("n").filter(sel).to_numpy(zero_copy_only=False), dtype=np.int64)
-            parts.append(part.append_column("n", pa.array(n, pa.int64())))
-    if not parts:
-        schema = table.select(keys).schema.append(pa.field(f"a_{metric}", pa.string()))
-        return schema.append(pa.field("n", pa.int64())).empty_table()
-    return pa.concat_tables(parts)
+            extra = text.filter(sel).dictionary_encode()
+            base = len(dictionary)
+            dictionary += extra.dictionary.to_pylist()
+            extra_index = np.asarray(extra.indices.to_numpy(zero_copy_only=False), dtype=np.int64) + base
+            extra_n = np.asarray(others.column("n").filter(sel).to_numpy(zero_copy_only=False), dtype=np.int64)
+            extra_rows = np.arange(len(extra_n), dtype=np.int64) + key_table.num_rows
+            key_table = pa.concat_tables([key_table, others.select(keys).filter(sel).cast(key_table.schema)])
+            rows = np.concatenate([rows, extra_rows])
+            index = np.concatenate([index, extra_index])
+            n = np.concatenate([n, extra_n])
+    indices = pa.array(index, pa.int32(), mask=index < 0)
+    answer = pa.DictionaryArray.from_arrays(indices, pa.array(dictionary, pa.string()))
+    return Counts(key_table, rows.astype(np.int64), answer, n)

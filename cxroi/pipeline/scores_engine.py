@@ -166,14 +166,15 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
                 )
                 where = [row for row, _v in duck.rows_where(cond)]
                 acc.group_mismatch = tally(int(r.n[mismatch].sum()), where, [])
-        later = (r.state == DATE_LATER) if until_applies else np.zeros(len(r.n), dtype=bool)
+        state = r.per_count(r.state)
+        later = (state == DATE_LATER) if until_applies else np.zeros(len(r.n), dtype=bool)
         keep = ~later
         dated_or_not = keep.copy()
         parts: list[tuple[np.ndarray, list[object]]] = []  # (codes per reduced row, labels)
         if request.period:
             if first:  # the date tallies are per row, not per metric
-                bad = r.state == DATE_BAD
-                blank = r.state == DATE_BLANK
+                bad = state == DATE_BAD
+                blank = state == DATE_BLANK
                 if bad.any():
                     acc.bad_dates = tally(
                         int(r.n[bad].sum()), [row for row, _v in duck.rows_where(f"_state = {DATE_BAD}")], []
@@ -184,12 +185,12 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
                         [row for row, _v in duck.rows_where(f"_state = {DATE_BLANK}")],
                         [],
                     )
-            keep &= r.state == DATE_OK
+            keep &= state == DATE_OK
             dated = (r.state == DATE_OK) | (r.state == DATE_LATER)
             period = np.where(dated, r.day, -1)  # the period key, computed in SQL
             uniq, codes = np.unique(period, return_inverse=True)
-            parts.append((codes.astype(np.int64), [int(k) for k in uniq]))
-        seg_parts = [_codes(col) for col in r.segments]
+            parts.append((r.per_count(codes.astype(np.int64)), [int(k) for k in uniq]))
+        seg_parts = [(r.per_count(codes), labels) for codes, labels in map(_codes, r.segments)]
         parts.extend(seg_parts)
         _add(acc.counts.setdefault(metric, {}), parts, keep & (pos >= 0), pos, r.n, width)
         if request.totals and request.period:

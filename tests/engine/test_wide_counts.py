@@ -28,11 +28,14 @@ ANSWERS = ["", " 9 ", "9,0", "10 - Extremely likely", "x", "Very satisfied", "'"
 
 
 def rows_of(r: Reduced) -> Counter[tuple[Any, ...]]:
+    """(state, period, segments..., answer) -> count, whatever the shape of ``r`` (rows or counts)."""
     out: Counter[tuple[Any, ...]] = Counter()
+    where = r.rows if r.rows is not None else range(len(r.n))
     segs = [s.to_pylist() for s in r.segments]
-    for i, (state, day, answer, n) in enumerate(zip(r.state, r.day, r.answer.to_pylist(), r.n, strict=True)):
-        key = (int(state), int(day) if state in (0, 3) else 0, *[s[i] for s in segs], answer)
-        out[key] += int(n)
+    states, days = r.state.tolist(), r.day.tolist()
+    for row, answer, n in zip(where, r.answer.to_pylist(), r.n.tolist(), strict=True):
+        state = states[row]
+        out[(state, days[row] if state in (0, 3) else 0, *[s[row] for s in segs], answer)] += n
     return out
 
 
