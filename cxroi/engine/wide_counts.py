@@ -53,7 +53,8 @@ def code_sql(column: str, texts: list[str]) -> str:
 def wide_select(keys: list[str], vocab: dict[str, list[str]]) -> str:
     """The SELECT list of the counting query over ``v`` (whose ``k_<metric>`` are the codes)."""
     counts = [
-        f"count_if(k_{m} = {j}) AS n_{m}_{j}" for m, texts in vocab.items() for j in range(len(texts) + 2)
+        # count_if is a HUGEINT, which Arrow carries as decimal128 (Python objects in to_numpy): cast back
+        f"CAST(count_if(k_{m} = {j}) AS BIGINT) AS n_{m}_{j}" for m, texts in vocab.items() for j in range(len(texts) + 2)
     ]
     return ", ".join([*keys, *counts])
 
