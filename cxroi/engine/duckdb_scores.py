@@ -41,20 +41,21 @@ MAX_ROWS = 5
 
 @dataclass
 class Reduced:
-    """The grouped table of one metric: one row per distinct (date state, day, segments, answer[, group])."""
+    """The grouped table of one metric: reduced rows of (date state, day, segments), and the counts of
+    each (answer[, group]) in them."""
 
-    state: np.ndarray
-    day: np.ndarray  # days since 1970 (valid where state is DATE_OK or DATE_LATER)
+    state: np.ndarray  # per reduced row
+    day: np.ndarray  # per reduced row: days since 1970 (valid where state is DATE_OK or DATE_LATER)
     segments: list[pa.Array]  # text per reduced row
-    answer: pa.Array  # text per reduced row
-    nps_group: pa.Array | None
-    n: np.ndarray
-    # the reduced row each count belongs to (None: the rows are the counts); state, day and segments are
-    # then per reduced row, and answer (a dictionary array), nps_group and n per count
-    rows: np.ndarray | None = None
+    answer: pa.Array  # text per count (a dictionary array on the wide path)
+    nps_group: pa.Array | None  # text per count
+    n: np.ndarray  # per count
+    rows: np.ndarray  # per count: the reduced row it belongs to (state, day and segments are per row)
 
     def per_count(self, values: np.ndarray) -> np.ndarray:
-        return values if self.rows is None else values[self.rows]
+        """A per-row column (state, day, codes of the segments) spread over the counts."""
+        out: np.ndarray = values[self.rows]
+        return out
 
 
 def parquet_types(source: TableSource) -> dict[str, pa.DataType]:
@@ -131,7 +132,8 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _lit(text: str) -> str:
+def literal(text: str) -> str:
+    """A SQL string literal of ``text``."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -185,24 +187,24 @@ class DuckScores:
             return
         names = source.columns
         self.columns = {n: f"c{i}" for i, n in enumerate(names)}
-        spec = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
+        spec = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
         delim = source.delimiter or ","
         options = (
-            f"delim={_lit(delim)}, header=false, skip={source.layout.header_rows}, columns={spec}, "
+            f"delim={literal(delim)}, header=false, skip={source.layout.header_rows}, columns={spec}, "
             "quote='\"', escape='\"', null_padding=true, strict_mode=false, auto_detect=false, "
             "buffer_size=33554432, "
-            f"encoding={_lit(duck_encoding(source) or 'utf-8')}"
+            f"encoding={literal(duck_encoding(source) or 'utf-8')}"
         )
         # parallel first; DuckDB's parallel scanner refuses padded short rows with quoted new lines
-        self.read = f"read_csv({_lit(str(source.path))}, {options})"
-        self._sequential = f"read_csv({_lit(str(source.path))}, {options}, parallel=false)"
+        self.read = f"read_csv({literal(str(source.path))}, {options})"
+        self._sequential = f"read_csv({literal(str(source.path))}, {options}, parallel=false)"
         # row numbers only for the targeted queries: a window over the whole file would hold it in memory
-        self.read_in_order = f"read_csv({_lit(str(source.path))}, {options}, parallel=false)"
+        self.read_in_order = f"read_csv({literal(str(source.path))}, {options}, parallel=false)"
         first = self.columns[names[0]]
         # one anchored RE2 match (a mismatch at the first letter costs nothing; four ILIKEs cost 0.7 s on
         # 10M rows): report footer rows start with one of the markers, case-insensitive, after spaces
         markers = "|".join(re.escape(m) for m in _FOOTER_MARKERS)
-        footer = f"coalesce(regexp_matches({first}, {_lit('^ *(?i:' + markers + ')')}), FALSE)"
+        footer = f"coalesce(regexp_matches({first}, {literal('^ *(?i:' + markers + ')')}), FALSE)"
         # and only where the first letter could start one (a space, c, g, s): the match itself costs
         # 0.3-0.5 s on 10M rows even when it fails at once; ascii() of the first letter costs nothing
         starts = sorted({ord(" ")} | {ord(c) for m in _FOOTER_MARKERS for c in (m[0].lower(), m[0].upper())})
@@ -233,7 +235,7 @@ class DuckScores:
             f"{_q(n)} AS c{i}" if n == date_col and self.typed_date else f"{text(n)} AS c{i}"
             for i, n in enumerate(used)
         )
-        path = _lit(str(self.source.path))
+        path = literal(str(self.source.path))
         self.read = f"(SELECT {cols} FROM read_parquet({path}))"
         self._sequential = self.read
         self.base = f"SELECT * FROM {self.read}"
@@ -250,7 +252,7 @@ class DuckScores:
         path = os.path.join(temp, "input.parquet")
         roles = spill(path)
         self.columns = {col: f"c{i}" for i, col in enumerate(roles)}
-        self.read = f"read_parquet({_lit(path)})"
+        self.read = f"read_parquet({literal(path)})"
         self._sequential = self.read
         self.base = f"SELECT * FROM {self.read}"
         self.numbered = self.base
@@ -265,7 +267,7 @@ class DuckScores:
         later = "FALSE"
         if self.until is not None:
             limit = dt.datetime(self.until.year, self.until.month, self.until.day, 23, 59, 59, 999999)
-            later = f"_ts > TIMESTAMP {_lit(limit.isoformat(sep=' '))}"
+            later = f"_ts > TIMESTAMP {literal(limit.isoformat(sep=' '))}"
         if self.typed_date:  # a Parquet DATE or TIMESTAMP: blank is NULL, before 1900 a placeholder
             return f"CAST({col} AS TIMESTAMP)", (
                 f"CASE WHEN _ts >= TIMESTAMP '1900-01-01' THEN CASE WHEN {later} THEN {DATE_LATER} ELSE {DATE_OK} "
@@ -275,7 +277,7 @@ class DuckScores:
         raw = f"trim(coalesce({col}, ''))"
 
         def parse(x: str) -> str:
-            return f"TRY_CAST({x} AS TIMESTAMP)" if fmt == ISO8601 else f"try_strptime({x}, {_lit(fmt)})"
+            return f"TRY_CAST({x} AS TIMESTAMP)" if fmt == ISO8601 else f"try_strptime({x}, {literal(fmt)})"
 
         # the cell as it is first; trimmed only when that fails (most cells have no spaces to trim)
         parsed = f"coalesce({parse(col)}, {parse(f'trim({col})')})"
@@ -295,8 +297,10 @@ class DuckScores:
         """Counts per (date state, period key, segments, answer) of each metric; ``day`` holds the period
         key (as ``cxroi.metrics.periods``: 202501 for a month, 20251 a quarter, 2025, ISO 202502 a week).
 
-        With ``vocab`` (the expected answer texts of each metric), one plain GROUP BY counts them all
-        (``cxroi.engine.wide_counts``); without, or for weighted rows and Qualtrics groups, GROUPING SETS."""
+        Where ``counts_by_text`` and given ``vocab`` (each metric's expected answer texts), one plain GROUP
+        BY counts them (``cxroi.engine.wide_counts``); else GROUPING SETS of (keys, answer) per metric (the
+        oracle of the wide path in ``tests/engine/test_wide_counts.py``)."""
+        self._prepare(metrics, segments)
         parsed, state = self._date_sql()
         seg_cols = [self.columns[self.resolved[s]] for s in segments]
         group = self.columns[self.resolved["nps_group"]] if "nps_group" in self.resolved else None
@@ -316,7 +320,7 @@ class DuckScores:
             f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({self.base}) WHERE {self.where}), "
             f"u AS (SELECT {select} FROM t)"
         )
-        if vocab is not None and not self.weighted and group is None:
+        if self.counts_by_text and vocab is not None:
             return self._reduce_wide(head, keys, metrics, len(seg_cols), vocab)
         marks = ", ".join(f"GROUPING(a_{m}) AS k_{m}" for m in metrics)
         counts = (
@@ -348,8 +352,18 @@ class DuckScores:
                 answer=part.column(f"a_{m}").combine_chunks().cast(pa.string()),
                 nps_group=part.column("g").combine_chunks().cast(pa.string()) if group and m == "nps" else None,
                 n=n,
+                rows=np.arange(len(n)),  # one count per reduced row
             )
         return rows, out
+
+    @property
+    def counts_by_text(self) -> bool:
+        """Whether ``reduce`` counts each metric's expected texts in columns (and so needs them): not for
+        weighted rows (counts pushed down) nor with a Qualtrics group column (GROUPING SETS there)."""
+        return not self.weighted and "nps_group" not in self.resolved
+
+    def _prepare(self, metrics: list[str], segments: list[str]) -> None:
+        """Set up the rows to reduce, where they come from elsewhere (a database's counts); files: nothing."""
 
     def _run(self, sql: str) -> pa.Table:
         """Run a reduction; when DuckDB's parallel CSV scanner refuses the file, again sequentially."""
@@ -437,7 +451,7 @@ class DuckScores:
         """SQL condition: the raw text of ``role``'s column is one of ``values`` (None: blank)."""
         col = self.columns[self.resolved[role]]
         texts = [v for v in values if v is not None]
-        parts = [f"{col} IN ({', '.join(_lit(v) for v in texts)})"] if texts else []
+        parts = [f"{col} IN ({', '.join(literal(v) for v in texts)})"] if texts else []
         if any(v is None for v in values):
             parts.append(f"{col} IS NULL")
         return "(" + " OR ".join(parts or ["FALSE"]) + ")"

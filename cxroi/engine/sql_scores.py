@@ -22,7 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from cxroi.engine.duckdb_scores import DuckScores, Reduced, column_text
+from cxroi.engine.duckdb_scores import DuckScores, column_text
 
 # one scan computing every metric's grouping set: DuckDB and Spark. PostgreSQL has GROUPING SETS, but its
 # hash aggregate then runs on one core: 34 s for 10M answers against 16 s for a UNION ALL of one GROUP BY
@@ -126,14 +126,8 @@ class SqlScores(DuckScores):
         self.where = "TRUE"
         return True
 
-    def reduce(
-        self,
-        metrics: list[str],
-        segments: list[str],
-        period: str | None = None,
-        vocab: dict[str, list[str]] | None = None,
-    ) -> tuple[int, dict[str, Reduced]]:
-        """The pushed-down counts, weighted rows reduced by GROUPING SETS (``vocab`` is not used)."""
+    def _prepare(self, metrics: list[str], segments: list[str]) -> None:
+        """Push the count query down and register what it returns as the weighted rows to reduce."""
         src: Any = self.source
         date_col = self.resolved.get("date")
         types: dict[str, pa.DataType] = src.types
@@ -174,7 +168,6 @@ class SqlScores(DuckScores):
         self._sequential = self.read
         self.base = f"SELECT * FROM {self.read}"
         self.numbered = f"SELECT *, 0 AS _row FROM {self.read}"
-        return super().reduce(metrics, segments, period)
 
 
 def _text(name: str, t: pa.DataType) -> str:

@@ -23,11 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from cxroi.engine.duckdb_scores import literal
+
 MAX_SAMPLED = 48  # distinct sample texts per metric put in the list (each costs one count_if)
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def other_code(texts: list[str]) -> int:
+    """The code of a text not in ``texts`` (0 is the blank, 1..len(texts) the listed texts)."""
+    return len(texts) + 1
 
 
 def expected_texts(low: int, high: int, labels: Iterable[str], sample: Iterable[str]) -> list[str]:
@@ -46,15 +49,17 @@ def expected_texts(low: int, high: int, labels: Iterable[str], sample: Iterable[
 
 def code_sql(column: str, texts: list[str]) -> str:
     """0 for a blank (NULL), 1..len(texts) for a listed text, len(texts) + 1 for any other text."""
-    values = "[" + ", ".join(_lit(t) for t in texts) + "]"
-    return f"CASE WHEN {column} IS NULL THEN 0 ELSE coalesce(list_position({values}, {column}), {len(texts) + 1}) END"
+    values = "[" + ", ".join(literal(t) for t in texts) + "]"
+    return f"CASE WHEN {column} IS NULL THEN 0 ELSE coalesce(list_position({values}, {column}), {other_code(texts)}) END"
 
 
 def wide_select(keys: list[str], vocab: dict[str, list[str]]) -> str:
     """The SELECT list of the counting query over ``v`` (whose ``k_<metric>`` are the codes)."""
+    # count_if is a HUGEINT, which Arrow carries as decimal128 (Python objects in to_numpy): cast back
     counts = [
-        # count_if is a HUGEINT, which Arrow carries as decimal128 (Python objects in to_numpy): cast back
-        f"CAST(count_if(k_{m} = {j}) AS BIGINT) AS n_{m}_{j}" for m, texts in vocab.items() for j in range(len(texts) + 2)
+        f"CAST(count_if(k_{m} = {j}) AS BIGINT) AS n_{m}_{j}"
+        for m, texts in vocab.items()
+        for j in range(other_code(texts) + 1)
     ]
     return ", ".join([*keys, *counts])
 
@@ -62,7 +67,7 @@ def wide_select(keys: list[str], vocab: dict[str, list[str]]) -> str:
 def other_sql(keys: list[str], vocab: dict[str, list[str]], metrics: list[str]) -> tuple[str, str]:
     """(SELECT list, GROUPING SETS) of the targeted query counting the unlisted texts of ``metrics`` by
     text; a row's text is NULL in the set of a metric where it is listed (those rows are dropped)."""
-    texts = [f"CASE WHEN k_{m} = {len(vocab[m]) + 1} THEN a_{m} END AS o_{m}" for m in metrics]
+    texts = [f"CASE WHEN k_{m} = {other_code(vocab[m])} THEN a_{m} END AS o_{m}" for m in metrics]
     marks = [f"GROUPING(o_{m}) AS g_{m}" for m in metrics]
     select = ", ".join([*keys, *texts, *marks, "count(*) AS n"])
     sets = ", ".join("(" + ", ".join([*keys, f"o_{m}"]) + ")" for m in metrics)
@@ -70,14 +75,14 @@ def other_sql(keys: list[str], vocab: dict[str, list[str]], metrics: list[str]) 
 
 
 def others_where(vocab: dict[str, list[str]], metrics: list[str]) -> str:
-    return " OR ".join(f"k_{m} = {len(vocab[m]) + 1}" for m in metrics)
+    return " OR ".join(f"k_{m} = {other_code(vocab[m])}" for m in metrics)
 
 
 def with_others(table: pa.Table, vocab: dict[str, list[str]]) -> list[str]:
     """The metrics of the wide ``table`` whose "other" column counts any row."""
     out = []
     for m, texts in vocab.items():
-        column = table.column(f"n_{m}_{len(texts) + 1}")
+        column = table.column(f"n_{m}_{other_code(texts)}")
         if len(column) and int(np.asarray(column.to_numpy(zero_copy_only=False)).sum()):
             out.append(m)
     return out
@@ -102,8 +107,8 @@ def counts_of(table: pa.Table, keys: list[str], metric: str, texts: list[str], o
     table = table.combine_chunks()  # DuckDB returns many small chunks: one to_numpy each would add up
     matrix = np.column_stack(
         [np.asarray(table.column(f"n_{metric}_{j}").to_numpy(zero_copy_only=False), dtype=np.int64)
-         for j in range(len(texts) + 1)]  # the blank and every listed text; the "other" column is left out
-    ) if table.num_rows else np.zeros((0, len(texts) + 1), dtype=np.int64)  # fmt: skip
+         for j in range(other_code(texts))]  # the blank and every listed text; the "other" column is left out
+    ) if table.num_rows else np.zeros((0, other_code(texts)), dtype=np.int64)  # fmt: skip
     rows, column = np.nonzero(matrix)
     n = matrix[rows, column]
     key_table = table.select(keys)

@@ -128,10 +128,12 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
 
     metrics = request.metrics()
     segments = [f"by{i}" for i in range(len(request.by))]
-    vocab = {
-        m: expected_texts(cfg.scale[0], cfg.scale[1], cfg.labels, _sample(duck.source, resolved.get(m)))
-        for m, cfg in metrics.items()
-    }
+    vocab = None
+    if duck.counts_by_text:  # (a database's pushed-down counts need none: no sample query is sent)
+        vocab = {
+            m: expected_texts(cfg.scale[0], cfg.scale[1], cfg.labels, duck.source.sample_values(resolved[m]))
+            for m, cfg in metrics.items()
+        }
     rows, reduced = duck.reduce(list(metrics), segments, request.period, vocab)
     acc.rows = rows
     until_applies = request.until is not None and "date" in resolved
@@ -204,14 +206,6 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
             )
         first = False
     return duck.queries
-
-
-def _sample(source: TableSource, column: str | None) -> list[str]:
-    """The sniffed sample's texts of ``column`` (none for sources without one)."""
-    try:
-        return [v for v in source.sample_values(column)] if column else []
-    except (AttributeError, KeyError, ValueError, IndexError):
-        return []
 
 
 def _foreign_digits(

@@ -28,9 +28,9 @@ ANSWERS = ["", " 9 ", "9,0", "10 - Extremely likely", "x", "Very satisfied", "'"
 
 
 def rows_of(r: Reduced) -> Counter[tuple[Any, ...]]:
-    """(state, period, segments..., answer) -> count, whatever the shape of ``r`` (rows or counts)."""
+    """(state, period, segments..., answer) -> count, from the reduced rows and the counts in them."""
     out: Counter[tuple[Any, ...]] = Counter()
-    where = r.rows if r.rows is not None else range(len(r.n))
+    where = r.rows.tolist()
     segs = [s.to_pylist() for s in r.segments]
     states, days = r.state.tolist(), r.day.tolist()
     for row, answer, n in zip(where, r.answer.to_pylist(), r.n.tolist(), strict=True):

@@ -146,3 +146,27 @@ def test_two_metrics_on_one_column_are_counted_once_each(databases: Path) -> Non
     n = {rec["metric"]: rec["n"] for rec in json.loads(r.stdout)}
     assert n["nps"] == n["ces"] == 3077  # the sample's valid NPS answers (README's quick start)
     assert "UNION ALL" in r.stderr
+
+
+def test_pushed_down_counts_send_no_sample_query_for_the_answers(
+    databases: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The expected answer texts (a sample of each answer column) serve only counts made from rows; the
+    database's counts are reduced as weighted rows, so no sample query is sent for the answer columns."""
+    from cxroi.io.sql_source import SqlSource
+
+    asked: list[str] = []
+    original = SqlSource.sample_values
+
+    def spy(self: SqlSource, column: str) -> list[str]:
+        asked.append(column)
+        return original(self, column)
+
+    monkeypatch.setattr(SqlSource, "sample_values", spy)
+    cfg = databases / "answers.yaml"
+    cfg.write_text("inputs:\n  survey: {connection: 'duckdb:///cx.duckdb', table: survey_responses}\n"
+                   "scores:\n  nps: {column: Q1}\n")  # fmt: skip
+    r = run(["scores", "-c", str(cfg), "--format", "json"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)[0]["n"] == 3077  # the sample's valid NPS answers (README's quick start)
+    assert "Q1" not in asked
