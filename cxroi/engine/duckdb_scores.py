@@ -205,10 +205,6 @@ class DuckScores:
         # 10M rows): report footer rows start with one of the markers, case-insensitive, after spaces
         markers = "|".join(re.escape(m) for m in _FOOTER_MARKERS)
         footer = f"coalesce(regexp_matches({first}, {literal('^ *(?i:' + markers + ')')}), FALSE)"
-        # and only where the first letter could start one (a space, c, g, s): the match itself costs
-        # 0.3-0.5 s on 10M rows even when it fails at once; ascii() of the first letter costs nothing
-        starts = sorted({ord(" ")} | {ord(c) for m in _FOOTER_MARKERS for c in (m[0].lower(), m[0].upper())})
-        footer = f"CASE WHEN ascii({first}) IN ({', '.join(map(str, starts))}) THEN {footer} ELSE FALSE END"
         self.base = f"SELECT * FROM {self.read}"
         self.numbered = (
             f"SELECT *, row_number() OVER () + {source.layout.header_rows} AS _row FROM {self.read_in_order}"
