@@ -7,43 +7,52 @@ dates in the metadata, a fixed id salt.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
-from matplotlib.patches import Patch
-
 BAND_COLOURS = {"detractors": "#d9534f", "passives": "#f0ad4e", "promoters": "#5cb85c"}
 INK = "#333333"
 ACCENT = "#2c6fbb"
 
-plt.rcParams.update(
-    {
-        "svg.fonttype": "none",
-        "svg.hashsalt": "cxroi",
-        "font.family": "sans-serif",
-        "font.size": 10,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.edgecolor": "#999999",
-        "axes.labelcolor": INK,
-        "xtick.color": INK,
-        "ytick.color": INK,
-    }
-)
+
+@functools.cache
+def pyplot() -> Any:
+    """matplotlib's pyplot with the Agg backend and the house style, imported on first use: importing it
+    costs 0.65 s, which every command that draws no chart (a cron run writing JSON from the run cache
+    took 1.4 s, half of it this import) would pay at start. Imported with Ctrl-C and SIGTERM held back,
+    as DuckDB is (``cxroi.engine.duckdb_module``), so a signal cannot leave it half initialised."""
+    from cxroi.signals import held
+
+    with held():
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    plt.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "svg.hashsalt": "cxroi",
+            "font.family": "sans-serif",
+            "font.size": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.edgecolor": "#999999",
+            "axes.labelcolor": INK,
+            "xtick.color": INK,
+            "ytick.color": INK,
+        }
+    )
+    return plt
 
 
 def _svg(fig: Any, chart_id: str, title: str) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
-    plt.close(fig)
+    pyplot().close(fig)
     text = buf.getvalue()
     svg = text[text.index("<svg") :]
     svg = re.sub(r"<svg ", f'<svg id="{chart_id}" role="img" aria-label="{title}" ', svg, count=1)
@@ -78,7 +87,7 @@ def trend_chart(
     """A line with its 95% confidence band."""
     if not periods:
         return None
-    fig, ax = plt.subplots(figsize=(5.6, 2.5))
+    fig, ax = pyplot().subplots(figsize=(5.6, 2.5))
     x = list(range(len(periods)))
     ax.fill_between(x, _finite(low), _finite(high), color=ACCENT, alpha=0.18, linewidth=0, label="95% CI")
     ax.plot(x, _finite(values), color=ACCENT, marker="o", markersize=4, linewidth=1.8, label=title)
@@ -109,7 +118,9 @@ def distribution_chart(
             if lo <= v <= hi:
                 colour = BAND_COLOURS.get(name, colour)
         colours.append(colour)
-    fig, ax = plt.subplots(figsize=(5.6, 2.5))
+    fig, ax = pyplot().subplots(figsize=(5.6, 2.5))
+    from matplotlib.patches import Patch
+
     ax.bar([str(v) for v in scale], counts, color=colours)
     total = sum(counts)
     handles = []
@@ -136,7 +147,7 @@ def churn_by_group_chart(chart_id: str, groups: Sequence[str], churn: Sequence[f
         max(hi - v, 0) if not math.isnan(v) and hi is not None else 0
         for v, hi in zip(values, high, strict=True)
     ]
-    fig, ax = plt.subplots(figsize=(5.0, 2.5))
+    fig, ax = pyplot().subplots(figsize=(5.0, 2.5))
     colours = [BAND_COLOURS.get(g, ACCENT) for g in groups]
     ax.bar(list(groups), [0 if math.isnan(v) else v for v in values], color=colours,
            yerr=[err_low, err_high], capsize=4, ecolor=INK)  # fmt: skip
@@ -165,10 +176,12 @@ def waterfall_chart(chart_id: str, lines: Sequence[tuple[str, float]], cost: flo
     bottoms.append(min(0.0, net))
     heights.append(abs(net))
     colours.append(ACCENT if net >= 0 else "#d9534f")
-    fig, ax = plt.subplots(figsize=(6.4, 2.7))
+    fig, ax = pyplot().subplots(figsize=(6.4, 2.7))
     ax.bar(labels, heights, bottom=bottoms, color=colours)
     ax.axhline(0, color="#999999", linewidth=0.8)
     ax.set_ylabel("over the horizon")
     ax.set_title("ROI waterfall (attributed benefits, cost, net)", loc="left", fontsize=11, color=INK)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
     return _svg(fig, chart_id, "ROI waterfall")

@@ -7,10 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
-from matplotlib.transforms import Bbox
-
-from cxroi.report.charts import ACCENT, BAND_COLOURS, INK, _svg
+from cxroi.report.charts import ACCENT, BAND_COLOURS, INK, _svg, pyplot
 
 GROUP_COLOURS = {
     **BAND_COLOURS,
@@ -27,7 +24,9 @@ def km_chart(chart_id: str, title: str, curves: dict[str, list[dict[str, Any]]],
     """Step curves S(t) per group from day 0, their 95% bands, and the number at risk under the axis."""
     if not curves:
         return None
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig, ax = pyplot().subplots(figsize=(6.4, 3.6))
+    from matplotlib.transforms import Bbox
+
     longest = 0.0
     for group, rows in curves.items():
         colour = GROUP_COLOURS.get(group, ACCENT)
@@ -72,7 +71,7 @@ def forest_chart(chart_id: str, title: str, terms: Sequence[tuple[str, float, fl
     rows = [t for t in terms if all(math.isfinite(x) and x > 0 for x in t[1:])]
     if not rows:
         return None
-    fig, ax = plt.subplots(figsize=(6.0, 0.5 + 0.45 * len(rows)))
+    fig, ax = pyplot().subplots(figsize=(6.0, 0.5 + 0.45 * len(rows)))
     y = list(range(len(rows)))[::-1]
     for yi, (_label, hr, lo, hi) in zip(y, rows, strict=True):
         colour = "#d9534f" if lo > 1 else "#5cb85c" if hi < 1 else "#888888"
@@ -102,7 +101,7 @@ def tornado_chart(chart_id: str, title: str, base: float, rows: Sequence[dict[st
     rows = [r for r in rows if math.isfinite(r["roi_at_low"]) and math.isfinite(r["roi_at_high"])][:10]
     if not rows:
         return None
-    fig, ax = plt.subplots(figsize=(6.4, 0.6 + 0.4 * len(rows)))
+    fig, ax = pyplot().subplots(figsize=(6.4, 0.6 + 0.4 * len(rows)))
     y = list(range(len(rows)))[::-1]
     for yi, r in zip(y, rows, strict=True):
         lo, hi = sorted((r["roi_at_low"], r["roi_at_high"]))

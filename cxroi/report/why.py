@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from cxroi.report.charts import INK, _svg
+from cxroi.report.charts import INK, _svg, pyplot
 
 Table = tuple[list[dict[str, Any]], list[str]]
 THEME_COLUMNS = ["theme", "mentions", "share", "share_detractors", "share_promoters", "lift", "q_value",
@@ -84,7 +84,7 @@ def why_charts(data: dict[str, Any]) -> dict[str, str | None]:
 
 def theme_chart(chart_id: str, title: str, rows: list[dict[str, Any]]) -> str | None:
     """Paired horizontal bars: % of detractors' and of promoters' reasons that mention each theme."""
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     rows = [r for r in rows if r.get("share_detractors") is not None and r.get("share_promoters") is not None]
     if not rows:
@@ -112,7 +112,7 @@ def theme_chart(chart_id: str, title: str, rows: list[dict[str, Any]]) -> str | 
 
 def quadrant_chart(chart_id: str, title: str, drivers: list[dict[str, Any]]) -> str | None:
     """Importance (% of R²) against performance, split at the means: "fix first" is top left."""
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     pts = [
         (d["driver"], d["importance"], d["performance"], d["quadrant"])
