@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -188,7 +188,7 @@ def _main(
 
 
 def _publish(
-    records: list[dict[str, object]],
+    records: Sequence[dict[str, Any]],
     fields: list[str],
     warnings: list[str],
     fmt: OutputFormat | None,

@@ -148,7 +148,7 @@ def scores(
             for line in dict.fromkeys(request.paths or []):
                 _err(f"engine: {line}")
         _publish(
-            result.records,
+            result.table,
             result.fields,
             result.warnings,
             out_fmt,

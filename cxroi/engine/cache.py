@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from cxroi.pipeline.common import Note, Tally
+from cxroi.pipeline.group_counts import GroupCounts
 
-VERSION = 2
+VERSION = 3  # 3: counts as columns (labels, codes, histograms)
 BLOCK = 64 * 1024
 
 
@@ -56,8 +57,10 @@ def _tally(t: Tally) -> dict[str, Any]:
     return {"count": t.count, "rows": t.rows, "examples": t.examples}
 
 
-def _counts(groups: dict[tuple[object, ...], np.ndarray]) -> list[list[Any]]:
-    return [[list(k), [int(x) for x in v]] for k, v in groups.items()]
+def _counts(groups: Any) -> dict[str, Any]:
+    """A ``GroupCounts`` as JSON: its labels per key column, codes and histograms."""
+    return {"labels": [list(lab) for lab in groups.labels], "codes": groups.codes.tolist(),
+            "hist": groups.hist.tolist()}  # fmt: skip
 
 
 def save(folder: Path, key: str, acc: Any, warnings: list[str], checks: list[str]) -> None:
@@ -115,7 +118,13 @@ def load(folder: Path, key: str, new_acc: Any) -> tuple[Any, list[str], list[str
         for name in ("counts", "undated"):
             target = getattr(acc, name)
             for metric, groups in body[name].items():
-                target[metric] = {tuple(k): np.asarray(v, dtype=np.int64) for k, v in groups}
+                labels = [list(lab) for lab in groups["labels"]]
+                codes = np.asarray(groups["codes"], dtype=np.int64).reshape(-1, len(labels))
+                hist = np.asarray(groups["hist"], dtype=np.int64)
+                sizes = np.asarray([len(lab) for lab in labels], dtype=np.int64)
+                if len(codes) != len(hist) or (codes < 0).any() or (codes >= sizes).any():
+                    raise ValueError("codes out of range")
+                target[metric] = GroupCounts.build(labels, codes, hist)
         acc.invalid = {m: Tally(**t) for m, t in body["invalid"].items()}
         acc.foreign_digits = {m: (int(n), list(texts)) for m, (n, texts) in body["foreign_digits"].items()}
         for name in ("bad_dates", "no_date", "group_mismatch"):

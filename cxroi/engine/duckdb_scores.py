@@ -396,6 +396,7 @@ class DuckScores:
             )
         out: dict[str, Reduced] = {}
         rows = 0
+        table = table.combine_chunks()  # DuckDB returns many small chunks: combined once for every metric
         for m in metrics:
             part = w.counts_of(table, keys, m, vocab[m], others if m in unlisted else None)
             rows = int(part.n.sum())

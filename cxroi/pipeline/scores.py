@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import math
 import os
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxroi.config import CesConfig, CsatConfig, NpsConfig, Period
 from cxroi.errors import DataError, UsageError
@@ -41,6 +43,8 @@ from cxroi.metrics.tables import (
     welch_change,
 )
 from cxroi.pipeline.common import Note, Tally, category_codes
+from cxroi.pipeline.group_counts import GroupCounts
+from cxroi.report.record_table import Block, Column, Labels, RecordTable
 
 Metric = Literal["nps", "csat", "ces"]
 METRICS: tuple[Metric, ...] = ("nps", "csat", "ces")
@@ -80,7 +84,7 @@ class ScoresRequest:
 
 @dataclass(frozen=True)
 class ScoresResult:
-    records: list[dict[str, Any]]
+    table: Sequence[dict[str, Any]]  # the records (a RecordTable: columns, for renderers that want them)
     fields: list[str]
     warnings: list[str]
     by: tuple[str, ...]
@@ -91,12 +95,17 @@ class ScoresResult:
     segments: list[dict[str, Any]] | None = None  # with ``totals`` and ``by``: per segment, all periods
     trend: list[dict[str, Any]] | None = None  # with ``totals`` and ``period``: per period, all segments
 
+    @functools.cached_property
+    def records(self) -> list[dict[str, Any]]:
+        """One dict per (metric, period, segment...) record."""
+        return self.table.rows() if isinstance(self.table, RecordTable) else list(self.table)
+
 
 @dataclass
 class _Acc:
-    counts: dict[str, dict[tuple[object, ...], np.ndarray]] = field(default_factory=dict)
+    counts: dict[str, GroupCounts] = field(default_factory=dict)  # metric -> counts per (period, segment...)
     # with ``totals`` and a period: answers left out of ``counts`` for want of a date, per segment
-    undated: dict[str, dict[tuple[object, ...], np.ndarray]] = field(default_factory=dict)
+    undated: dict[str, GroupCounts] = field(default_factory=dict)
     invalid: dict[str, Tally] = field(default_factory=dict)
     foreign_digits: dict[str, tuple[int, list[str]]] = field(default_factory=dict)  # read, but said
     bad_dates: Tally = field(default_factory=Tally)
@@ -133,7 +142,7 @@ class _Scorer:
         self.metrics = request.metrics()
 
     def new(self) -> _Acc:
-        return _Acc(counts={m: {} for m in self.metrics}, invalid={m: Tally() for m in self.metrics})
+        return _Acc(invalid={m: Tally() for m in self.metrics})
 
 
 def _cached_read(
@@ -210,9 +219,8 @@ def _merge(total: _Acc, part: _Acc) -> None:
     total.no_date.merge(part.no_date)
     for name in ("counts", "undated"):
         for metric, groups in getattr(part, name).items():
-            dest = getattr(total, name).setdefault(metric, {})
-            for key, hist in groups.items():
-                dest[key] = dest[key] + hist if key in dest else hist
+            dest = getattr(total, name)
+            dest[metric] = dest[metric].merge(groups) if metric in dest else groups
     for metric, tally in part.invalid.items():
         total.invalid.setdefault(metric, Tally()).merge(tally)
 
@@ -284,7 +292,7 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
     """Read every source and compute the requested scores per (period, segment...) group."""
     validate_request(request)
     metrics = request.metrics()
-    total = _Acc(counts={m: {} for m in metrics}, invalid={m: Tally() for m in metrics})
+    total = _Acc(invalid={m: Tally() for m in metrics})
     warnings: list[str] = []
     cross_checks: list[str] = []
     for source in sources:
@@ -299,7 +307,7 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
         raise DataError(problems[0], "fix the data, or drop --strict to leave such rows out with a warning")
     warnings += cross_checks  # information, not a data problem: never fatal, even with --strict
     for metric, cfg in metrics.items():
-        if not total.counts[metric]:
+        if not len(total.counts.get(metric, ())):
             bad = total.invalid[metric]
             seen = f" ({bad.count} invalid: {bad.where()})" if bad.count else ""
             raise DataError(
@@ -310,13 +318,13 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
     overall_counts = _collapse(total, request, keep_period=False, keep_segments=False)
     overall = segments = trend = None
     if request.totals:
-        overall = _records(overall_counts, replace(request, by=(), period=None))
+        overall = _records(overall_counts, replace(request, by=(), period=None)).rows()
         if request.by:
             by_segment = _collapse(total, request, keep_period=False, keep_segments=True)
-            segments = _records(by_segment, replace(request, period=None))
+            segments = _records(by_segment, replace(request, period=None)).rows()
         if request.period:
             by_period = _collapse(total, request, keep_period=True, keep_segments=False)
-            trend = _records(by_period, replace(request, by=()))
+            trend = _records(by_period, replace(request, by=())).rows()
     fields = ["metric"]
     if request.period:
         fields.append("period")
@@ -326,14 +334,10 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
         fields += ["delta", "p_value"]
     if request.min_n:
         fields.append("small")
-    answers = {
-        m: int(np.stack(list(total.counts[m].values())).sum()) if total.counts[m] else 0 for m in metrics
-    }
+    answers = {m: int(total.counts[m].hist.sum()) for m in metrics}
     counted = overall_counts if request.totals else total.counts
     distributions: dict[str, list[int]] = {
-        m: np.sum(np.stack(list(counted[m].values())), axis=0).astype(int).tolist()
-        for m in metrics
-        if counted.get(m)
+        m: counted[m].total().astype(int).tolist() for m in metrics if m in counted and len(counted[m])
     }
     return ScoresResult(
         records,
@@ -349,25 +353,22 @@ def compute_scores(sources: Sequence[TableSource], request: ScoresRequest) -> Sc
     )
 
 
-Counts = dict[str, dict[tuple[object, ...], np.ndarray]]
+Counts = dict[str, GroupCounts]
 
 
 def _collapse(total: _Acc, request: ScoresRequest, keep_period: bool, keep_segments: bool) -> Counts:
     """Sum the (period, segment...) histograms over the period and/or the segments; totals without the
     period also count the answers that had no usable date."""
     has_period = request.period is not None
+    segs = list(range(int(has_period), int(has_period) + len(request.by)))
+    keep = ([0] if keep_period and has_period else []) + (segs if keep_segments else [])
     out: Counts = {}
     for metric, groups in total.counts.items():
-        dest = out.setdefault(metric, {})
-        sources = list(groups.items())
-        if has_period and not keep_period:
-            sources += [((None, *segs), hist) for segs, hist in total.undated.get(metric, {}).items()]
-        for key, hist in sources:
-            period, segs = (key[0], key[1:]) if has_period else (None, key)
-            new_key = ((period,) if keep_period and has_period else ()) + (
-                tuple(segs) if keep_segments else ()
-            )
-            dest[new_key] = dest[new_key] + hist if new_key in dest else hist.copy()
+        collapsed = groups.select(keep)
+        undated = total.undated.get(metric)
+        if has_period and not keep_period and undated is not None and len(undated):
+            collapsed = collapsed.merge(undated.select(list(range(len(request.by))) if keep_segments else []))
+        out[metric] = collapsed
     return out
 
 
@@ -439,66 +440,68 @@ def _sort_key(label: object) -> tuple[int, str]:
     return (1, "") if label == "(blank)" else (0, str(label))
 
 
-def _records(
-    counts: dict[str, dict[tuple[object, ...], np.ndarray]], request: ScoresRequest
-) -> list[dict[str, Any]]:
+def _segment_ranks(labels: Sequence[object]) -> np.ndarray:
+    """Rank of each segment label in report order (``_sort_key``: by text, ``(blank)`` last); text labels
+    are sorted by Arrow (UTF-8 byte order is code point order, as Python compares text)."""
+    ranks = np.empty(len(labels), dtype=np.int64)
+    order: Any = None
+    if all(type(v) is str for v in labels):
+        with contextlib.suppress(pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: Python sorts it
+            texts = pa.array(labels, pa.string())
+            order = np.asarray(pc.sort_indices(texts))
+            blank = order[np.asarray(pc.equal(texts.take(pa.array(order)), "(blank)"))]
+            order = np.concatenate([order[np.asarray(pc.not_equal(texts.take(pa.array(order)), "(blank)"))], blank])
+    if order is None:
+        order = sorted(range(len(labels)), key=lambda i: _sort_key(labels[i]))
+    ranks[order] = np.arange(len(labels))
+    return ranks
+
+
+def _period_ranks(labels: Sequence[object]) -> np.ndarray:
+    return np.argsort(np.argsort(np.asarray(labels, dtype=np.int64), kind="stable"), kind="stable")
+
+
+def _records(counts: Counts, request: ScoresRequest) -> RecordTable:
     """One record per (metric, period, segment...) group, computed over the whole count table at once
     (``cxroi.metrics.tables``), sorted by segments then period; the change is against the group's
-    previous period present in the data."""
-    records: list[dict[str, Any]] = []
+    previous period present in the data. The records stay columns (``RecordTable``)."""
+    blocks: list[Block] = []
     has_period = request.period is not None
-    previous: list[tuple[object, ...]] | None = None
+    segs = list(range(int(has_period), int(has_period) + len(request.by)))
+    known: dict[int, tuple[Sequence[object], np.ndarray]] = {}
+
+    def ranked(labels: Sequence[object]) -> np.ndarray:  # the metrics usually share their segment labels
+        if id(labels) not in known:
+            known[id(labels)] = (labels, _segment_ranks(labels))
+        return known[id(labels)][1]
+
     for metric, cfg in request.metrics().items():
-        groups = counts.get(metric, {})
-        if not groups:
+        groups = counts.get(metric)
+        if groups is None or not len(groups):
             continue
-
-        def order(key: tuple[object, ...]) -> tuple[Any, ...]:
-            segs = key[1:] if has_period else key
-            return (*[_sort_key(s) for s in segs], key[0] if has_period else 0)
-
-        # the metrics usually share their groups: sorted once (0.2 s a metric at 57,600 groups)
-        if previous is None or len(previous) != len(groups) or not all(k in groups for k in previous):
-            previous = sorted(groups, key=order)
-        keys = previous
-        hist = np.stack([groups[k] for k in keys]).astype(np.int64)
-        cols = _score_table(metric, cfg, hist)
-        names: list[str] = ["metric"]
-        columns: list[list[Any]] = [[metric] * len(keys)]
-        segs = [k[1:] for k in keys] if has_period else keys
+        by: list[tuple[int, Any]] = [(k, ranked) for k in segs] + ([(0, _period_ranks)] if has_period else [])
+        g = groups.take(groups.order(by))
+        cols = _score_table(metric, cfg, g.hist)
+        columns: dict[str, Column] = {"metric": Labels(np.zeros(len(g), dtype=np.int64), [metric])}
         if has_period:
             assert request.period is not None
-            labels = {p: period_label(int(p), request.period) for p in {k[0] for k in keys}}  # type: ignore[call-overload]
-            names.append("period")
-            columns.append([labels[k[0]] for k in keys])
-        for i, name in enumerate(request.by):
-            names.append(name)
-            columns.append([s[i] for s in segs])
+            columns["period"] = Labels(g.codes[:, 0], [period_label(int(p), request.period) for p in g.labels[0]])
+        for name, k in zip(request.by, segs, strict=True):
+            columns[name] = Labels(g.codes[:, k], g.labels[k])
         for name in ("n", "value", "moe", "ci_low", "ci_high"):
-            names.append(name)
-            columns.append(_py(cols[name]))
+            columns[name] = cols[name]
         if request.min_n:
-            names.append("small")
-            columns.append((cols["n"] < request.min_n).tolist())
+            columns["small"] = cols["n"] < request.min_n
         for name in METRIC_FIELDS[metric]:
-            names.append(name)
-            columns.append(_py(cols[name]))
+            columns[name] = cols[name]
+        absent: dict[str, np.ndarray] = {}
         if has_period:
-            prev = np.array([i > 0 and segs[i] == segs[i - 1] for i in range(len(keys))], dtype=bool)
-            delta, p_value = _changes(metric, cfg, cols, prev)
-            names += ["delta", "p_value"]
-            columns.append([d if has else None for d, has in zip(_py(delta), prev.tolist(), strict=True)])
-            columns.append([q if has else None for q, has in zip(_py(p_value), prev.tolist(), strict=True)])
-        records.extend(dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True))
-    return records
-
-
-def _py(column: np.ndarray) -> list[Any]:
-    """Python numbers of a column, every NaN the one ``math.nan`` (so records compare equal)."""
-    out: list[Any] = column.tolist()
-    if column.dtype.kind == "f" and np.isnan(column).any():
-        out = [math.nan if x != x else x for x in out]
-    return out
+            prev = np.zeros(len(g), dtype=bool)
+            prev[1:] = (g.codes[1:, segs] == g.codes[:-1, segs]).all(axis=1)
+            columns["delta"], columns["p_value"] = _changes(metric, cfg, cols, prev)
+            absent = {"delta": ~prev, "p_value": ~prev}
+        blocks.append(Block(list(columns), columns, len(g), absent))
+    return RecordTable(blocks)
 
 
 def _score_table(metric: Metric, cfg: Any, hist: np.ndarray) -> dict[str, np.ndarray]:

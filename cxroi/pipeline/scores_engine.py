@@ -6,7 +6,7 @@ blank dates and Qualtrics group mismatches are tallied with their first row numb
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,6 @@ from cxroi.engine.duckdb_scores import (
     DATE_LATER,
     DATE_OK,
     DuckScores,
-    segment_label,
     tally,
 )
 from cxroi.engine.wide_counts import expected_texts
@@ -28,6 +27,8 @@ from cxroi.io import Batch, ColumnKind, TableSource
 from cxroi.io.reader import scan
 from cxroi.metrics.answers import INVALID
 from cxroi.metrics.periods import period_keys
+from cxroi.pipeline.common import BLANK_LABEL
+from cxroi.pipeline.group_counts import GroupCounts
 
 
 def reduce_source(
@@ -138,6 +139,7 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
     acc.rows = rows
     until_applies = request.until is not None and "date" in resolved
     first = True
+    seen: tuple[list[pa.Array], list[tuple[np.ndarray, tuple[object, ...]]]] | None = None
     for metric, cfg in metrics.items():
         r = reduced[metric]
         low, high = cfg.scale
@@ -172,7 +174,7 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
         later = (state == DATE_LATER) if until_applies else np.zeros(len(r.n), dtype=bool)
         keep = ~later
         dated_or_not = keep.copy()
-        parts: list[tuple[np.ndarray, list[object]]] = []  # (codes per reduced row, labels)
+        parts: list[tuple[np.ndarray, Sequence[object]]] = []  # (codes per key row, labels)
         if request.period:
             if first:  # the date tallies are per row, not per metric
                 bad = state == DATE_BAD
@@ -191,14 +193,20 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
             dated = (r.state == DATE_OK) | (r.state == DATE_LATER)
             period = np.where(dated, r.day, -1)  # the period key, computed in SQL
             uniq, codes = np.unique(period, return_inverse=True)
-            parts.append((r.per_count(codes.astype(np.int64)), [int(k) for k in uniq]))
-        seg_parts = [(r.per_count(codes), labels) for codes, labels in map(_codes, r.segments)]
+            parts.append((codes.astype(np.int64), [int(k) for k in uniq]))
+        if seen is None or len(seen[0]) != len(r.segments) or not all(
+            a.equals(b) for a, b in zip(seen[0], r.segments, strict=True)
+        ):  # the metrics usually share their key rows: their segment labels are worked out once
+            seen = (r.segments, [_codes(col) for col in r.segments])
+        seg_parts = seen[1]
         parts.extend(seg_parts)
-        _add(acc.counts.setdefault(metric, {}), parts, keep & (pos >= 0), pos, r.n, width)
+        _add(acc.counts, metric, parts, r.rows, keep & (pos >= 0), pos, r.n, width)
         if request.totals and request.period:
             _add(
-                acc.undated.setdefault(metric, {}),
+                acc.undated,
+                metric,
                 seg_parts,
+                r.rows,
                 dated_or_not & ~keep & (pos >= 0),
                 pos,
                 r.n,
@@ -219,42 +227,26 @@ def _foreign_digits(
         acc.foreign_digits[metric] = (int(n[np.isin(idx, found)].sum()), [strings[i] for i in found[:3]])
 
 
-def _codes(column: pa.Array) -> tuple[np.ndarray, list[object]]:
+def _codes(column: pa.Array) -> tuple[np.ndarray, tuple[object, ...]]:
     """Codes of each reduced row's segment label (trimmed, blank = ``(blank)``), labelling only the
-    distinct texts; texts that differ only in spaces share a label and a code."""
-    encoded = column.cast(pa.string()).dictionary_encode()
-    texts = encoded.dictionary.to_pylist()
-    labels: list[object] = []
-    index: dict[str, int] = {}
-    lut = np.empty(len(texts) + 1, dtype=np.int64)
-    for i, text in enumerate([*texts, None]):
-        label = segment_label(text)
-        lut[i] = index.setdefault(label, len(index))
-        if lut[i] == len(labels):
-            labels.append(label)
-    codes = np.asarray(encoded.indices.fill_null(len(texts)).to_numpy(zero_copy_only=False), dtype=np.int64)
-    return lut[codes], labels
+    distinct texts; texts that differ only in spaces share a label and a code. Trimmed by Arrow, whose
+    spaces are exactly ``str.strip()``'s (every code point: tests/engine/test_group_counts.py)."""
+    trimmed = pc.utf8_trim_whitespace(column.cast(pa.string()))
+    labelled = pc.if_else(pc.fill_null(pc.equal(trimmed, ""), True), pa.scalar(BLANK_LABEL), trimmed)
+    encoded = labelled.dictionary_encode()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    labels = tuple(encoded.dictionary.to_pylist())  # a tuple: the metrics' counts then share it
+    return codes, labels
 
 
-def _add(target: dict[tuple[object, ...], np.ndarray], parts: list[tuple[np.ndarray, list[object]]],
-         use: np.ndarray, pos: np.ndarray, n: np.ndarray, width: int) -> None:  # fmt: skip
-    """Add the weighted histograms of the ``use`` rows per group key, vectorised: only the distinct keys
-    are decoded (a few thousand at most), never the rows."""
+def _add(target: dict[str, GroupCounts], metric: str, parts: Sequence[tuple[np.ndarray, Sequence[object]]],
+         rows: np.ndarray, use: np.ndarray, pos: np.ndarray, n: np.ndarray, width: int) -> None:  # fmt: skip
+    """Add the histograms of the ``use`` counts per group key (``parts``: codes per key row and labels;
+    ``rows``: each count's key row), vectorised: keys stay codes into their labels (``GroupCounts``)."""
     if not use.any():
         return
-    combined = np.zeros(int(use.sum()), dtype=np.int64)
-    for codes, labels in parts:
-        combined = combined * len(labels) + codes[use]
-    groups, inverse = np.unique(combined, return_inverse=True)
-    hist = np.zeros((len(groups), width), dtype=np.int64)
-    np.add.at(hist, (inverse, pos[use]), n[use])
-    for g, code in enumerate(groups.tolist()):
-        key: list[object] = []
-        for _, labels in reversed(parts):
-            code, idx = divmod(code, len(labels))
-            key.append(labels[idx])
-        k = tuple(reversed(key))
-        target[k] = target[k] + hist[g] if k in target else hist[g]
+    part = GroupCounts.from_key_rows(parts, rows[use], pos[use], n[use], width)
+    target[metric] = target[metric].merge(part) if metric in target else part
 
 
 __all__ = ["DATE_OK", "reduce_source"]

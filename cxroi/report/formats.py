@@ -182,6 +182,10 @@ def _cells(values: list[Any]) -> list[str]:
 
 def render_csv(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
     """CSV of the records, column by column (the same cells as ``safe_cell`` one by one)."""
+    from cxroi.report.record_table import RecordTable, render_csv_table
+
+    if isinstance(records, RecordTable) and len(fields) > 1:
+        return render_csv_table(records, fields)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(fields)

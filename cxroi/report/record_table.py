@@ -1,0 +1,222 @@
+"""Records held as columns, and their CSV written column by column.
+
+A report of 57,600 segments has 172,800 score records: building a dict per record and formatting each
+cell in Python would cost more than reading the million answers behind them. A ``RecordTable`` keeps the
+records as blocks of columns (numpy arrays, and labels as codes into their distinct texts); it is a
+sequence of dicts for every renderer that wants them (built once, on first use), while ``render_csv_table``
+formats whole columns at once: numbers through DuckDB's ``CAST(DOUBLE AS VARCHAR)`` (the shortest text that
+reads back to the same double, which is Python's ``repr``: checked by a property test), labels once per
+distinct text. The cells are the ones ``formats.safe_cell`` gives, quoted as ``csv.writer`` quotes them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+@dataclass(frozen=True)
+class Labels:
+    """A text column as codes into its distinct labels."""
+
+    codes: np.ndarray
+    labels: Sequence[Any]
+
+    def values(self) -> list[Any]:
+        lookup = np.empty(len(self.labels), dtype=object)
+        lookup[:] = list(self.labels)
+        out: list[Any] = lookup[self.codes].tolist()
+        return out
+
+
+Column = Labels | np.ndarray
+
+
+@dataclass(frozen=True)
+class Block:
+    """Records sharing their fields: ``columns[name]`` per field, in record order; ``absent[name]`` marks
+    the records where that field is None."""
+
+    names: list[str]
+    columns: dict[str, Column]
+    length: int
+    absent: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def values(self, name: str) -> list[Any]:
+        col = self.columns[name]
+        out = col.values() if isinstance(col, Labels) else _py(col)
+        mask = self.absent.get(name)
+        if mask is not None and mask.any():
+            out = [None if gone else v for v, gone in zip(out, mask.tolist(), strict=True)]
+        return out
+
+    def rows(self) -> list[dict[str, Any]]:
+        columns = [self.values(n) for n in self.names]
+        return [dict(zip(self.names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _py(column: np.ndarray) -> list[Any]:
+    """Python numbers of a column, every NaN the one ``math.nan`` (so records compare equal)."""
+    out: list[Any] = column.tolist()
+    if column.dtype.kind == "f" and np.isnan(column).any():
+        out = [math.nan if x != x else x for x in out]
+    return out
+
+
+class RecordTable(Sequence[dict[str, Any]]):
+    """Records as blocks of columns; as a sequence, the records as dicts (built on first use)."""
+
+    def __init__(self, blocks: list[Block]) -> None:
+        self.blocks = [b for b in blocks if b.length]
+        self._rows: list[dict[str, Any]] | None = None
+
+    def rows(self) -> list[dict[str, Any]]:
+        if self._rows is None:
+            self._rows = [rec for b in self.blocks for rec in b.rows()]
+        return self._rows
+
+    def __len__(self) -> int:
+        return sum(b.length for b in self.blocks)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        return self.rows()[index]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.rows())
+
+
+_MAYBE_QUOTED = re.compile(r'[,"\r\n]')  # csv.writer quotes a cell only if it has one of these (or fewer)
+_FORMULA = r"^[=+\-@\t\r]"  # formats._FORMULA_START as a pattern
+
+
+def _label_cells(labels: Sequence[Any]) -> pa.Array:
+    """``safe_cell`` of each label, quoted as ``csv.writer`` quotes it: for text labels over the whole
+    list at once (only those with a comma, quote or line break go through ``csv.writer`` itself)."""
+    from cxroi.report.formats import safe_cell
+
+    if all(type(v) is str for v in labels):
+        try:
+            texts = pa.array(labels, pa.string())
+        except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: no UTF-8 for Arrow
+            texts = None
+        if texts is not None:
+            formula = pc.match_substring_regex(texts, _FORMULA)
+            texts = pc.if_else(formula, pc.binary_join_element_wise("'", texts, ""), texts)
+            maybe = np.flatnonzero(np.asarray(pc.match_substring_regex(texts, _MAYBE_QUOTED.pattern)))
+            if not len(maybe):
+                return texts
+            cells = texts.to_pylist()
+            for i in maybe.tolist():
+                cells[i] = _quoted(cells[i])
+            return pa.array(cells, pa.string())
+    out = []
+    for v in labels:
+        cell = safe_cell(v)
+        out.append(_quoted(cell) if _MAYBE_QUOTED.search(cell) else cell)
+    return pa.array(out, pa.string())
+
+
+def _quoted(cell: str) -> str:
+    """``cell`` as ``csv.writer`` writes it inside a row (quoted only when it must be)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([cell, ""])
+    return buf.getvalue()[:-2]  # the row ends with the empty second field: ",\n"
+
+
+def _number_cells(con: Any, columns: dict[str, np.ndarray], absent: dict[str, np.ndarray]) -> dict[str, pa.Array]:
+    """Cells of numeric and boolean columns: ``repr`` of each finite number, empty for NaN, infinities and
+    absent values, ``true``/``false``; formatted by DuckDB (connection ``con``) over whole columns."""
+    arrays: dict[str, pa.Array] = {}
+    exprs = []
+    for i, (name, col) in enumerate(columns.items()):
+        mask = absent.get(name)
+        arrays[f"c{i}"] = pa.array(col, mask=mask if mask is not None and mask.any() else None)
+        if col.dtype.kind == "b":
+            exprs.append(f"CASE WHEN c{i} THEN 'true' WHEN NOT c{i} THEN 'false' ELSE '' END AS c{i}")
+        elif col.dtype.kind == "f":
+            exprs.append(f"CASE WHEN isfinite(c{i}) THEN CAST(c{i} AS VARCHAR) ELSE '' END AS c{i}")
+        else:
+            exprs.append(f"coalesce(CAST(c{i} AS VARCHAR), '') AS c{i}")
+    if not exprs:
+        return {}
+    con.register("numbers", pa.table(arrays))
+    out = con.sql(f"SELECT {', '.join(exprs)} FROM numbers").to_arrow_table()
+    con.unregister("numbers")
+    return {name: out.column(f"c{i}").combine_chunks() for i, name in enumerate(columns)}
+
+
+def _block_lines(block: Block, fields: Sequence[str], seen: dict[int, tuple[Any, pa.Array]], con: Any) -> pa.Array:
+    numeric = {
+        f: c for f, c in block.columns.items() if f in fields and isinstance(c, np.ndarray) and c.dtype != object
+    }
+    formatted = _number_cells(con, numeric, block.absent)
+    blank = pa.scalar("", pa.string())
+    cells: list[pa.Array | pa.Scalar] = []
+    for f in fields:
+        col = block.columns.get(f)
+        if col is None:
+            cells.append(blank)
+        elif f in formatted:
+            cells.append(formatted[f])
+        else:
+            values = Labels(np.arange(block.length), block.values(f)) if not isinstance(col, Labels) else col
+            key = id(values.labels)
+            if key not in seen:  # the metrics' blocks share their segments' labels
+                seen[key] = (values.labels, _label_cells(values.labels))
+            column = seen[key][1].take(pa.array(values.codes, pa.int64()))
+            mask = block.absent.get(f)
+            if mask is not None and mask.any():
+                column = pc.if_else(pa.array(mask), blank, column)
+            cells.append(column)
+    if not any(isinstance(c, pa.Array) for c in cells):
+        cells[0] = pa.array([""] * block.length, pa.string())
+    joined = pc.binary_join_element_wise(*cells, ",")
+    line: pa.Array = pc.binary_join_element_wise(joined, pa.scalar("\n"), "")
+    return line
+
+
+def render_csv_table(table: RecordTable, fields: Sequence[str]) -> str:
+    """The CSV ``formats.render_csv`` writes for ``table``'s records, formatted column by column."""
+    assert len(fields) > 1  # csv.writer quotes a lone empty field: one field takes the record-by-record path
+    out = [_quoted_row(fields)]
+    from cxroi.engine import duckdb_module
+
+    seen: dict[int, tuple[Any, pa.Array]] = {}
+    con = duckdb_module().connect()
+    try:
+        for block in table.blocks:
+            out.append(_text_of(_block_lines(block, fields, seen, con)))
+    finally:
+        con.close()
+    return "".join(out)
+
+
+def _quoted_row(fields: Sequence[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(fields)
+    return buf.getvalue()
+
+
+def _text_of(lines: pa.Array) -> str:
+    """The concatenated text of a string array (each element already ends with its newline)."""
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    lines = lines.cast(pa.large_string()) if lines.type == pa.string() else lines
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
+    data = lines.buffers()[2]
+    if data is None:
+        return ""
+    return bytes(memoryview(data)[offsets[0] : offsets[-1]]).decode("utf-8")
