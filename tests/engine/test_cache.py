@@ -3,6 +3,7 @@ parameters recomputes; a corrupt or foreign entry is ignored and rewritten, neve
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import replace
@@ -60,7 +61,7 @@ def test_a_change_of_content_size_or_parameters_recomputes(survey: Path, tmp_pat
     assert "DuckDB" in scores(survey, folder, until=__import__("datetime").date(2025, 1, 31))[2][0]
 
 
-@pytest.mark.parametrize("damage", ["truncate", "checksum", "garbage"])
+@pytest.mark.parametrize("damage", ["truncate", "checksum", "garbage", "codes"])
 def test_a_corrupt_entry_is_recomputed(survey: Path, tmp_path: Path, damage: str) -> None:
     folder = tmp_path / "c"
     expected = scores(survey, folder)[:2]
@@ -71,6 +72,13 @@ def test_a_corrupt_entry_is_recomputed(survey: Path, tmp_path: Path, damage: str
     elif damage == "checksum":
         doc = json.loads(text)
         doc["body"] = doc["body"].replace('"rows": 3', '"rows": 4')
+        entry.write_text(json.dumps(doc), encoding="utf-8")
+    elif damage == "codes":  # a well-signed entry whose key codes point past their labels
+        doc = json.loads(text)
+        body = json.loads(doc["body"])
+        body["counts"]["nps"]["codes"][0][-1] = 99
+        doc["body"] = json.dumps(body, sort_keys=True)
+        doc["sha256"] = hashlib.sha256(doc["body"].encode()).hexdigest()
         entry.write_text(json.dumps(doc), encoding="utf-8")
     else:
         entry.write_bytes(b"\x00\xff not json")
