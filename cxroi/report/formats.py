@@ -195,11 +195,19 @@ def render_csv(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
 
 
 def render_json(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
+    from cxroi.report.record_table import RecordTable, render_json_table
+
+    if isinstance(records, RecordTable):
+        return render_json_table(records, fields)
     rows = [{f: _clean(rec.get(f)) for f in fields if f in rec} for rec in records]
     return json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 def render_ndjson(records: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
+    from cxroi.report.record_table import RecordTable, render_json_table
+
+    if isinstance(records, RecordTable):
+        return render_json_table(records, fields, lines=True)
     return "".join(
         json.dumps({f: _clean(rec.get(f)) for f in fields if f in rec}, ensure_ascii=False, allow_nan=False)
         + "\n"

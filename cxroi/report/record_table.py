@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -136,20 +137,23 @@ def _quoted(cell: str) -> str:
     return buf.getvalue()[:-2]  # the row ends with the empty second field: ",\n"
 
 
-def _number_cells(con: Any, columns: dict[str, np.ndarray], absent: dict[str, np.ndarray]) -> dict[str, pa.Array]:
-    """Cells of numeric and boolean columns: ``repr`` of each finite number, empty for NaN, infinities and
-    absent values, ``true``/``false``; formatted by DuckDB (connection ``con``) over whole columns."""
+def _number_cells(
+    con: Any, columns: dict[str, np.ndarray], absent: dict[str, np.ndarray], empty: str
+) -> dict[str, pa.Array]:
+    """Cells of numeric and boolean columns: ``repr`` of each finite number, ``empty`` for NaN, infinities
+    and absent values, ``true``/``false``; formatted by DuckDB (connection ``con``) over whole columns."""
     arrays: dict[str, pa.Array] = {}
     exprs = []
+    blank = "'" + empty.replace("'", "''") + "'"
     for i, (name, col) in enumerate(columns.items()):
         mask = absent.get(name)
         arrays[f"c{i}"] = pa.array(col, mask=mask if mask is not None and mask.any() else None)
         if col.dtype.kind == "b":
-            exprs.append(f"CASE WHEN c{i} THEN 'true' WHEN NOT c{i} THEN 'false' ELSE '' END AS c{i}")
+            exprs.append(f"CASE WHEN c{i} THEN 'true' WHEN NOT c{i} THEN 'false' ELSE {blank} END AS c{i}")
         elif col.dtype.kind == "f":
-            exprs.append(f"CASE WHEN isfinite(c{i}) THEN CAST(c{i} AS VARCHAR) ELSE '' END AS c{i}")
+            exprs.append(f"CASE WHEN isfinite(c{i}) THEN CAST(c{i} AS VARCHAR) ELSE {blank} END AS c{i}")
         else:
-            exprs.append(f"coalesce(CAST(c{i} AS VARCHAR), '') AS c{i}")
+            exprs.append(f"coalesce(CAST(c{i} AS VARCHAR), {blank}) AS c{i}")
     if not exprs:
         return {}
     con.register("numbers", pa.table(arrays))
@@ -158,50 +162,108 @@ def _number_cells(con: Any, columns: dict[str, np.ndarray], absent: dict[str, np
     return {name: out.column(f"c{i}").combine_chunks() for i, name in enumerate(columns)}
 
 
-def _block_lines(block: Block, fields: Sequence[str], seen: dict[int, tuple[Any, pa.Array]], con: Any) -> pa.Array:
-    numeric = {
-        f: c for f, c in block.columns.items() if f in fields and isinstance(c, np.ndarray) and c.dtype != object
-    }
-    formatted = _number_cells(con, numeric, block.absent)
-    blank = pa.scalar("", pa.string())
-    cells: list[pa.Array | pa.Scalar] = []
-    for f in fields:
-        col = block.columns.get(f)
-        if col is None:
-            cells.append(blank)
-        elif f in formatted:
-            cells.append(formatted[f])
-        else:
-            values = Labels(np.arange(block.length), block.values(f)) if not isinstance(col, Labels) else col
-            key = id(values.labels)
-            if key not in seen:  # the metrics' blocks share their segments' labels
-                seen[key] = (values.labels, _label_cells(values.labels))
-            column = seen[key][1].take(pa.array(values.codes, pa.int64()))
-            mask = block.absent.get(f)
-            if mask is not None and mask.any():
-                column = pc.if_else(pa.array(mask), blank, column)
-            cells.append(column)
-    if not any(isinstance(c, pa.Array) for c in cells):
-        cells[0] = pa.array([""] * block.length, pa.string())
-    joined = pc.binary_join_element_wise(*cells, ",")
-    line: pa.Array = pc.binary_join_element_wise(joined, pa.scalar("\n"), "")
-    return line
+def _json_labels(labels: Sequence[Any]) -> pa.Array:
+    from cxroi.report.formats import _clean
+
+    return pa.array([json.dumps(_clean(v), ensure_ascii=False) for v in labels], pa.string())
+
+
+class _Cells:
+    """Cells of blocks' columns as text: CSV (``formats.safe_cell``, quoted as ``csv.writer`` does) or JSON
+    values; labels shared by blocks are formatted once."""
+
+    def __init__(self, con: Any, json_values: bool) -> None:
+        self.con = con
+        self.json = json_values
+        self.empty = "null" if json_values else ""
+        self.seen: dict[int, tuple[Any, pa.Array]] = {}
+
+    def of(self, block: Block, names: Sequence[str]) -> list[pa.Array | pa.Scalar]:
+        numeric = {f: c for f, c in block.columns.items()
+                   if f in names and isinstance(c, np.ndarray) and c.dtype != object}  # fmt: skip
+        formatted = _number_cells(self.con, numeric, block.absent, self.empty)
+        blank = pa.scalar(self.empty, pa.string())
+        cells: list[pa.Array | pa.Scalar] = []
+        for f in names:
+            col = block.columns.get(f)
+            if col is None:
+                cells.append(blank)
+            elif f in formatted:
+                cells.append(formatted[f])
+            else:
+                values = col if isinstance(col, Labels) else Labels(np.arange(block.length), block.values(f))
+                key = id(values.labels)
+                if key not in self.seen:  # the metrics' blocks share their segments' labels
+                    texts = _json_labels(values.labels) if self.json else _label_cells(values.labels)
+                    self.seen[key] = (values.labels, texts)
+                column = self.seen[key][1].take(pa.array(values.codes, pa.int64()))
+                mask = block.absent.get(f)
+                if mask is not None and mask.any():
+                    column = pc.if_else(pa.array(mask), blank, column)
+                cells.append(column)
+        return cells
+
+
+def _joined(cells: list[pa.Array | pa.Scalar], length: int, sep: str) -> pa.Array:
+    if not any(isinstance(c, pa.Array) for c in cells):  # no column varies: repeat the one text
+        text = sep.join(c.as_py() for c in cells)
+        return pa.array([text] * length, pa.string())
+    out: pa.Array = pc.binary_join_element_wise(*cells, sep)
+    return out
 
 
 def render_csv_table(table: RecordTable, fields: Sequence[str]) -> str:
     """The CSV ``formats.render_csv`` writes for ``table``'s records, formatted column by column."""
     assert len(fields) > 1  # csv.writer quotes a lone empty field: one field takes the record-by-record path
-    out = [_quoted_row(fields)]
     from cxroi.engine import duckdb_module
 
-    seen: dict[int, tuple[Any, pa.Array]] = {}
     con = duckdb_module().connect()
     try:
-        for block in table.blocks:
-            out.append(_text_of(_block_lines(block, fields, seen, con)))
+        cells = _Cells(con, json_values=False)
+        body = [_text_of(_end(_joined(cells.of(b, fields), b.length, ","), "\n")) for b in table.blocks]
     finally:
         con.close()
-    return "".join(out)
+    return _quoted_row(fields) + "".join(body)
+
+
+def _end(lines: pa.Array, tail: str) -> pa.Array:
+    out: pa.Array = pc.binary_join_element_wise(lines, pa.scalar(tail), "")
+    return out
+
+
+def _json_records(cells: _Cells, block: Block, fields: Sequence[str], indent: bool) -> pa.Array:
+    """Each record of ``block`` as ``json.dumps`` writes it (with ``indent=2`` inside a list, or on one
+    line), keeping only the fields the record has."""
+    names = [f for f in dict.fromkeys(fields) if f in block.columns]
+    if not names:
+        return pa.array(["  {}" if indent else "{}"] * block.length, pa.string())
+    lead = "    " if indent else ""
+    keyed = [
+        pc.binary_join_element_wise(pa.scalar(f"{lead}{json.dumps(f, ensure_ascii=False)}: "), cell, "")
+        for f, cell in zip(names, cells.of(block, names), strict=True)
+    ]
+    body = _joined(keyed, block.length, ",\n" if indent else ", ")
+    out: pa.Array = pc.binary_join_element_wise(
+        pa.scalar("  {\n" if indent else "{"), body, pa.scalar("\n  }" if indent else "}"), ""
+    )
+    return out
+
+
+def render_json_table(table: RecordTable, fields: Sequence[str], lines: bool = False) -> str:
+    """The JSON (``lines``: NDJSON) ``formats.render_json`` writes for ``table``'s records, by columns."""
+    from cxroi.engine import duckdb_module
+
+    con = duckdb_module().connect()
+    try:
+        cells = _Cells(con, json_values=True)
+        parts = [_text_of(_end(_json_records(cells, b, fields, not lines), "\n" if lines else ",\n"))
+                 for b in table.blocks]  # fmt: skip
+    finally:
+        con.close()
+    text = "".join(parts)
+    if lines:
+        return text
+    return "[\n" + text[:-2] + "\n]\n" if text else "[]\n"
 
 
 def _quoted_row(fields: Sequence[str]) -> str:

@@ -1,8 +1,8 @@
 """Counts and records held as columns (``cxroi.pipeline.group_counts``, ``cxroi.report.record_table``)
 against the plain Python they replaced: a dict of key tuples to histograms, records built as dicts and
-written by ``csv.writer`` cell by cell. Random keys, labels and counts (hypothesis); and the two things
-the column path borrows from libraries, checked over their whole range: Arrow's trim is ``str.strip()``
-for every code point, DuckDB's ``CAST(DOUBLE AS VARCHAR)`` is ``repr``."""
+written by ``csv.writer`` and ``json.dumps`` record by record. Random keys, labels and counts
+(hypothesis); and the two things the column path borrows from libraries, checked over their whole range:
+Arrow's trim is ``str.strip()`` for every code point, DuckDB's ``CAST(DOUBLE AS VARCHAR)`` is ``repr``."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from cxroi.cli import app
 from cxroi.pipeline.group_counts import GroupCounts
 from cxroi.pipeline.scores_engine import _codes
-from cxroi.report.formats import render_csv, safe_cell
+from cxroi.report.formats import render_csv, render_json, render_ndjson, safe_cell
 from cxroi.report.record_table import Block, Labels, RecordTable
 
 WIDTH = 4
@@ -152,6 +152,9 @@ def test_csv_by_columns_is_the_csv_of_the_records(data: st.DataObject) -> None:
     writer.writerows([[safe_cell(r.get(f)) for f in fields] for r in records])
     assert render_csv(table, fields) == buf.getvalue()
     assert render_csv(records, fields) == buf.getvalue()
+    for render in (render_json, render_ndjson):
+        assert render(table, fields) == render(records, fields)
+        assert render(table, ["absent", "other"]) == render(records, ["absent", "other"])  # records with no field
     assert len(table) == len(records) and list(table) == records
     assert all(r["x"] is None for r, g in zip(records, blocks[0].absent["x"].tolist(), strict=False) if g)
 
