@@ -265,9 +265,14 @@ def render_table(
     group_decimals: dict[str, dict[str, int]] | None = None,
     headings: dict[str, str] | None = None,
 ) -> str:
-    """Rich table(s) rendered to text, one per ``group_by`` value (ANSI colours only when ``color``)."""
+    """Table(s) rendered to text, one per ``group_by`` value: rich's ``SIMPLE_HEAD`` layout, drawn by
+    ``plain_table`` without colour and by rich with ANSI colours (only when ``color``). Cells, headings
+    and titles are literal text (no rich markup), control characters replaced."""
     from rich import box
     from rich.table import Table
+    from rich.text import Text
+
+    from cxroi.report.plain_table import plain_table, terminal_text
 
     buf = io.StringIO()
     console = make_console(buf, width, color)
@@ -278,21 +283,25 @@ def render_table(
     for key, rows in groups.items():
         shown = [f for f in _visible_fields(rows, fields) if not (split and f == group_by)]
         heading = (titles or {}).get(str(key), str(key).upper()) if split else title
-        table = Table(title=heading, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
-        for f in shown:
-            table.add_column(
-                (headings or {}).get(f, HEADINGS.get(f, f)),
-                justify="right" if _numeric(rows, f) else "left",
-                no_wrap=True,
-            )
+        names = [terminal_text((headings or {}).get(f, HEADINGS.get(f, f))) for f in shown]
+        right = [_numeric(rows, f) for f in shown]
         decimals = (group_decimals or {}).get(str(key))
-        for rec in rows:
-            table.add_row(
-                *(display_cell(f, rec.get(f), decimals) for f in shown),
-                style="dim" if rec.get("small") else None,
-            )
-        if any(rec.get("small") for rec in rows):
-            table.caption = "dimmed rows (small = true): fewer answers than scores.min_n; read them with care"
+        cells = [[terminal_text(display_cell(f, rec.get(f), decimals)) for f in shown] for rec in rows]
+        small = any(rec.get("small") for rec in rows)
+        caption = "dimmed rows (small = true): fewer answers than scores.min_n; read them with care" if small else None
+        heading = terminal_text(heading) if heading else heading
+        lines = None if color else plain_table(heading, names, right, cells, caption, width)
+        if lines is not None:
+            buf.write("\n".join(lines) + "\n")
+            continue
+        table = Table(title=Text(heading) if heading else None, title_justify="left", header_style="bold",
+                      box=box.SIMPLE_HEAD)  # fmt: skip
+        for name, r in zip(names, right, strict=True):
+            table.add_column(Text(name), justify="right" if r else "left", no_wrap=True)
+        for rec, row in zip(rows, cells, strict=True):
+            table.add_row(*map(Text, row), style="dim" if rec.get("small") else None)
+        if caption:
+            table.caption = caption
             table.caption_justify = "left"
         console.print(table)
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
