@@ -13,7 +13,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from cxroi.report.formats import make_console, render_table
+from cxroi.report.formats import make_console, render_pivot, render_table
 from cxroi.report.plain_table import plain_table, terminal_text
 
 TEXT = st.text(alphabet="abcXYZ019 .,-%éğא漢字", max_size=12)
@@ -65,3 +65,9 @@ def test_customer_text_is_shown_as_spelled_and_cannot_reach_the_terminal_as_cont
 
 def test_a_wide_table_is_left_to_rich() -> None:
     assert plain_table(None, ["a" * 30, "b" * 30], [False, True], [["x", "y"]], None, 40) is None
+
+
+def test_pivot_column_labels_are_text_too() -> None:
+    recs = [{"quarter": "2025-Q1", "Plan": "[bold]Pro[/bold]", "customers": 3}]
+    out = render_pivot(recs, ["quarter", "Plan", "customers"], "quarter", ["Plan"], title="Economics")
+    assert "[bold]Pro[/bold]" in out

@@ -321,6 +321,12 @@ def render_pivot(
     one table per value of ``group_field`` (e.g. each period)."""
     from rich import box
     from rich.table import Table
+    from rich.text import Text
+
+    from cxroi.report.plain_table import terminal_text
+
+    def text(value: str) -> Text:  # literal text (no rich markup), control characters replaced
+        return Text(terminal_text(value))
 
     buf = io.StringIO()
     console = make_console(buf, width, color)
@@ -330,14 +336,15 @@ def render_pivot(
     measures = [f for f in _visible_fields(records, fields) if f != group_field and f not in column_fields]
     for key, rows in groups.items():
         heading = f"{title} — {key}" if title and key is not None else title or (str(key) if key else None)
-        table = Table(title=heading, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+        table = Table(title=text(heading) if heading else None, title_justify="left", header_style="bold",
+                      box=box.SIMPLE_HEAD)  # fmt: skip
         table.add_column("")
         for rec in rows:
             label = " / ".join(str(rec.get(f)) for f in column_fields) or "all"
-            table.add_column(label, justify="right", no_wrap=True)
+            table.add_column(text(label), justify="right", no_wrap=True)
         for f in measures:
             table.add_row(
-                (headings or {}).get(f, HEADINGS.get(f, f)), *(display_cell(f, r.get(f)) for r in rows)
+                text((headings or {}).get(f, HEADINGS.get(f, f))), *(text(display_cell(f, r.get(f))) for r in rows)
             )
         console.print(table)
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"

@@ -15,6 +15,7 @@ from cxroi.metrics.churn import latest_complete
 from cxroi.metrics.periods import period_kind
 from cxroi.report.evidence import roi_sentence, survival_sentence
 from cxroi.report.formats import make_console
+from cxroi.report.plain_table import terminal_text
 
 
 def _n(x: Any, digits: int = 1, pct: bool = False) -> str:
@@ -57,7 +58,8 @@ def _why(con: Any, data: dict[str, Any]) -> None:
             t.add_column(col, justify="left" if col == "theme" else "right")
         for r in tables["why_themes"][0]:
             q = r["q_value"]
-            t.add_row(str(r["theme"]), _n(r["mentions"]), _n(r["share_detractors"]), _n(r["share_promoters"]),
+            t.add_row(Text(terminal_text(str(r["theme"]))), _n(r["mentions"]), _n(r["share_detractors"]),
+                      _n(r["share_promoters"]),
                       "-" if r["lift"] is None else f"{r['lift']:.2f}",
                       "-" if q is None else "< 0.001" if q < 0.001 else f"{q:.3f}",
                       _n(r["nps_with"]), _n(r["nps_without"]))  # fmt: skip
@@ -68,8 +70,8 @@ def _why(con: Any, data: dict[str, Any]) -> None:
             t.add_column(col, justify="left" if col in ("driver", "quadrant") else "right")
         for r in tables["why_drivers"][0]:
             ci = "-" if r["ci_low"] is None else f"{r['ci_low']:.1f}–{r['ci_high']:.1f}"
-            t.add_row(str(r["driver"]), _n(r["importance"]), ci, r["direction"], f"{r['performance']:.2f}",
-                      r["quadrant"])  # fmt: skip
+            t.add_row(Text(terminal_text(str(r["driver"]))), _n(r["importance"]), ci, r["direction"],
+                      f"{r['performance']:.2f}", r["quadrant"])  # fmt: skip
         con.print(t)
 
 
