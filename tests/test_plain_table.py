@@ -71,3 +71,10 @@ def test_pivot_column_labels_are_text_too() -> None:
     recs = [{"quarter": "2025-Q1", "Plan": "[bold]Pro[/bold]", "customers": 3}]
     out = render_pivot(recs, ["quarter", "Plan", "customers"], "quarter", ["Plan"], title="Economics")
     assert "[bold]Pro[/bold]" in out
+
+
+def test_a_long_table_is_drawn_plain_even_in_colour() -> None:
+    recs = [{"metric": "nps", "store": f"s{i}", "n": i} for i in range(2_001)]
+    out = render_table(recs, ["metric", "store", "n"], color=True)
+    assert "\x1b[" not in out and out == render_table(recs, ["metric", "store", "n"], color=False)
+    assert "\x1b[" in render_table(recs[:10], ["metric", "store", "n"], color=True)

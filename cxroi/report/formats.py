@@ -254,6 +254,9 @@ def _numeric(records: Sequence[dict[str, Any]], field: str) -> bool:
     return bool(present) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present)
 
 
+PLAIN_ROWS = 2_000  # longer tables are drawn without colour even on a terminal (rich: ~1 s a 2,000 rows)
+
+
 def render_table(
     records: Sequence[dict[str, Any]],
     fields: Sequence[str],
@@ -266,8 +269,9 @@ def render_table(
     headings: dict[str, str] | None = None,
 ) -> str:
     """Table(s) rendered to text, one per ``group_by`` value: rich's ``SIMPLE_HEAD`` layout, drawn by
-    ``plain_table`` without colour and by rich with ANSI colours (only when ``color``). Cells, headings
-    and titles are literal text (no rich markup), control characters replaced."""
+    ``plain_table`` without colour and by rich with ANSI colours (only when ``color``, and for tables of
+    at most ``PLAIN_ROWS`` rows: rich takes half a millisecond a row). Cells, headings and titles are
+    literal text (no rich markup), control characters replaced."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -290,7 +294,8 @@ def render_table(
         small = any(rec.get("small") for rec in rows)
         caption = "dimmed rows (small = true): fewer answers than scores.min_n; read them with care" if small else None
         heading = terminal_text(heading) if heading else heading
-        lines = None if color else plain_table(heading, names, right, cells, caption, width)
+        plain = not color or len(rows) > PLAIN_ROWS
+        lines = plain_table(heading, names, right, cells, caption, width) if plain else None
         if lines is not None:
             buf.write("\n".join(lines) + "\n")
             continue
