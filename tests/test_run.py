@@ -205,6 +205,18 @@ def test_run_output_file(tmp_path: Path) -> None:
     assert data["sections"] == ["scores", "economics", "link", "survival"] and data["roi"] is None
 
 
+def test_run_output_suffix_picks_the_report(tmp_path: Path) -> None:
+    """``-o cx.html`` writes the HTML report (not the scorecard's text under an .html name); ``--format``
+    still wins."""
+    html = tmp_path / "cx.html"
+    r = run(["run", "-c", f"{LINK}/config.yaml", "-o", str(html)])
+    assert r.exit_code == 0, r.stderr
+    assert html.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    text = tmp_path / "cx2.html"
+    assert run(["run", "-c", f"{LINK}/config.yaml", "-o", str(text), "--format", "table"]).exit_code == 0
+    assert text.read_text(encoding="utf-8").startswith("CX scorecard")
+
+
 def test_empty_group_is_reported_not_divided_by_zero(tmp_path: Path) -> None:
     text = (ROOT / LINK / "config.yaml").read_text().replace("path: ", f"path: {ROOT / LINK}/")
     # promoters only at 10: nobody in the fixture's chosen answers is a promoter any more

@@ -59,6 +59,11 @@ RunFormatOpt = Annotated[
 ]
 
 
+# ``-o`` with one of these suffixes (and no --format) writes that report, as ``--report`` would
+_REPORT_SUFFIXES = {".html": "html", ".htm": "html", ".xlsx": "xlsx", ".md": "markdown", ".markdown": "markdown",
+                    ".csv": "csv"}  # fmt: skip
+
+
 def _run_format(fmt: str | None, output: Path | None) -> str:
     _check_choice("--format", fmt, ("table", "json"))
     if fmt:
@@ -108,6 +113,7 @@ def run(
         from cxroi.report.scorecard import render_scorecard
 
         _check_choice("--report", report, ("markdown", "html", "xlsx", "json", "csv"))
+        chosen = report or (_REPORT_SUFFIXES.get(output.suffix.lower()) if output is not None and not fmt else None)
         if report and output is None:
             raise UsageError("--report needs -o PATH", "e.g. --report html -o cx.html")
         out_fmt = _run_format(fmt, output if not report else None)
@@ -128,9 +134,9 @@ def run(
                 mode="json", include={"roi", "clv", "link", "crm", "scores"}, by_alias=True
             )
             today = date.today()
-            if report:
+            if chosen:
                 assert output is not None
-                for target, content in render_report(report, str(output), data, assumptions, allow, today):
+                for target, content in render_report(chosen, str(output), data, assumptions, allow, today):
                     write_atomic(target, content)
             elif out_fmt == "json":
                 _emit(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n", output)
