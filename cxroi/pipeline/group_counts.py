@@ -3,16 +3,19 @@
 A ``GroupCounts`` has one row per distinct key. Each key column is a list of distinct labels and an
 integer code per row pointing into it; ``hist`` holds the counts per scale position of each row. Adding,
 collapsing and sorting work on the code columns with numpy, so 100,000 groups cost about what 100 do:
-no key is ever decoded into a Python tuple unless a caller asks for ``items()``.
+no key is ever decoded into a Python tuple.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from cxroi.pipeline.common import combine_codes
 
 # product of the key columns' label counts up to which their codes combine into one int64
 _RADIX_LIMIT = 1 << 62
@@ -74,30 +77,6 @@ class GroupCounts:
         present = hist.any(axis=1)
         return cls(cols, out_codes[present], hist[present])
 
-    @classmethod
-    def from_items(cls, items: Iterable[tuple[tuple[Any, ...], np.ndarray]], n_keys: int) -> GroupCounts:
-        """From (key tuple, histogram) pairs (the count cache's form)."""
-        pairs = list(items)
-        labels: list[dict[Any, int]] = [{} for _ in range(n_keys)]
-        codes = np.array(
-            [[labels[k].setdefault(v, len(labels[k])) for k, v in enumerate(key)] for key, _ in pairs],
-            dtype=np.int64,
-        ).reshape(len(pairs), n_keys)
-        hist = np.stack([np.asarray(h, dtype=np.int64) for _, h in pairs]) if pairs else np.zeros((0, 0), np.int64)
-        return cls.build([list(d) for d in labels], codes, hist)
-
-    def key_column(self, k: int) -> np.ndarray:
-        """Column ``k`` of the keys, one label per group (an object array)."""
-        lookup = np.empty(len(self.labels[k]), dtype=object)
-        lookup[:] = self.labels[k]
-        out: np.ndarray = lookup[self.codes[:, k]]
-        return out
-
-    def items(self) -> list[tuple[tuple[Any, ...], np.ndarray]]:
-        cols = [self.key_column(k).tolist() for k in range(len(self.labels))]
-        keys = list(zip(*cols, strict=True)) if cols else [()] * len(self)
-        return list(zip(keys, self.hist, strict=True))
-
     def total(self) -> np.ndarray:
         out: np.ndarray = self.hist.sum(axis=0)
         return out
@@ -150,11 +129,9 @@ def _distinct(cols: tuple[tuple[Any, ...], ...], codes: np.ndarray) -> tuple[np.
         return np.zeros((0, len(cols)), dtype=np.int64), np.zeros(0, dtype=np.int64)
     if not cols:
         return np.zeros((1, 0), dtype=np.int64), np.zeros(len(codes), dtype=np.int64)
-    sizes = [max(len(c), 1) for c in cols]
-    if float(np.prod(np.asarray(sizes, dtype=np.float64))) < _RADIX_LIMIT:
-        combined = np.zeros(len(codes), dtype=np.int64)
-        for k, size in enumerate(sizes):
-            combined = combined * size + codes[:, k]
+    sizes = [len(c) for c in cols]
+    if math.prod(sizes) < _RADIX_LIMIT:
+        combined, _radix = combine_codes([(codes[:, k], c) for k, c in enumerate(cols)], len(codes))
         uniq, inverse = np.unique(combined, return_inverse=True)
         out_codes = np.empty((len(uniq), len(cols)), dtype=np.int64)
         rest = uniq
@@ -164,6 +141,3 @@ def _distinct(cols: tuple[tuple[Any, ...], ...], codes: np.ndarray) -> tuple[np.
         out_codes, inverse = np.unique(codes, axis=0, return_inverse=True)
     return np.asarray(out_codes, dtype=np.int64), np.asarray(inverse, dtype=np.int64).reshape(-1)
 
-
-def empty(n_keys: int) -> GroupCounts:
-    return GroupCounts(((),) * n_keys, np.zeros((0, n_keys), dtype=np.int64), np.zeros((0, 0), dtype=np.int64))
