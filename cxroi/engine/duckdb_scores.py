@@ -33,7 +33,7 @@ from cxroi.errors import InputError
 from cxroi.io.dates import EXCEL_SERIAL, ISO8601, ZONE_SUFFIX
 from cxroi.io.reader import _FOOTER_MARKERS, TableSource
 from cxroi.metrics.periods import period_keys
-from cxroi.pipeline.common import BLANK_LABEL, Tally
+from cxroi.pipeline.common import Tally
 
 DATE_OK, DATE_BLANK, DATE_BAD, DATE_LATER = 0, 1, 2, 3
 MAX_ROWS = 5
@@ -518,6 +518,3 @@ def period_of_days(days: np.ndarray, period: Any) -> np.ndarray:
     stamps = pa.array(days.astype("datetime64[D]").astype("datetime64[us]"))
     return period_keys(stamps, period)
 
-
-def segment_label(value: str | None) -> str:
-    return (value or "").strip() or BLANK_LABEL

@@ -103,8 +103,8 @@ class Counts:
 def counts_of(table: pa.Table, keys: list[str], metric: str, texts: list[str], others: pa.Table | None) -> Counts:
     """The wide counts of ``metric`` as its non-zero counts, vectorised over the whole table; the unlisted
     texts' counts come from ``others`` (the targeted query's result) instead of the "other" column, as
-    extra reduced rows."""
-    table = table.combine_chunks()  # DuckDB returns many small chunks: one to_numpy each would add up
+    extra reduced rows. ``table`` should be one chunk (``combine_chunks``): DuckDB returns many small ones,
+    and a ``to_numpy`` per chunk and column would add up."""
     matrix = np.column_stack(
         [np.asarray(table.column(f"n_{metric}_{j}").to_numpy(zero_copy_only=False), dtype=np.int64)
          for j in range(other_code(texts))]  # the blank and every listed text; the "other" column is left out

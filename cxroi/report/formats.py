@@ -90,7 +90,7 @@ HEADINGS = {
     "contract_value": "contracts",
     "support_cost": "support",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _clean(value: Any) -> Any:
@@ -119,7 +119,7 @@ def safe_cell(value: Any) -> str:
         return repr(value)
     if kind is str:
         text: str = value
-        return "'" + text if text.startswith(_FORMULA_START) else text
+        return "'" + text if text.startswith(FORMULA_START) else text
     value = _clean(value)
     if value is None:
         return ""
@@ -128,7 +128,7 @@ def safe_cell(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     out = str(value)
-    if out.startswith(_FORMULA_START):
+    if out.startswith(FORMULA_START):
         return "'" + out
     return out
 
@@ -176,7 +176,7 @@ def _cells(values: list[Any]) -> list[str]:
     if kinds <= {int, type(None)}:
         return ["" if v is None else repr(v) for v in values]
     if kinds <= {str}:
-        return ["'" + v if v.startswith(_FORMULA_START) else v for v in values]
+        return ["'" + v if v.startswith(FORMULA_START) else v for v in values]
     return [safe_cell(v) for v in values]
 
 

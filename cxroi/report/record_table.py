@@ -100,13 +100,13 @@ class RecordTable(Sequence[dict[str, Any]]):
 
 
 _MAYBE_QUOTED = re.compile(r'[,"\r\n]')  # csv.writer quotes a cell only if it has one of these (or fewer)
-_FORMULA = r"^[=+\-@\t\r]"  # formats._FORMULA_START as a pattern
+
 
 
 def _label_cells(labels: Sequence[Any]) -> pa.Array:
     """``safe_cell`` of each label, quoted as ``csv.writer`` quotes it: for text labels over the whole
     list at once (only those with a comma, quote or line break go through ``csv.writer`` itself)."""
-    from cxroi.report.formats import safe_cell
+    from cxroi.report.formats import FORMULA_START, safe_cell
 
     if all(type(v) is str for v in labels):
         try:
@@ -114,7 +114,9 @@ def _label_cells(labels: Sequence[Any]) -> pa.Array:
         except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: no UTF-8 for Arrow
             texts = None
         if texts is not None:
-            formula = pc.match_substring_regex(texts, _FORMULA)
+            formula = pc.starts_with(texts, FORMULA_START[0])
+            for start in FORMULA_START[1:]:
+                formula = pc.or_(formula, pc.starts_with(texts, start))
             texts = pc.if_else(formula, pc.binary_join_element_wise("'", texts, ""), texts)
             maybe = np.flatnonzero(np.asarray(pc.match_substring_regex(texts, _MAYBE_QUOTED.pattern)))
             if not len(maybe):
