@@ -206,12 +206,15 @@ def test_run_output_file(tmp_path: Path) -> None:
 
 
 def test_run_output_suffix_picks_the_report(tmp_path: Path) -> None:
-    """``-o cx.html`` writes the HTML report (not the scorecard's text under an .html name); ``--format``
-    still wins."""
+    """``-o cx.html`` writes the HTML report (not the scorecard's text under an .html name), ``-o cx.md``
+    the Markdown one; ``--format`` still wins."""
     html = tmp_path / "cx.html"
     r = run(["run", "-c", f"{LINK}/config.yaml", "-o", str(html)])
     assert r.exit_code == 0, r.stderr
     assert html.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    md = tmp_path / "cx.md"
+    assert run(["run", "-c", f"{LINK}/config.yaml", "-o", str(md)]).exit_code == 0
+    assert md.read_text(encoding="utf-8").startswith("# CX report")
     text = tmp_path / "cx2.html"
     assert run(["run", "-c", f"{LINK}/config.yaml", "-o", str(text), "--format", "table"]).exit_code == 0
     assert text.read_text(encoding="utf-8").startswith("CX scorecard")

@@ -135,9 +135,13 @@ def _stdout_is_tty() -> bool:
     return sys.stdout.isatty()
 
 
+# output suffixes that make a document (a workbook or a web page), not text in an OutputFormat
+DOCUMENTS = {".xlsx": "xlsx", ".html": "html", ".htm": "html"}
+
+
 def _document(fmt: OutputFormat | None, output: Path | None) -> bool:
     """``-o x.xlsx`` / ``-o x.html`` without --format: a workbook or a page of the records."""
-    return fmt is None and output is not None and output.suffix.lower() in {".xlsx", ".html", ".htm"}
+    return fmt is None and output is not None and output.suffix.lower() in DOCUMENTS
 
 
 def _resolve_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat:

@@ -15,6 +15,7 @@ from cxroi.cli.common import (
     VerboseOpt,
     _check_choice,
     _date,
+    _document,
     _emit,
     _err,
     _guard,
@@ -76,7 +77,8 @@ def survival(
             f"followed {counts} linked answers to churn or to {s['as_of']} (censored); none left out for "
             "being recent" + ("; robust errors clustered by customer" if s["robust"] else "")
         )
-        if output is not None and fmt is None and output.suffix.lower() in {".xlsx", ".html", ".htm"}:
+        if _document(fmt, output):
+            assert output is not None
             from cxroi.report.documents import render_records_html, xlsx_workbook
 
             tables = _tables(result)

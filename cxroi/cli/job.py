@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from cxroi.cli.common import (
+    DOCUMENTS,
     AsOfOpt,
     ConfigOpt,
     FormatOpt,
@@ -34,7 +35,7 @@ from cxroi.cli.common import (
 from cxroi.config import load_config
 from cxroi.errors import EXIT_ALERT, UsageError
 from cxroi.io.atomic import write_atomic
-from cxroi.report.formats import OutputFormat, json_safe, render_records
+from cxroi.report.formats import EXTENSIONS, OutputFormat, json_safe, render_records
 
 
 # --- the whole job ---------------------------------------------------------------------------------------
@@ -59,9 +60,12 @@ RunFormatOpt = Annotated[
 ]
 
 
-# ``-o`` with one of these suffixes (and no --format) writes that report, as ``--report`` would
-_REPORT_SUFFIXES = {".html": "html", ".htm": "html", ".xlsx": "xlsx", ".md": "markdown", ".markdown": "markdown",
-                    ".csv": "csv"}  # fmt: skip
+def _report_of(output: Path) -> str | None:
+    """The report ``-o`` names by its suffix (with no --format): a document, Markdown or CSV; else None
+    (``.json`` is the run's JSON, anything else the scorecard)."""
+    suffix = output.suffix.lower()
+    found = EXTENSIONS.get(suffix)
+    return DOCUMENTS.get(suffix) or (found.value if found in (OutputFormat.markdown, OutputFormat.csv) else None)
 
 
 def _run_format(fmt: str | None, output: Path | None) -> str:
@@ -113,7 +117,7 @@ def run(
         from cxroi.report.scorecard import render_scorecard
 
         _check_choice("--report", report, ("markdown", "html", "xlsx", "json", "csv"))
-        chosen = report or (_REPORT_SUFFIXES.get(output.suffix.lower()) if output is not None and not fmt else None)
+        chosen = report or (_report_of(output) if output is not None and not fmt else None)
         if report and output is None:
             raise UsageError("--report needs -o PATH", "e.g. --report html -o cx.html")
         out_fmt = _run_format(fmt, output if not report else None)
