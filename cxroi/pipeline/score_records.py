@@ -4,7 +4,6 @@ period, with the change against the group's previous period; kept as columns (``
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +21,9 @@ from cxroi.metrics.tables import (
     proportion_table,
     welch_change,
 )
+from cxroi.pipeline.common import BLANK_LABEL
 from cxroi.pipeline.group_counts import GroupCounts
-from cxroi.report.record_table import Block, Column, Labels, RecordTable
+from cxroi.report.record_table import Block, Column, Labels, RecordTable, text_array
 
 if TYPE_CHECKING:
     from cxroi.pipeline.scores import Metric, ScoresRequest
@@ -44,22 +44,20 @@ def _bands(metric: Metric, cfg: Any) -> dict[str, tuple[int, int] | None]:
 
 
 def _sort_key(label: object) -> tuple[int, str]:
-    return (1, "") if label == "(blank)" else (0, str(label))
+    return (1, "") if label == BLANK_LABEL else (0, str(label))
 
 
 def _segment_ranks(labels: Sequence[object]) -> np.ndarray:
     """Rank of each segment label in report order (``_sort_key``: by text, ``(blank)`` last); text labels
     are sorted by Arrow (UTF-8 byte order is code point order, as Python compares text)."""
     ranks = np.empty(len(labels), dtype=np.int64)
-    order: Any = None
-    if all(type(v) is str for v in labels):
-        with contextlib.suppress(pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: Python sorts it
-            texts = pa.array(labels, pa.string())
-            order = np.asarray(pc.sort_indices(texts))
-            blank = order[np.asarray(pc.equal(texts.take(pa.array(order)), "(blank)"))]
-            order = np.concatenate([order[np.asarray(pc.not_equal(texts.take(pa.array(order)), "(blank)"))], blank])
-    if order is None:
-        order = sorted(range(len(labels)), key=lambda i: _sort_key(labels[i]))
+    texts = text_array(labels)
+    if texts is not None:
+        order = np.asarray(pc.sort_indices(texts))
+        blank = np.asarray(pc.equal(texts.take(pa.array(order)), BLANK_LABEL), dtype=bool)
+        order = np.concatenate([order[~blank], order[blank]])
+    else:  # not all text Arrow can hold (e.g. a lone surrogate from a cache entry): Python sorts them
+        order = np.asarray(sorted(range(len(labels)), key=lambda i: _sort_key(labels[i])), dtype=np.int64)
     ranks[order] = np.arange(len(labels))
     return ranks
 

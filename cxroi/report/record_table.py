@@ -103,28 +103,34 @@ _MAYBE_QUOTED = re.compile(r'[,"\r\n]')  # csv.writer quotes a cell only if it h
 
 
 
+def text_array(labels: Sequence[Any]) -> pa.Array | None:
+    """``labels`` as an Arrow string array when every one is text Arrow can hold (UTF-8), else None."""
+    if not all(type(v) is str for v in labels):
+        return None
+    try:
+        return pa.array(labels, pa.string())
+    except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate
+        return None
+
+
 def _label_cells(labels: Sequence[Any]) -> pa.Array:
     """``safe_cell`` of each label, quoted as ``csv.writer`` quotes it: for text labels over the whole
     list at once (only those with a comma, quote or line break go through ``csv.writer`` itself)."""
     from cxroi.report.formats import FORMULA_START, safe_cell
 
-    if all(type(v) is str for v in labels):
-        try:
-            texts = pa.array(labels, pa.string())
-        except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: no UTF-8 for Arrow
-            texts = None
-        if texts is not None:
-            formula = pc.starts_with(texts, FORMULA_START[0])
-            for start in FORMULA_START[1:]:
-                formula = pc.or_(formula, pc.starts_with(texts, start))
-            texts = pc.if_else(formula, pc.binary_join_element_wise("'", texts, ""), texts)
-            maybe = np.flatnonzero(np.asarray(pc.match_substring_regex(texts, _MAYBE_QUOTED.pattern)))
-            if not len(maybe):
-                return texts
-            cells = texts.to_pylist()
-            for i in maybe.tolist():
-                cells[i] = _quoted(cells[i])
-            return pa.array(cells, pa.string())
+    texts = text_array(labels)
+    if texts is not None:
+        formula = pc.starts_with(texts, FORMULA_START[0])
+        for start in FORMULA_START[1:]:
+            formula = pc.or_(formula, pc.starts_with(texts, start))
+        texts = pc.if_else(formula, pc.binary_join_element_wise("'", texts, ""), texts)
+        maybe = np.flatnonzero(np.asarray(pc.match_substring_regex(texts, _MAYBE_QUOTED.pattern)))
+        if not len(maybe):
+            return texts
+        cells = texts.to_pylist()
+        for i in maybe.tolist():
+            cells[i] = _quoted(cells[i])
+        return pa.array(cells, pa.string())
     out = []
     for v in labels:
         cell = safe_cell(v)

@@ -210,3 +210,17 @@ def test_many_segments_give_the_records_of_a_hand_count(tmp_path: Path) -> None:
     js = CliRunner().invoke(app, ["scores", str(path), "--nps", "nps", "--by", "store", "--format", "json"])
     shown = [(r["store"].removeprefix("'"), int(r["n"])) for r in rows]
     assert [(j["store"], j["n"]) for j in json.loads(js.stdout)] == shown
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=4) | LABELS, unique=True, max_size=12), st.booleans())
+def test_segment_ranks_are_python_order_with_blank_last(labels: list[str], surrogate: bool) -> None:
+    """Arrow's sort of text labels (and Python's, for a label Arrow cannot hold) is ``sorted`` by code
+    point, with ``(blank)`` after everything."""
+    from cxroi.pipeline.score_records import _segment_ranks
+
+    if surrogate:
+        labels = [*labels, "\ud800"]
+    ranks = _segment_ranks(labels)
+    by_rank = [lab for _, lab in sorted(zip(ranks.tolist(), labels, strict=True))]
+    assert by_rank == sorted(t for t in labels if t != "(blank)") + (["(blank)"] if "(blank)" in labels else [])
