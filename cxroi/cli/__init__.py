@@ -33,6 +33,10 @@ def main() -> NoReturn:
         if isinstance(exc.code, str):
             _err(exc.code)
         code = 1 if isinstance(exc.code, str) else int(exc.code or 0)
+        stop = getattr(exc.__context__, "__cause__", None)
+        if isinstance(stop, KeyboardInterrupt):  # typer's own silent exit 130: the signal landed outside a
+            code = interrupted_by(stop) or EXIT_INTERRUPTED  # command's _guard (its ``finally``, say)
+            _err("Error: terminated (SIGTERM)" if code == EXIT_TERMINATED else "Error: interrupted")
     except KeyboardInterrupt as exc:
         code = interrupted_by(exc) or EXIT_INTERRUPTED
         _err("Error: terminated (SIGTERM)" if code == EXIT_TERMINATED else "Error: interrupted")
