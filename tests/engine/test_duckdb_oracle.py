@@ -109,6 +109,25 @@ def test_invalid_answers_dates_and_row_numbers(tmp_path: Path) -> None:
     assert any("no date" in w and "row 4" in w for w in duck.warnings)
 
 
+def test_footer_rows_are_left_out_whatever_the_length_of_the_first_cell(tmp_path: Path) -> None:
+    """DuckDB skips the footer test for first cells shorter than the shortest marker; a long id that is
+    no footer, a marker behind spaces and a short cell ("Copy") are told apart as the reader does."""
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "id,region,nps\nR_1,EMEA,9\nR_2a3B4c5D6e7F8g,EMEA,10\nCopy,EMEA,3\nGrand Totals (3 records),,\n"
+        "  Copyright (c) 2000-2026 salesforce.com,,\nConfidential Information - Do Not Distribute,,\n"
+        "Copyright,APAC,0\n",
+        encoding="utf-8",
+    )
+    arrow, duck, req = both(path, {"nps": "nps", "by": ("region",)})
+    same(arrow, duck)
+    assert "DuckDB read_csv" in (req.paths or [""])[0]
+    by_region = {r["region"]: r for r in duck.records if r.get("metric") == "nps" and r.get("region")}
+    # EMEA: 9, 10 (promoters), 3 (detractor) -> n 3, NPS (2 - 1) / 3; APAC: the 0 of "Copyright"
+    assert by_region["EMEA"]["n"] == 3 and by_region["EMEA"]["value"] == pytest.approx(100 / 3, abs=1e-9)
+    assert by_region["APAC"]["n"] == 1 and by_region["APAC"]["value"] == -100
+
+
 rows = st.lists(
     st.tuples(
         st.one_of(st.none(), st.dates(dt.date(2024, 1, 1), dt.date(2027, 1, 1))),
