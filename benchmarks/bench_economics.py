@@ -2,7 +2,8 @@
 
     python benchmarks/bench_economics.py [--customers 1000000] [--transactions 10000000] [--repeat 3]
 
-The same run times the join and aggregation written by hand in polars (`benchmarks/peers.py`).
+The same run times the join and aggregation written by hand in polars and in DuckDB SQL
+(`benchmarks/peers.py`).
 The cxroi side reads the customers (id, signup, churn, plan) and the transactions (customer id, date,
 amount), links every transaction to its customer and reports churn, CLV and transaction value by plan and
 quarter. The baseline is `pyarrow.csv.read_csv` of the same seven columns, which any tool must parse.
@@ -18,7 +19,7 @@ import sys
 from pathlib import Path
 
 from bench_scores import GIB, measure
-from peers import ECONOMICS_POLARS, available
+from peers import ECONOMICS_DUCKDB, ECONOMICS_POLARS, available
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -71,7 +72,7 @@ def main() -> int:
     small = ensure(args.customers, args.transactions // 4)
     base_runs, cx_runs = [], []
     files = [str(big / "customers.csv"), str(big / "transactions.csv")]
-    peers = available({"polars": ECONOMICS_POLARS})
+    peers = available({"polars": ECONOMICS_POLARS, "duckdb": ECONOMICS_DUCKDB})
     peer_runs: dict[str, list[tuple[float, int]]] = {k: [] for k in peers}
     for _ in range(args.repeat):
         base_runs.append(measure([sys.executable, "-c", BASELINE, *files]))

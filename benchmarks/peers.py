@@ -21,6 +21,26 @@ print(len(duckdb.execute(sql, [sys.argv[1]]).fetchall()))
 """
 
 
+# The same counts in DuckDB SQL: the join and revenue in one query, the customers at the start of each
+# quarter, churned and new by a join of the quarters against the customers.
+ECONOMICS_DUCKDB = r"""
+import sys, duckdb
+con = duckdb.connect()
+con.execute(f'''CREATE TABLE c AS SELECT trim("Customer ID") AS id, "Plan" AS plan,
+    TRY_CAST("Signup Date" AS DATE) AS s, TRY_CAST("Churn Date" AS DATE) AS e
+    FROM read_csv('{sys.argv[1]}', all_varchar = true)''')
+money = con.sql(f'''SELECT date_trunc('quarter', CAST(t."Invoice Date" AS DATE)) AS q, c.plan,
+    sum(CAST(replace(t."Amount", ',', '') AS DECIMAL(18, 2))) AS revenue, count(*) AS transactions
+    FROM read_csv('{sys.argv[2]}', all_varchar = true) t JOIN c ON trim(t."Customer ID") = c.id
+    GROUP BY ALL''').fetchall()
+churn = con.sql('''WITH q AS (SELECT unnest(range(date_trunc('quarter', min(s)), max(s) + INTERVAL 1 DAY,
+    INTERVAL 3 MONTH))::DATE AS q FROM c)
+    SELECT q.q, c.plan, count_if(c.s < q.q AND (c.e IS NULL OR c.e >= q.q)) AS customers_start,
+    count_if(c.e >= q.q AND c.e < q.q + INTERVAL 3 MONTH) AS churned,
+    count_if(c.s >= q.q AND c.s < q.q + INTERVAL 3 MONTH) AS new FROM q, c GROUP BY ALL''').fetchall()
+print(len(churn), len(money))
+"""
+
 def available(scripts: dict[str, str]) -> dict[str, str]:
     """The peers whose library is installed (``pip install -e '.[bench]'``); the others are skipped."""
     out = {}
