@@ -109,6 +109,25 @@ def test_invalid_answers_dates_and_row_numbers(tmp_path: Path) -> None:
     assert any("no date" in w and "row 4" in w for w in duck.warnings)
 
 
+def test_multiline_cells_and_answer_texts_give_hand_counts(tmp_path: Path) -> None:
+    """Quoted cells holding new lines, delimiters and quotes, and answers written as labels, with spaces
+    or a decimal comma, counted by DuckDB's read_csv: promoters 10 - Extremely likely, " 9 ", 10, "9,0";
+    passive 7; detractors 3, 0 -> n 7, NPS (4 - 2) / 7."""
+    path = tmp_path / "s.csv"
+    path.write_text(
+        'id,comment,nps\nR_1,"fine,\nreally ""fine""",10 - Extremely likely\nR_2,"two\n\nlines", 9 \n'
+        'R_3,ok,10\nR_4,"a,b",7\nR_5,,3\nR_6,"x\ny",0\nR_7,z,"9,0"\n',
+        encoding="utf-8",
+    )
+    arrow, duck, req = both(path, {"nps": "nps"})
+    same(arrow, duck)
+    assert "DuckDB read_csv" in (req.paths or [""])[0]
+    (rec,) = [r for r in duck.records if r.get("metric") == "nps"]
+    assert (rec["n"], rec["promoters"], rec["passives"], rec["detractors"]) == (7, 4, 1, 2)
+    assert rec["value"] == pytest.approx(200 / 7, abs=1e-9)
+    assert not duck.warnings
+
+
 def test_footer_rows_are_left_out_whatever_the_length_of_the_first_cell(tmp_path: Path) -> None:
     """DuckDB skips the footer test for first cells shorter than the shortest marker; a long id that is
     no footer, a marker behind spaces and a short cell ("Copy") are told apart as the reader does."""
