@@ -36,11 +36,11 @@ def other_code(texts: list[str]) -> int:
 def expected_texts(low: int, high: int, labels: Iterable[str], sample: Iterable[str]) -> list[str]:
     """The answer texts given their own count column: the scale's digits, the configured labels and the
     most common distinct texts of the sample (in that order, each once, at most ``MAX_SAMPLED`` from the
-    sample; the empty text is always there, as DuckDB reads a quoted empty cell as ``''``)."""
-    out = dict.fromkeys([str(i) for i in range(low, high + 1)] + [""] + [str(t) for t in labels])
+    sample). The empty text is not among them: it is a blank (code 0), as the reader reads it."""
+    out = dict.fromkeys([str(i) for i in range(low, high + 1)] + [str(t) for t in labels if str(t) != ""])
     seen: dict[str, int] = {}
     for text in sample:
-        if text not in out:
+        if text not in out and text != "":
             seen[text] = seen.get(text, 0) + 1
     for text, _count in sorted(seen.items(), key=lambda kv: -kv[1])[:MAX_SAMPLED]:
         out[text] = None
@@ -48,9 +48,13 @@ def expected_texts(low: int, high: int, labels: Iterable[str], sample: Iterable[
 
 
 def code_sql(column: str, texts: list[str]) -> str:
-    """0 for a blank (NULL), 1..len(texts) for a listed text, len(texts) + 1 for any other text."""
+    """0 for a blank (NULL, or ``''``: DuckDB's text of a quoted empty CSV cell, and an empty Parquet
+    string, both blanks to the answer rules), 1..len(texts) for a listed text, len(texts) + 1 for any
+    other text. One count column fewer per metric than counting ``''`` apart (on the 10M-row benchmark
+    the query's time did not measurably change: 3.36 s against 3.37 s, best of six, in one process)."""
     values = "[" + ", ".join(literal(t) for t in texts) + "]"
-    return f"CASE WHEN {column} IS NULL THEN 0 ELSE coalesce(list_position({values}, {column}), {other_code(texts)}) END"
+    return (f"CASE WHEN {column} IS NULL OR {column} = '' THEN 0 "
+            f"ELSE coalesce(list_position({values}, {column}), {other_code(texts)}) END")  # fmt: skip
 
 
 def wide_select(keys: list[str], vocab: dict[str, list[str]]) -> str:

@@ -128,6 +128,25 @@ def test_multiline_cells_and_answer_texts_give_hand_counts(tmp_path: Path) -> No
     assert not duck.warnings
 
 
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_empty_text_answers_are_blanks_counted_with_the_nulls(kind: str, tmp_path: Path) -> None:
+    """'' (a quoted empty CSV cell, an empty Parquet string), a missing cell and a lone space are blanks to
+    the answer rules; DuckDB counts '' with the NULLs. By hand: A has one answer (10), B one (9)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / f"s.{kind}"
+    if kind == "csv":
+        path.write_text('region,nps\nA,""\nA,\nB,9\nB," "\nA,10\n', encoding="utf-8")
+    else:
+        pq.write_table(pa.table({"region": ["A", "A", "B", "B", "A"], "nps": ["", None, "9", " ", "10"]}), path)
+    arrow, duck, req = both(path, {"nps": "nps", "by": ("region",)})
+    same(arrow, duck)
+    assert "DuckDB read_" in (req.paths or [""])[0]
+    by_region = {r["region"]: r for r in duck.records if r.get("metric") == "nps" and r.get("region")}
+    assert [by_region[g]["n"] for g in ("A", "B")] == [1, 1] and not duck.warnings
+
+
 def test_footer_rows_are_left_out_whatever_the_length_of_the_first_cell(tmp_path: Path) -> None:
     """DuckDB skips the footer test for first cells shorter than the shortest marker; a long id that is
     no footer, a marker behind spaces and a short cell ("Copy") are told apart as the reader does."""

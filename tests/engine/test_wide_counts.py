@@ -28,14 +28,15 @@ ANSWERS = ["", " 9 ", "9,0", "10 - Extremely likely", "x", "Very satisfied", "'"
 
 
 def rows_of(r: Reduced) -> Counter[tuple[Any, ...]]:
-    """(state, period, segments..., answer) -> count, from the reduced rows and the counts in them."""
+    """(state, period, segments..., answer) -> count, from the reduced rows and the counts in them; the
+    empty text is a blank (None), as the answer rules read it: the wide path counts it with the NULLs."""
     out: Counter[tuple[Any, ...]] = Counter()
     where = r.rows.tolist()
     segs = [s.to_pylist() for s in r.segments]
     states, days = r.state.tolist(), r.day.tolist()
     for row, answer, n in zip(where, r.answer.to_pylist(), r.n.tolist(), strict=True):
         state = states[row]
-        out[(state, days[row] if state in (0, 3) else 0, *[s[row] for s in segs], answer)] += n
+        out[(state, days[row] if state in (0, 3) else 0, *[s[row] for s in segs], answer or None)] += n
     return out
 
 
@@ -94,9 +95,10 @@ def test_any_list_of_texts_gives_the_grouping_sets_counts(
 def test_expected_texts_lists_the_scale_labels_and_the_common_sample_texts() -> None:
     sample = ["10 - Extremely likely"] * 3 + ["9"] * 5 + ["N/A"] * 2 + [f"t{i}" for i in range(100)]
     texts = expected_texts(0, 10, ["Promoter"], sample)
-    assert texts[:13] == [*map(str, range(11)), "", "Promoter"]
-    assert texts[13:15] == ["10 - Extremely likely", "N/A"]  # the most common first
-    assert len(texts) == 13 + MAX_SAMPLED
+    assert texts[:12] == [*map(str, range(11)), "Promoter"]  # no "": a blank, counted with the NULLs
+    assert texts[12:14] == ["10 - Extremely likely", "N/A"]  # the most common first
+    assert len(texts) == 12 + MAX_SAMPLED
+    assert "" not in expected_texts(1, 5, [""], ["", "", "4"])
 
 
 def test_texts_the_sample_never_showed_are_counted_and_reported(tmp_path: Path) -> None:
