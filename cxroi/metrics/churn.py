@@ -50,6 +50,53 @@ def churn_counts(
     return ChurnCounts(count(at_start), count(churned), count(new), count(new_churned), count(at_end))
 
 
+class PeriodChurn:
+    """``churn_counts`` of many periods from one pass over the customers, for fixed ``groups``.
+
+    With ``bounds`` the sorted days that start or end a period and ``idx(v)`` the number of bounds ``<= v``,
+    ``v < bounds[i]`` exactly when ``idx(v) <= i``. So ``D(x, y) = #(start < x and end < y)`` at two
+    bounds is a prefix sum of the histogram of (group, idx(start), idx(end)), and every count is a
+    difference of such sums (no assumption that ``end >= start``):
+
+    at_start = D(ps, inf) - D(ps, ps); churned = D(ps, pe) - D(ps, ps); new = D(pe, inf) - D(ps, inf);
+    new_and_churned = D(pe, pe) - D(ps, pe); at_end = D(pe, inf) - D(pe, pe).
+
+    One ``bincount`` and a cumulative sum, instead of five masked passes over every customer per period.
+    """
+
+    def __init__(self, start: np.ndarray, end: np.ndarray, groups: np.ndarray, k: int, days: np.ndarray) -> None:
+        self.bounds = np.unique(np.asarray(days, dtype=np.int64))
+        b = len(self.bounds) + 1  # idx runs 0..len(bounds)
+        a = np.searchsorted(self.bounds, start, side="right")
+        c = np.searchsorted(self.bounds, end, side="right")
+        hist = np.bincount((np.asarray(groups, dtype=np.int64) * b + a) * b + c, minlength=k * b * b)
+        cum = np.zeros((k, b + 1, b + 1), dtype=np.int64)
+        cum[:, 1:, 1:] = hist.reshape(k, b, b).cumsum(axis=1).cumsum(axis=2)
+        self.cum = cum
+        self.all = b  # column of D(x, inf)
+
+    def _at(self, day: int) -> int:
+        i = int(np.searchsorted(self.bounds, day))
+        if i == len(self.bounds) or self.bounds[i] != day:
+            raise ValueError(f"day {day} is not one of the bounds")
+        return i + 1  # D(bounds[i], .) sums idx(start) <= i, i.e. the first i + 1 rows of the histogram
+
+    def counts(self, ps: int, pe: int) -> ChurnCounts:
+        """The same numbers as ``churn_counts(start, end, ps, pe, groups, k)``, for ``ps <= pe``."""
+        if pe < ps:
+            raise ValueError(f"the period ends ({pe}) before it starts ({ps})")
+        i, j = self._at(ps), self._at(pe)
+        d = self.cum
+        at_start = d[:, i, self.all] - d[:, i, i]
+        return ChurnCounts(
+            at_start,
+            d[:, i, j] - d[:, i, i],
+            d[:, j, self.all] - d[:, i, self.all],
+            d[:, j, j] - d[:, i, j],
+            d[:, j, self.all] - d[:, j, j],
+        )
+
+
 def churn_rate(churned: int, customers_start: int) -> float:
     """Churned / customers at the start, as a fraction; NaN when there was nobody at the start."""
     return churned / customers_start if customers_start > 0 else math.nan

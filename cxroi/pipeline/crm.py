@@ -8,7 +8,7 @@ from those arrays (see ``cxroi.metrics.churn`` and ``cxroi.metrics.clv``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,7 +18,15 @@ import pandas as pd
 
 from cxroi.config import ClvConfig
 from cxroi.errors import DataError, UsageError
-from cxroi.metrics.churn import NO_END, active_days, annualize, churn_counts, churn_rate
+from cxroi.metrics.churn import (
+    NO_END,
+    ChurnCounts,
+    PeriodChurn,
+    active_days,
+    annualize,
+    churn_counts,
+    churn_rate,
+)
 from cxroi.metrics.clv import clv_discounted, clv_simple, margin_per_year
 from cxroi.metrics.periods import PERIODS_PER_YEAR, period_label, period_range, year_before
 from cxroi.pipeline.activity import MONEY, MONEY_SCALE, Daily, load_contracts, load_tickets, load_transactions
@@ -129,6 +137,16 @@ def _periods(data: CrmData, request: CrmRequest) -> list[tuple[int, int, int]]:
     return period_range(day_number(first), day_number(last), request.period)
 
 
+def _churn_of(c: Customers, periods: list[tuple[int, int, int]]) -> Callable[[int, int], ChurnCounts]:
+    """``churn_counts`` of each period, segments as on its first day: from one ``PeriodChurn`` table when
+    no customer changes segment (then the groups are the same on every day), else period by period."""
+    if c.seg_rows is None and periods:
+        days = np.array([d for _key, ps, pe in periods for d in (ps, pe)], dtype=np.int64)
+        table = PeriodChurn(c.start, c.end, c.group_at(periods[0][1]), c.k, days)
+        return table.counts
+    return lambda ps, pe: churn_counts(c.start, c.end, ps, pe, c.group_at(ps), c.k)
+
+
 def _pct(x: float) -> float:
     return x * 100.0 if not math.isnan(x) else math.nan
 
@@ -162,8 +180,10 @@ def churn_records(data: CrmData, request: CrmRequest) -> list[dict[str, Any]]:
     per_year = PERIODS_PER_YEAR[request.period]
     as_of_day = day_number(data.as_of)
     records: list[dict[str, Any]] = []
-    for key, ps, pe in _periods(data, request):
-        counts = churn_counts(c.start, c.end, ps, pe, c.group_at(ps), c.k)
+    periods = _periods(data, request)
+    churn_of = _churn_of(c, periods)
+    for key, ps, pe in periods:
+        counts = churn_of(ps, pe)
         for g, labels in enumerate(c.labels):
             rec, rate = _churn_base(request, key, labels, counts, g, c.has_end)
             note = "no customers at the start" if counts.customers_start[g] == 0 else None
@@ -202,10 +222,13 @@ class ClvInputs:
     annual_churn: np.ndarray  # fraction
 
 
-def clv_inputs(data: CrmData, ws: int, we: int, years: float, overall: bool = False) -> ClvInputs:
+def clv_inputs(
+    data: CrmData, ws: int, we: int, years: float, overall: bool = False, counts: ChurnCounts | None = None
+) -> ClvInputs:
     """Derive CLV inputs over [ws, we) (``years`` long): revenue and support cost per customer-year,
     and the churn of the customers there at the start of the window; per segment, or for all
-    customers together with ``overall``."""
+    customers together with ``overall``. ``counts``: the window's ``churn_counts`` per segment, when
+    already known."""
     c = data.customers
     groups, k = (np.zeros(len(c.start), dtype=np.int64), 1) if overall else (c.group_at(ws), c.k)
 
@@ -214,7 +237,8 @@ def clv_inputs(data: CrmData, ws: int, we: int, years: float, overall: bool = Fa
         return np.array([sums.sum()]) if overall else sums
 
     exposure = active_days(c.start, c.end, ws, we, groups, k) / DAYS_PER_YEAR
-    counts = churn_counts(c.start, c.end, ws, we, groups, k)
+    if counts is None or overall:
+        counts = churn_counts(c.start, c.end, ws, we, groups, k)
     with np.errstate(divide="ignore", invalid="ignore"):
         churn = np.where(counts.customers_start > 0, counts.churned / counts.customers_start, np.nan)
         churn = 1.0 - (1.0 - churn) ** (1.0 / years)  # window churn -> per year
@@ -325,10 +349,12 @@ def economics_records(data: CrmData, request: CrmRequest, cfg: ClvConfig) -> lis
     per_year = PERIODS_PER_YEAR[request.period]
     records: list[dict[str, Any]] = []
     tickets_rows = data.tickets.rows if data.tickets is not None else None
-    for key, ps, pe in _periods(data, request):
-        counts = churn_counts(c.start, c.end, ps, pe, c.group_at(ps), c.k)
+    periods = _periods(data, request)
+    churn_of = _churn_of(c, periods)
+    for key, ps, pe in periods:
+        counts = churn_of(ps, pe)
         years = (pe - ps) / DAYS_PER_YEAR
-        inputs = clv_inputs(data, ps, pe, years)
+        inputs = clv_inputs(data, ps, pe, years, counts=counts)
         revenue = _sum_in(data.transactions, "revenue", ps, pe, c.k)
         sales = _sum_in(data.transactions, "sales", ps, pe, c.k)
         signed = _sum_in(data.contracts, "value", ps, pe, c.k)

@@ -7,9 +7,11 @@ from datetime import date
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxroi.metrics.amounts import guess_decimal, parse_amounts, parse_durations
-from cxroi.metrics.churn import NO_END, active_days, annualize, churn_counts, churn_rate
+from cxroi.metrics.churn import NO_END, PeriodChurn, active_days, annualize, churn_counts, churn_rate
 from cxroi.metrics.clv import clv_discounted, clv_simple, margin_per_year
 
 
@@ -61,6 +63,12 @@ def test_churn_boundary_days() -> None:
     start = np.array([d(s) for s, _ in customers])
     end = np.array([d(e) if e else NO_END for _, e in customers])
     groups = np.zeros(len(customers), dtype=np.int64)
+    table = PeriodChurn(start, end, groups, 1, np.array([d("2024-10-01"), ps, pe, d("2025-07-01")]))
+    for c in (churn_counts(start, end, ps, pe, groups, 1), table.counts(ps, pe)):
+        assert (c.customers_start[0], c.churned[0], c.new[0], c.new_and_churned[0], c.customers_end[0]) == (
+            5, 2, 2, 1, 4)  # fmt: skip
+    with pytest.raises(ValueError):
+        table.counts(ps, ps + 1)  # not one of the bounds
     c = churn_counts(start, end, ps, pe, groups, 1)
     assert c.customers_start[0] == 5
     assert c.churned[0] == 2
@@ -68,6 +76,28 @@ def test_churn_boundary_days() -> None:
     assert c.new_and_churned[0] == 1
     assert c.customers_end[0] == 4
     assert c.customers_end[0] == c.customers_start[0] - c.churned[0] + c.new[0] - c.new_and_churned[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-20, 120), st.one_of(st.none(), st.integers(-30, 140)), st.integers(0, 2)),
+             max_size=60),
+    st.lists(st.integers(-25, 130), min_size=2, max_size=8, unique=True),
+)  # fmt: skip
+def test_period_churn_is_churn_counts_for_every_pair_of_bounds(
+    customers: list[tuple[int, int | None, int]], bounds: list[int]
+) -> None:
+    """Ends before starts, no end, days on the bounds: the one-pass table gives the five masks' counts
+    for every (ps, pe) pair of its bounds with ps <= pe, not only consecutive ones."""
+    start = np.array([s for s, _, _ in customers], dtype=np.int64)
+    end = np.array([NO_END if e is None else e for _, e, _ in customers], dtype=np.int64)
+    groups = np.array([g for *_, g in customers], dtype=np.int64)
+    table = PeriodChurn(start, end, groups, 3, np.array(bounds))
+    for ps in bounds:
+        for pe in (b for b in bounds if b >= ps):
+            got, want = table.counts(ps, pe), churn_counts(start, end, ps, pe, groups, 3)
+            for name in ("customers_start", "churned", "new", "new_and_churned", "customers_end"):
+                assert getattr(got, name).tolist() == getattr(want, name).tolist(), (name, ps, pe)
 
 
 def test_active_days() -> None:
