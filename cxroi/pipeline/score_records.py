@@ -133,7 +133,8 @@ def _score_table(metric: Metric, cfg: Any, hist: np.ndarray) -> dict[str, np.nda
 def _changes(
     metric: Metric, cfg: Any, cols: dict[str, np.ndarray], prev: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Change against the previous row (where ``prev``) and its p-value, as ``_change`` per pair."""
+    """Change against the previous row (where ``prev``) and its p-value: the vectorised tests of
+    ``cxroi.metrics.tables`` over every (previous, this) pair at once."""
     before = np.flatnonzero(prev) - 1
     after = np.flatnonzero(prev)
     delta = np.full(len(prev), np.nan)

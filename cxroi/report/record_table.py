@@ -145,49 +145,16 @@ def _quoted(cell: str) -> str:
     return buf.getvalue()[:-2]  # the row ends with the empty second field: ",\n"
 
 
-# Columns at least this long are formatted once per distinct value (by bit pattern, so -0.0 stays apart
-# from 0.0): scores of many small groups repeat the same few hundred (n, promoters, detractors) values.
-_DISTINCT_MIN = 4096
-
-
-def _distinct(col: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(distinct values, index of each value among them) when that at least halves the work, else None."""
-    if len(col) < _DISTINCT_MIN or col.dtype not in (np.float64, np.int64):
-        return None
-    keys = np.ascontiguousarray(col).view(np.int64)
-    uniq, inverse = np.unique(keys, return_inverse=True)
-    if 2 * len(uniq) > len(col):
-        return None
-    return uniq.view(col.dtype), inverse.reshape(-1)
-
-
 def _number_cells(
     con: Any, columns: dict[str, np.ndarray], absent: dict[str, np.ndarray], empty: str
 ) -> dict[str, pa.Array]:
     """Cells of numeric and boolean columns: ``repr`` of each finite number, ``empty`` for NaN, infinities
-    and absent values, ``true``/``false``; formatted by DuckDB (connection ``con``) over whole columns,
-    long ones once per distinct value."""
-    if not columns:
-        return {}
-    values: dict[str, np.ndarray] = {}
-    inverse: dict[str, np.ndarray] = {}
-    for name, col in columns.items():
-        found = _distinct(col)
-        if found is None:
-            values[name] = col
-        else:
-            values[name], inverse[name] = found
-    length = max(len(v) for v in values.values())
+    and absent values, ``true``/``false``; formatted by DuckDB (connection ``con``) over whole columns."""
     arrays: dict[str, pa.Array] = {}
     exprs = []
     blank = "'" + empty.replace("'", "''") + "'"
-    for i, (name, col) in enumerate(values.items()):
-        pad = length - len(col)
-        mask = None if name in inverse else absent.get(name)
-        if pad:  # distinct values are fewer than the rows: padded (never taken) to one table
-            col = np.concatenate([col, np.zeros(pad, dtype=col.dtype)])
-            mask = np.concatenate([np.zeros(length - pad, dtype=bool) if mask is None else mask,
-                                   np.ones(pad, dtype=bool)])  # fmt: skip
+    for i, (name, col) in enumerate(columns.items()):
+        mask = absent.get(name)
         arrays[f"c{i}"] = pa.array(col, mask=mask if mask is not None and mask.any() else None)
         if col.dtype.kind == "b":
             exprs.append(f"CASE WHEN c{i} THEN 'true' WHEN NOT c{i} THEN 'false' ELSE {blank} END AS c{i}")
@@ -195,21 +162,12 @@ def _number_cells(
             exprs.append(f"CASE WHEN isfinite(c{i}) THEN CAST(c{i} AS VARCHAR) ELSE {blank} END AS c{i}")
         else:
             exprs.append(f"coalesce(CAST(c{i} AS VARCHAR), {blank}) AS c{i}")
+    if not exprs:
+        return {}
     con.register("numbers", pa.table(arrays))
     out = con.sql(f"SELECT {', '.join(exprs)} FROM numbers").to_arrow_table()
     con.unregister("numbers")
-    cells: dict[str, pa.Array] = {}
-    for i, name in enumerate(columns):
-        column = out.column(f"c{i}").combine_chunks()
-        if name in inverse:
-            column = column.take(pa.array(inverse[name]))
-            mask = absent.get(name)
-            if mask is not None and mask.any():
-                column = pc.if_else(pa.array(mask), pa.scalar(empty, pa.string()), column)
-        else:
-            column = column.slice(0, len(columns[name]))
-        cells[name] = column
-    return cells
+    return {name: out.column(f"c{i}").combine_chunks() for i, name in enumerate(columns)}
 
 
 def _json_labels(labels: Sequence[Any]) -> pa.Array:
