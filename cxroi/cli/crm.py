@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -103,6 +104,8 @@ def _say_dates(request: Any) -> None:
         for src in getattr(request, name):
             for col, (found, why) in src.table.date_formats.items():
                 _err(f"{src.table.display}: dates in {col!r} read as {found} ({why})")
+    for line in dict.fromkeys(request.paths):
+        _err(f"engine: {line}")
 
 
 @app.command()
@@ -356,6 +359,7 @@ def economics(
             cost_per_ticket=cost_per_ticket,
             need=("customers", "transactions", "contracts", "tickets"),
         )
+        request = replace(request, per_customer=False)  # economics reports per segment only
         data = crm.load(request)
         if verbose:
             _say_dates(request)

@@ -147,9 +147,12 @@ class DuckScores:
         until: dt.date | None,
         settings: Any = None,
         spill: Any = None,
+        strict: bool = False,
     ) -> None:
         """``spill``: a callable writing the rows (as cxroi's reader reads them) to a Parquet file, for
-        inputs ``read_csv`` cannot express; None: DuckDB reads the CSV file itself."""
+        inputs ``read_csv`` cannot express; None: DuckDB reads the CSV file itself. ``strict``: DuckDB's
+        strict CSV mode, which fails on a row with too few or too many fields or a quote that never closes
+        (for callers that then let cxroi's reader, which skips such rows, read the file instead)."""
         from cxroi.engine import duckdb_module
 
         duckdb = duckdb_module()
@@ -191,7 +194,8 @@ class DuckScores:
         delim = source.delimiter or ","
         options = (
             f"delim={literal(delim)}, header=false, skip={source.layout.header_rows}, columns={spec}, "
-            "quote='\"', escape='\"', null_padding=true, strict_mode=false, auto_detect=false, "
+            "quote='\"', escape='\"', "
+            f"{'strict_mode=true' if strict else 'null_padding=true, strict_mode=false'}, auto_detect=false, "
             "buffer_size=33554432, "
             f"encoding={literal(duck_encoding(source) or 'utf-8')}"
         )

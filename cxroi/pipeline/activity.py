@@ -152,7 +152,7 @@ class _Linker:
         self.no_id.add(batch, blank)
         self.later.add(batch, later & ~blank)
         unmatched &= ~later
-        examples = pc.filter(text, pa.array(unmatched)).slice(0, 3).to_pylist() if unmatched.any() else []
+        examples = pc.unique(pc.filter(text, pa.array(unmatched))).slice(0, 3).to_pylist() if unmatched.any() else []
         self.unmatched.add(batch, unmatched, [str(e) for e in examples])
         self.no_date.add(batch, no_date & ~blank & ~unmatched)
         keep = ~(blank | unmatched | no_date | later)
@@ -239,6 +239,20 @@ def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Da
             mine.clear()
             return []
 
+        def absorb(acc: list[Any], keep: np.ndarray, group: np.ndarray, day: np.ndarray, row: np.ndarray,
+                   values: np.ndarray, cost: np.ndarray | None = None) -> None:  # fmt: skip
+            revenue = _units(values[keep])
+            measures = {
+                "revenue": revenue,
+                "sales": (values[keep] > 0).astype(float),
+                "refunds": (values[keep] < 0).astype(float),
+                "cost": _units(cost[keep]) if cost is not None else np.zeros(int(keep.sum())),
+            }
+            acc.append(_reduce(day[keep], group[keep], measures, customers.k))
+            sums.add(row[keep], day[keep], revenue)
+            if request.purchases:
+                mine.append((row[keep], day[keep], revenue))
+
         def step(acc: list[Any], batch: Batch) -> None:
             keep, group, day, row = linker.link(batch)
             values, bad = amounts_of(batch.columns[amount_col], decimal)
@@ -250,23 +264,19 @@ def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Da
                     np.asarray(refunded.to_numpy(zero_copy_only=False), dtype=float)
                 )
             keep = rules.apply(batch, keep)
-            cost = np.zeros(batch.num_rows)
+            cost = None
             if cost_col:
                 c, _bad = parse_amounts(batch.columns[cost_col], decimal)
                 cost = np.nan_to_num(np.asarray(c.to_numpy(zero_copy_only=False), dtype=float))
-            revenue = _units(values[keep])
-            measures = {
-                "revenue": revenue,
-                "sales": (values[keep] > 0).astype(float),
-                "refunds": (values[keep] < 0).astype(float),
-                "cost": _units(cost[keep]) if cost_col else np.zeros(int(keep.sum())),
-            }
-            acc.append(_reduce(day[keep], group[keep], measures, customers.k))
-            sums.add(row[keep], day[keep], revenue)
-            if request.purchases:
-                mine.append((row[keep], day[keep], revenue))
+            absorb(acc, keep, group, day, row, values, cost)
 
-        found: list[Any] = scan(t, wanted, new, step, LINKED_ROWS)
+        found: list[Any] | None = None
+        plain = not (cost_col or refunded_col or rules.columns or request.purchases) and decimal == "."
+        if request.engine != "reader" and plain:
+            new()
+            found = _linked_by_duckdb(request, src, customers, cut, (id_col, date_col, amount_col), linker, sums)
+        if found is None:
+            found = scan(t, wanted, new, step, LINKED_ROWS)
         bought.extend(mine)
         parts.extend(found)
         per_customer.add_from(sums)
@@ -284,9 +294,41 @@ def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Da
         _daily_frame(parts, ["revenue", "sales", "refunds", "cost"]),
         warnings=warnings,
         notes=notes,
-        per_customer=per_customer,
+        # without request.per_customer the DuckDB path sums the last days only, where churn needs them
+        per_customer=per_customer if request.per_customer or request.windows or not customers.has_end else None,
         purchases=_concat(bought) if request.purchases else None,
     )
+
+
+def _linked_by_duckdb(request: CrmRequest, src: Source, customers: Customers, cut: int,
+                      cols: tuple[str, str, str], linker: _Linker, sums: _PerCustomer) -> list[Any] | None:  # fmt: skip
+    """The transactions linked, checked and summed by DuckDB (``cxroi.pipeline.activity_duck``): the sums
+    per (day, group), with ``sums`` and the linker's tallies filled in; None (and ``-v`` says why) when
+    cxroi's reader must read them."""
+    from cxroi.pipeline.activity_duck import linked_transactions, plain_case
+
+    t = src.table
+    resolved = dict(zip(("id", "date", "amount"), cols, strict=True))
+    why = plain_case(customers, t, resolved)
+    queries: list[str] = []
+    if why is None:
+        # money per customer: for the ROI's windows, and the last day for churn by inactivity (no end column)
+        per_customer = request.per_customer or bool(sums.windows) or not customers.has_end
+        found = linked_transactions(t, customers, cut, resolved, request.engine_settings, sums.windows, queries,
+                                    per_customer)  # fmt: skip
+        if found is not None:
+            linker.no_id, linker.unmatched = found.tallies["no_id"], found.tallies["unmatched"]
+            linker.no_date, linker.later = found.tallies["no_date"], found.tallies["later"]
+            sums.total[found.spells] += found.total
+            np.maximum.at(sums.last, found.spells, found.last)
+            for mine, theirs in zip(sums.in_window, found.in_window, strict=True):
+                mine[found.spells] += theirs
+            request.paths.append(f"{t.display}: linked and summed by DuckDB, {len(queries)} queries; "
+                                 f"first: {queries[0]}")  # fmt: skip
+            return [found.daily]
+        why = "a value that might read otherwise with cxroi's reader, or rows DuckDB's strict mode refuses"
+    request.paths.append(f"{t.display}: read by cxroi's reader ({why})")
+    return None
 
 
 def _concat(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

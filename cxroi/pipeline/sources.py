@@ -4,6 +4,7 @@ each comes from (its preset, recognised from the header row) and which column pl
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -53,9 +54,13 @@ class CrmRequest:
     strict: bool = False
     windows: tuple[tuple[int, int], ...] = ()  # [first day, day after last) to sum money per customer in
     purchases: bool = False  # keep every transaction's (spell, day, amount) for the per-customer models
+    per_customer: bool = True  # sum the money of each customer (the link, the ROI); False: per segment only
     latest_elsewhere: date | None = (
         None  # the latest date of the other inputs (survey), for the default as-of
     )
+    engine: str = "duckdb"  # "reader": cxroi's reader reads every input (engine.csv in the config)
+    engine_settings: Any = None  # the config's engine: section (memory limit, temp folder, threads)
+    paths: list[str] = field(default_factory=list)  # for -v: how each input was read, and the query
 
 
 def role(src: Source, section: str, mapping: Any, role: str, required: bool = True) -> str | None:
@@ -169,4 +174,6 @@ def build_crm_request(
         to=to or crm.to,
         as_of=as_of or crm.as_of,
         strict=crm.strict if strict is None else strict,
+        engine=os.environ.get("CXROI_ENGINE") or config.engine.csv,  # the env: to run a suite on each
+        engine_settings=config.engine,
     )
