@@ -425,6 +425,11 @@ class TableSource:
                 bad: dict[str, np.ndarray] = {}
                 for col in as_text:
                     cols[col], bad[col] = parse_dates(cols[col], date_formats[col])
+                for col in date_formats.keys() - as_text:  # parsed while reading: placeholders as in text
+                    early = pc.fill_null(pc.less(cols[col], EARLIEST), False)
+                    if pc.any(early).as_py():
+                        cols[col] = pc.if_else(early, pa.scalar(None, _TS), cols[col])
+                        bad[col] = np.asarray(early.to_numpy(zero_copy_only=False), dtype=bool)
                 batch = self._drop_footer_rows(
                     Batch(self.display, cols, row, rb.num_rows, bad), rb.column(first_col)
                 )

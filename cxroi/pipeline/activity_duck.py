@@ -10,7 +10,8 @@ It serves the plain case, and ``-v`` says when it does not: no status, refund, c
 point as the decimal mark, customers that keep one segment and one spell, no per-transaction rows kept for
 the per-customer models. It gives way to cxroi's reader (returns None) whenever a value might read
 otherwise there: an amount that is not a plain number (``1,250.00``, ``$12``, ``(3)``, or 10^11 and more),
-an unknown id with a space other than U+0020 at its edge (the reader trims every Unicode space), or a file
+an unknown id with a tab, a line break or another character at its edge that the reader's trim takes
+off and DuckDB's does not (DuckDB's takes off the Unicode space separators only), or a file
 DuckDB's strict CSV mode refuses (a row with the wrong number of fields, which the reader skips, or a quote
 that never closes).
 """
@@ -109,7 +110,7 @@ def linked_transactions(
             f"u AS (SELECT trim({cid}) AS id, CASE WHEN {state} = 0 THEN CAST(_ts AS DATE) - DATE '1970-01-01' "
             f"END AS day, {camt} AS amt, TRY_CAST({camt} AS DOUBLE) AS value FROM t), "
             "l AS (SELECT u.*, k.r, k.g FROM u LEFT JOIN ids k ON k.id = u.id) "
-            f"SELECT {kind} AS kind, r, g, day, CAST(round_even(value * 10000.0, 0) AS BIGINT) AS units FROM l"
+            f"SELECT {kind} AS kind, r, g, day, value, CAST(round_even(value * 10000.0, 0) AS BIGINT) AS units FROM l"
         )
         queries.append(rows)
         sets = "(kind, day, g), (kind, r)" if per_customer else "(kind, day, g)"
@@ -121,7 +122,7 @@ def linked_transactions(
         sql = (
             f"SELECT kind, day, g, {by_spell} AS by_day, count(*) AS n, "
             "CAST(sum(units) AS DOUBLE) AS revenue, "
-            f"count_if(units > 0) AS sales, count_if(units < 0) AS refunds, max(day) AS last{spans} "
+            f"count_if(value > 0) AS sales, count_if(value < 0) AS refunds, max(day) AS last{spans} "
             f"FROM ({rows}) GROUP BY GROUPING SETS ({sets})"
         )
         queries[-1] = sql
