@@ -172,7 +172,7 @@ class GroupCodes:
 class _Rows:
     """Customer rows as read (before merging into spells)."""
 
-    ids: list[np.ndarray] = field(default_factory=list)
+    ids: list[pa.Array] = field(default_factory=list)  # trimmed text
     start: list[np.ndarray] = field(default_factory=list)
     end: list[np.ndarray] = field(default_factory=list)
     mrr: list[np.ndarray] = field(default_factory=list)
@@ -250,7 +250,7 @@ def _read(
             mrr, bad = _mrr_per_month(batch, col_mrr, decimal, col_quantity, col_interval, scale)
             tallies["bad_mrr"].add(batch, bad & keep)
         group = groups.encode(batch, by_cols)
-        acc.ids.append(idt.to_numpy(zero_copy_only=False)[keep])
+        acc.ids.append(idt.filter(pa.array(keep)))
         acc.start.append(start[keep])
         acc.end.append(end[keep])
         acc.mrr.append(mrr[keep])
@@ -308,7 +308,7 @@ def load_customers(request: CrmRequest, cut: int) -> Customers:
                     else ", churn is not reported"
                 )
             )
-    ids = np.concatenate(rows.ids) if rows.ids else np.array([], dtype=object)
+    ids = pa.concat_arrays(rows.ids) if rows.ids else pa.array([], type=pa.string())
     start = np.concatenate(rows.start) if rows.start else np.array([], dtype=np.int64)
     end = np.concatenate(rows.end) if rows.end else np.array([], dtype=np.int64)
     mrr = np.concatenate(rows.mrr) if rows.mrr else np.array([])
@@ -318,7 +318,8 @@ def load_customers(request: CrmRequest, cut: int) -> Customers:
         notes.append(
             f"{plural(int(future.sum()), 'customer row')} with a start after {day_date(cut)}: not counted yet"
         )
-    ids, start, end, mrr, group = (a[~future] for a in (ids, start, end, mrr, group))
+    start, end, mrr, group = (a[~future] for a in (start, end, mrr, group))
+    ids = ids.filter(pa.array(~future))
     scheduled = (end > cut) & (end != NO_END)
     if scheduled.any():
         notes.append(
@@ -341,18 +342,23 @@ def load_customers(request: CrmRequest, cut: int) -> Customers:
     return customers
 
 
-def _spells(ids: np.ndarray, start: np.ndarray, end: np.ndarray, mrr: np.ndarray, group: np.ndarray,
+def _spells(ids: pa.Array, start: np.ndarray, end: np.ndarray, mrr: np.ndarray, group: np.ndarray,
             gap: int, notes: list[str]) -> Customers:  # fmt: skip
     """Merge rows of the same id whose intervals touch (within ``gap`` days) into spells."""
-    codes, uniques = pd.factorize(ids)
-    order = np.lexsort((start, codes))
-    codes, start, end, mrr, group = codes[order], start[order], end[order], mrr[order], group[order]
+    encoded = ids.cast(pa.string()).dictionary_encode()  # the distinct ids in order of first appearance
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    uniques = encoded.dictionary
     n = len(codes)
-    new_id = np.r_[True, codes[1:] != codes[:-1]]
-    # running max of the end within each id: a row continues the spell when it starts by then (+ gap)
-    reach = pd.Series(end).groupby(codes).cummax().to_numpy()
-    prev_reach = np.r_[NO_END, reach[:-1]]
-    continues = ~new_id & (start <= np.where(prev_reach == NO_END, NO_END, prev_reach + gap))
+    if len(uniques) == n:  # one row per customer (codes are 0, 1, 2, ...): every row is its own spell
+        continues = np.zeros(n, dtype=bool)
+    else:
+        order = np.lexsort((start, codes))
+        codes, start, end, mrr, group = codes[order], start[order], end[order], mrr[order], group[order]
+        new_id = np.r_[True, codes[1:] != codes[:-1]]
+        # running max of the end within each id: a row continues the spell when it starts by then (+ gap)
+        reach = pd.Series(end).groupby(codes).cummax().to_numpy()
+        prev_reach = np.r_[NO_END, reach[:-1]]
+        continues = ~new_id & (start <= np.where(prev_reach == NO_END, NO_END, prev_reach + gap))
     spell_of_row = np.cumsum(~continues) - 1
     n_spells = int(spell_of_row[-1]) + 1 if n else 0
     first_row = np.flatnonzero(~continues)
@@ -382,7 +388,7 @@ def _spells(ids: np.ndarray, start: np.ndarray, end: np.ndarray, mrr: np.ndarray
     first_spell = np.full(len(uniques), -1, dtype=np.int64)
     first_spell[spell_id[::-1]] = np.arange(n_spells)[::-1]
     return Customers(
-        ids=pa.array(np.asarray(uniques, dtype=object), type=pa.string()),
+        ids=uniques,
         first_spell=first_spell,
         spell_id=spell_id.astype(np.int64),
         start=spell_start.astype(np.int64),
