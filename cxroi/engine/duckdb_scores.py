@@ -14,9 +14,13 @@ Inputs ``read_csv`` cannot express (XLSX, Parquet, standard input, encodings oth
 a BOM and Latin-1, row filters, Excel-serial or zoned dates), or every input with ``engine.csv: reader``,
 are read by cxroi's reader and written once to Parquet in the temp folder (spreadsheet row, date state
 and period key per row, the other columns as text), which DuckDB then reduces with the same query; ``-v``
-says which served each input and the query it ran. Not yet like the reader: with ``read_csv``, rows with
-too many fields are not counted as skipped (DuckDB pads short rows and, without strict mode, folds long
-ones).
+says which served each input and the query it ran.
+
+``read_csv`` runs in strict mode first, which refuses a quote that never closes, so a file it reads needs
+no pass of its own for unpaired quotes; when strict mode refuses the file (a row with the wrong number of
+fields), or the file's last lines look ragged (a report footer), the quotes are checked and the file is
+read padding short rows. Not yet like the reader then: rows with the wrong number of fields are not
+counted as skipped (DuckDB pads short rows and folds long ones; the reader skips both and says so).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from cxroi.metrics.periods import period_keys
 from cxroi.pipeline.common import Tally
 
 DATE_OK, DATE_BLANK, DATE_BAD, DATE_LATER = 0, 1, 2, 3
+_LOOSE = "null_padding=true, strict_mode=false"  # read_csv's options that pad short rows
 MAX_ROWS = 5
 
 
@@ -104,6 +109,14 @@ def unsupported(source: TableSource, resolved: dict[str, str]) -> str | None:
     return None
 
 
+def ragged_tail(source: TableSource) -> bool:
+    """Whether the file's last lines have another number of fields than its header (a report footer)."""
+    from cxroi.io.sniff import ragged_tail as tail
+
+    assert source.encoding is not None and source.delimiter is not None
+    return tail(source.path, source.encoding, source.delimiter, len(source.columns))
+
+
 def duck_encoding(source: TableSource) -> str | None:
     """DuckDB's name for the file's encoding: UTF-8 (with or without BOM), UTF-16 with a BOM, Latin-1."""
     name = (source.encoding or "utf-8").lower().replace("_", "-")
@@ -161,6 +174,8 @@ class DuckScores:
         self.resolved = resolved
         self.until = until
         self.weighted = False  # rows carry a count ``_n`` and per-metric set flags ``_w_m`` (pushed down)
+        self._looser: list[tuple[str, str]] = []  # (strict read, loose read) until ``_loosen``
+        self._loosened: list[tuple[str, str]] = []
         self._temp: str | None = None
         config: dict[str, Any] = {"memory_limit": getattr(settings, "memory_limit", "1GB")}
         temp = getattr(settings, "temp_directory", None)
@@ -192,24 +207,34 @@ class DuckScores:
         self.columns = {n: f"c{i}" for i, n in enumerate(names)}
         spec = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
         delim = source.delimiter or ","
-        options = (
-            f"delim={literal(delim)}, header=false, skip={source.layout.header_rows}, columns={spec}, "
-            "quote='\"', escape='\"', "
-            f"{'strict_mode=true' if strict else 'null_padding=true, strict_mode=false'}, auto_detect=false, "
-            "buffer_size=33554432, "
-            f"encoding={literal(duck_encoding(source) or 'utf-8')}"
-        )
+        def read_csv(mode: str, extra: str = "") -> str:
+            return (
+                f"read_csv({literal(str(source.path))}, delim={literal(delim)}, header=false, "
+                f"skip={source.layout.header_rows}, columns={spec}, quote='\"', escape='\"', {mode}, "
+                f"auto_detect=false, buffer_size=33554432, encoding={literal(duck_encoding(source) or 'utf-8')}{extra})"
+            )
+
+        # Strict mode first: it refuses a row with the wrong number of fields and a quote that never
+        # closes, so a file it reads needs no pass of its own for unpaired quotes (``check_quotes``); if it
+        # refuses the file (or the file's last lines look ragged, a footer), the quotes are checked and
+        # the file is read padding short rows (``_loosen``). ``strict``: strict mode only.
+        first = "strict_mode=true" if strict or not ragged_tail(source) else _LOOSE
+        if first == _LOOSE:
+            source.check_quotes()
         # parallel first; DuckDB's parallel scanner refuses padded short rows with quoted new lines
-        self.read = f"read_csv({literal(str(source.path))}, {options})"
-        self._sequential = f"read_csv({literal(str(source.path))}, {options}, parallel=false)"
+        self.read = read_csv(first)
         # row numbers only for the targeted queries: a window over the whole file would hold it in memory
-        self.read_in_order = f"read_csv({literal(str(source.path))}, {options}, parallel=false)"
-        first = self.columns[names[0]]
+        self.read_in_order = read_csv(first, ", parallel=false")
+        self._sequential = read_csv(first if strict else _LOOSE, ", parallel=false")
+        self._looser = [] if strict or first == _LOOSE else [
+            (self.read, read_csv(_LOOSE)), (self.read_in_order, self._sequential)
+        ]  # fmt: skip
+        first_col = self.columns[names[0]]
         # one anchored RE2 match (a mismatch at the first letter costs nothing; four ILIKEs cost 0.7 s on
         # 10M rows): report footer rows start with one of the markers, case-insensitive, after spaces
         markers = "|".join(re.escape(m) for m in _FOOTER_MARKERS)
         # (prefilters tried, the first letter and the cell's length: no gain in interleaved runs)
-        footer = f"coalesce(regexp_matches({first}, {literal('^ *(?i:' + markers + ')')}), FALSE)"
+        footer = f"coalesce(regexp_matches({first_col}, {literal('^ *(?i:' + markers + ')')}), FALSE)"
         self.base = f"SELECT * FROM {self.read}"
         self.numbered = (
             f"SELECT *, row_number() OVER () + {source.layout.header_rows} AS _row FROM {self.read_in_order}"
@@ -372,10 +397,18 @@ class DuckScores:
 
         duckdb = duckdb_module()
 
+        sql = self._current(sql)
         self.queries.append(sql)
         try:
             return self.con.sql(sql).to_arrow_table()
         except duckdb.Error:
+            if self._loosen():
+                sql = self._current(sql)
+                self.queries.append(sql)
+                try:
+                    return self.con.sql(sql).to_arrow_table()
+                except duckdb.Error:
+                    pass
             sql = sql.replace(self.read, self._sequential)
             self.queries.append(sql)
             try:
@@ -439,6 +472,7 @@ class DuckScores:
             f"WHERE {condition} "
             f"ORDER BY _row LIMIT {limit}"
         )
+        sql = self._current(sql)
         self.queries.append(sql)
         from cxroi.engine import duckdb_module
 
@@ -457,6 +491,23 @@ class DuckScores:
         if any(v is None for v in values):
             parts.append(f"{col} IS NULL")
         return "(" + " OR ".join(parts or ["FALSE"]) + ")"
+
+    def _loosen(self) -> bool:
+        """After strict mode refused the file: check its quotes (``TableSource.check_quotes`` raises on
+        one that never closes) and read it padding short rows from now on; False: already so."""
+        if not self._looser:
+            return False
+        self.source.check_quotes()
+        self._loosened, self._looser = self._looser, []
+        self.read, self.read_in_order = (self._current(x) for x in (self.read, self.read_in_order))
+        self.base, self.numbered = (self._current(x) for x in (self.base, self.numbered))
+        return True
+
+    def _current(self, sql: str) -> str:
+        """``sql`` reading the file the way it is read now (a query written before ``_loosen``)."""
+        for strict, loose in self._loosened:
+            sql = sql.replace(strict, loose)
+        return sql
 
     def close(self) -> None:
         """Close the connection and remove the temporary folder made for its spills."""

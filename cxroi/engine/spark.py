@@ -116,6 +116,7 @@ def _csv_reader(reader: Any, paths: list[str], options: ReadOptions) -> Any:
     if sniffed.kind != "csv":
         raise InputError(f"engine spark: {local[0]} is a {sniffed.kind} file",
                          "Spark reads Parquet, CSV and Delta paths; use engine duckdb for other files")  # fmt: skip
+    sniffed.check_quotes()  # Spark would read the rows after an unclosed quote into its cell
     if sniffed.layout.header_rows != 1:
         raise InputError(
             f"engine spark: {local[0]} is a {sniffed.layout.kind} export with {sniffed.layout.header_rows} "

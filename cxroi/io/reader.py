@@ -51,9 +51,8 @@ from cxroi.io.sniff import (
     detect_encoding,
     detect_kind,
     head_records,
-    last_record_swallows_lines,
     sniff_delimiter,
-    unterminated_quote,
+    swallowing_quote,
 )
 from cxroi.io.xlsx import cell_float, cell_text, read_xlsx
 
@@ -182,6 +181,7 @@ class TableSource:
         self.date_formats: dict[str, tuple[str, str]] = {}  # column -> (format, how it was decided)
         self._sample: list[list[str]] = []
         self._block_size = 0  # grown when one cell is larger than a parsing block
+        self._quotes_checked = False  # see check_quotes
         if self.kind == "csv":
             self.encoding = detect_encoding(head, self.options.encoding, self.display)
             if not self.options.encoding and self.encoding in GUESSED:
@@ -199,14 +199,6 @@ class TableSource:
                     f"{self.display}: the file ends in the middle of a UTF-8 character (cut short?)",
                     "export the file again (or give its encoding with --encoding if it is not UTF-8)",
                 )
-            if not self.encoding.startswith("utf-16") and self.path.is_file():
-                line = unterminated_quote(self.path)
-                if line is not None and last_record_swallows_lines(self.path, self.encoding, self.delimiter):
-                    raise DataError(
-                        f"{self.display}: line {line}: a quote opens a cell that never closes, so every row after "
-                        "it would be read into that one cell",
-                        "close or remove that quote in the export; cxroi will not drop the rows after it silently",
-                    )
             records = head_records(text, self.delimiter)
             self.layout = detect_layout(records)
             self._sample = [list(r) for r in records[self.layout.header_rows :]]
@@ -226,6 +218,22 @@ class TableSource:
             self.layout = Layout("parquet", tuple(self._parquet.schema_arrow.names), 0)
         if not self.layout.names:
             raise InputError(f"{self.display}: no header row found", "the first row must name the columns")
+
+    def check_quotes(self) -> None:
+        """Refuse a CSV file with a quote that opens a cell and never closes (every row after it would be
+        read into that cell). One pass over the file, so it is run once, before the first read that could
+        be fooled: the reader's, or DuckDB's when its strict mode (which refuses such a file) was not used."""
+        if self._quotes_checked or self.kind != "csv" or not self.path.is_file():
+            return
+        self._quotes_checked = True
+        assert self.encoding is not None and self.delimiter is not None
+        line = swallowing_quote(self.path, self.encoding, self.delimiter)
+        if line is not None:
+            raise DataError(
+                f"{self.display}: line {line}: a quote opens a cell that never closes, so every row after "
+                "it would be read into that one cell",
+                "close or remove that quote in the export; cxroi will not drop the rows after it silently",
+            )
 
     # -- column names -------------------------------------------------------------------------------
     @property
@@ -332,6 +340,7 @@ class TableSource:
         consecutive batches until they hold that many rows (for work with a high fixed cost per call),
         while the file is still read in small blocks.
         """
+        self.check_quotes()
         self.skipped = SkippedRows()
         self.excluded = 0
         filters = [(self.resolve(col), values) for col, values in self.options.where]

@@ -276,6 +276,31 @@ def _blocks(path: Path, step: int = 1 << 24) -> Iterator[tuple[int, np.ndarray]]
             offset += n
 
 
+def swallowing_quote(path: Path, encoding: str, delimiter: str) -> int | None:
+    """The line of a quote that opens a cell and never closes, so that the cell swallows every row after
+    it (None: there is none; UTF-16 files, where 0x22 is not always a quote, are not checked)."""
+    if encoding.startswith("utf-16"):
+        return None
+    line = unterminated_quote(path)
+    return line if line is not None and last_record_swallows_lines(path, encoding, delimiter) else None
+
+
+def ragged_tail(path: Path, encoding: str, delimiter: str, fields: int, lines: int = 5) -> bool:
+    """Whether one of the file's last ``lines`` non-empty lines has another number of fields than
+    ``fields`` (a report footer such as ``Grand Totals``, or a cut row): read from the last 64 KB only.
+    A guess (a quoted cell with line breaks can fool it either way), used to choose the first way to read."""
+    with path.open("rb") as fh:
+        size = fh.seek(0, 2)
+        fh.seek(max(0, size - (1 << 16)))
+        tail = fh.read().decode(encoding if not encoding.startswith("utf-8") else "utf-8", errors="replace")
+    start = min((i for i in (tail.find("\n"), tail.find("\r")) if i >= 0), default=len(tail))
+    try:  # from the first line break on (the first line may be cut), quoted line breaks and all
+        records = [r for r in csv.reader(io.StringIO(tail[start + 1 :], newline=""), delimiter=delimiter) if r]
+    except csv.Error:  # a cell that never closes: the quotes will be checked anyway
+        return True
+    return any(len(r) != fields for r in records[-lines:])
+
+
 def last_record_swallows_lines(path: Path, encoding: str, delimiter: str) -> bool:
     """Whether the file's last record ends in a cell holding line breaks — what an unterminated quote does
     (a quote mid-cell, as in ``27" screen``, is literal and leaves the rows alone). A full parse with the

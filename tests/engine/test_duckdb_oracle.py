@@ -139,7 +139,9 @@ def test_empty_text_answers_are_blanks_counted_with_the_nulls(kind: str, tmp_pat
     if kind == "csv":
         path.write_text('region,nps\nA,""\nA,\nB,9\nB," "\nA,10\n', encoding="utf-8")
     else:
-        pq.write_table(pa.table({"region": ["A", "A", "B", "B", "A"], "nps": ["", None, "9", " ", "10"]}), path)
+        pq.write_table(
+            pa.table({"region": ["A", "A", "B", "B", "A"], "nps": ["", None, "9", " ", "10"]}), path
+        )
     arrow, duck, req = both(path, {"nps": "nps", "by": ("region",)})
     same(arrow, duck)
     assert "DuckDB read_" in (req.paths or [""])[0]
@@ -243,8 +245,11 @@ parquet_rows = st.lists(
         st.one_of(st.none(), st.datetimes(dt.datetime(1899, 6, 1), dt.datetime(2027, 1, 1))),
         st.sampled_from(["EMEA", "APAC", " EMEA", "", None, "Ünal, A.Ş."]),
         st.one_of(st.none(), st.integers(-1, 12)),
-        st.one_of(st.none(), st.floats(-20, 20).map(lambda x: round(x, 3)),
-                  st.sampled_from([1.0, 4.0, 5.0, 4.5, -0.0, math.nan, math.inf])),
+        st.one_of(
+            st.none(),
+            st.floats(-20, 20).map(lambda x: round(x, 3)),
+            st.sampled_from([1.0, 4.0, 5.0, 4.5, -0.0, math.nan, math.inf]),
+        ),
         st.sampled_from(["2025-01-05", "", "30/02/2025", "2025-13-01", None, "2024-12-31 23:59:59"]),
     ),
     min_size=1,
@@ -288,3 +293,71 @@ def test_parquet_read_by_duckdb_gives_the_readers_results(
     duck = compute_scores([TableSource(str(path))], req)
     same(arrow, duck)
     assert req.paths is not None and "DuckDB read_parquet" in req.paths[0], req.paths[0]
+
+
+def _no_quote_pass(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Record every pass over a file for unpaired quotes (``cxroi.io.sniff.unterminated_quote``)."""
+    import cxroi.io.sniff as sniff
+
+    calls: list[Path] = []
+    real = sniff.unterminated_quote
+
+    def spy(path: Path) -> int | None:
+        calls.append(path)
+        return real(path)
+
+    monkeypatch.setattr(sniff, "unterminated_quote", spy)
+    return calls
+
+
+def test_a_file_strict_mode_reads_needs_no_pass_for_quotes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _no_quote_pass(monkeypatch)
+    path = tmp_path / "s.csv"
+    path.write_text('id,nps,comment\n1,9,"fine, really"\n2,3,"two\nlines"\n3,10,ok\n', encoding="utf-8")
+    arrow, duck, req = both(path, {"nps": "nps"})
+    same(arrow, duck)
+    assert req.paths is not None and "1 queries" in req.paths[0] and "strict_mode=true" in req.paths[0]
+    assert calls == [path]  # the reader's read only
+
+
+def test_a_literal_quote_mid_cell_is_read_in_strict_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _no_quote_pass(monkeypatch)
+    path = tmp_path / "s.csv"
+    path.write_text('id,nps,product\n1,9,Monitor 27" wide\n2,3,Laptop\n3,10,Phone\n', encoding="utf-8")
+    arrow, duck, req = both(path, {"nps": "nps"})
+    same(arrow, duck)
+    assert req.paths is not None and "1 queries" in req.paths[0] and "strict_mode=true" in req.paths[0]
+    assert calls == [path]
+
+
+def test_a_footer_at_the_end_is_read_padded_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _no_quote_pass(monkeypatch)
+    path = tmp_path / "s.csv"
+    path.write_text("id,nps,comment\n1,9,ok\n2,3,ok\n3,10,ok\nGrand Totals (3 records)\n", encoding="utf-8")
+    arrow, duck, req = both(path, {"nps": "nps"})
+    same(arrow, duck)
+    assert req.paths is not None and "1 queries" in req.paths[0] and "null_padding=true" in req.paths[0]
+    assert calls == [path, path]  # the reader's read, and DuckDB's since strict mode is not used
+
+
+def test_a_short_row_mid_file_makes_strict_mode_give_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Strict mode refuses the file, so its quotes are checked and it is read padding the short row (the
+    reader skips such a row and says so; DuckDB counts its answer: the difference the engine's docstring
+    states)."""
+    calls = _no_quote_pass(monkeypatch)
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "id,nps,comment\n1,9,ok\n2,3\n" + "".join(f"{i},9,ok\n" for i in range(3, 10)), encoding="utf-8"
+    )
+    req = request_for({"nps": "nps"}, "duckdb")
+    duck = compute_scores([TableSource(str(path), ReadOptions())], req)
+    assert req.paths is not None and "2 queries" in req.paths[0] and "strict_mode=true" in req.paths[0]
+    (rec,) = [r for r in duck.records if r.get("metric") == "nps"]
+    assert (rec["n"], rec["promoters"], rec["detractors"]) == (9, 8, 1)
+    assert calls == [path]
