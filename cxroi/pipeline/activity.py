@@ -301,28 +301,31 @@ def load_transactions(request: CrmRequest, customers: Customers, cut: int) -> Da
 
 
 def _linked_by_duckdb(request: CrmRequest, src: Source, customers: Customers, cut: int,
-                      cols: tuple[str, str, str], linker: _Linker, sums: _PerCustomer) -> list[Any] | None:  # fmt: skip
-    """The transactions linked, checked and summed by DuckDB (``cxroi.pipeline.activity_duck``): the sums
-    per (day, group), with ``sums`` and the linker's tallies filled in; None (and ``-v`` says why) when
-    cxroi's reader must read them."""
-    from cxroi.pipeline.activity_duck import linked_transactions, plain_case
+                      cols: tuple[str, str, str], linker: _Linker, sums: _PerCustomer | None,
+                      measures: tuple[str, ...] = ("revenue", "sales", "refunds", "cost")) -> list[Any] | None:  # fmt: skip
+    """The rows linked, checked and summed by DuckDB (``cxroi.pipeline.activity_duck``): the sums per
+    (day, group), with ``sums`` (money per customer) and the linker's tallies filled in; None (and ``-v``
+    says why) when cxroi's reader must read them."""
+    from cxroi.pipeline.activity_duck import linked_sums, plain_case
 
     t = src.table
     resolved = dict(zip(("id", "date", "amount"), cols, strict=True))
     why = plain_case(customers, t, resolved)
     queries: list[str] = []
     if why is None:
-        # money per customer: for the ROI's windows, and the last day for churn by inactivity (no end column)
-        per_customer = request.per_customer or bool(sums.windows) or not customers.has_end
-        found = linked_transactions(t, customers, cut, resolved, request.engine_settings, sums.windows, queries,
-                                    per_customer)  # fmt: skip
+        # money per customer: for the link and the ROI's windows, and the last day for churn by inactivity
+        per_customer = sums is not None and (request.per_customer or bool(sums.windows) or not customers.has_end)
+        windows = sums.windows if sums is not None else ()
+        found = linked_sums(t, customers, cut, resolved, request.engine_settings, windows, queries, per_customer,
+                            measures)  # fmt: skip
         if found is not None:
             linker.no_id, linker.unmatched = found.tallies["no_id"], found.tallies["unmatched"]
             linker.no_date, linker.later = found.tallies["no_date"], found.tallies["later"]
-            sums.total[found.spells] += found.total
-            np.maximum.at(sums.last, found.spells, found.last)
-            for mine, theirs in zip(sums.in_window, found.in_window, strict=True):
-                mine[found.spells] += theirs
+            if sums is not None:
+                sums.total[found.spells] += found.total
+                np.maximum.at(sums.last, found.spells, found.last)
+                for mine, theirs in zip(sums.in_window, found.in_window, strict=True):
+                    mine[found.spells] += theirs
             request.paths.append(f"{t.display}: linked and summed by DuckDB, {len(queries)} queries; "
                                  f"first: {queries[0]}")  # fmt: skip
             return [found.daily]
@@ -394,7 +397,13 @@ def load_contracts(request: CrmRequest, customers: Customers, cut: int) -> Daily
 
         wanted = {id_col: ColumnKind.TEXT, date_col: ColumnKind.DATE, value_col: ColumnKind.TEXT}
         wanted.update({c: ColumnKind.TEXT for c in rules.columns})
-        found: list[Any] = scan(t, wanted, new, step, LINKED_ROWS)
+        found: list[Any] | None = None
+        if request.engine != "reader" and not (rules.columns or several_ids) and decimal == ".":
+            new()
+            found = _linked_by_duckdb(request, src, customers, cut, (id_col, date_col, value_col), linker, None,
+                                      ("value", "contracts"))  # fmt: skip
+        if found is None:
+            found = scan(t, wanted, new, step, LINKED_ROWS)
         parts.extend(found)
         linker.report(t, "contract", warnings, notes)
         notes.extend(rules.notes(t.display))

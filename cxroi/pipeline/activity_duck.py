@@ -1,4 +1,4 @@
-"""Transactions read, linked to their customer, checked and reduced inside DuckDB.
+"""Transactions and contracts read, linked to their customer, checked and reduced inside DuckDB.
 
 One ``read_csv`` (or ``read_parquet``) query, in one scan, trims each customer id, reads the date and the
 amount, joins the id to the customers (a hash join against the ids loaded once) and sums the amounts (in
@@ -38,6 +38,15 @@ UNICODE_SPACES = "".join(
 PLAIN_AMOUNT = r"-?[0-9]+(\.[0-9]+)?"
 # the kinds of rows, in the precedence of the reader's linker (``activity._Linker.link``); ODD: read there
 KEPT, NO_ID, LATER, UNMATCHED, NO_DATE, NO_AMOUNT, ODD = range(7)
+# the sums per (day, group): money in units of 1/10,000 (exact in a HUGEINT), counts of kept rows
+MEASURES = {
+    "revenue": "CAST(sum(units) AS DOUBLE)",
+    "value": "CAST(sum(units) AS DOUBLE)",
+    "sales": "count_if(value > 0)",
+    "refunds": "count_if(value < 0)",
+    "contracts": "count(*)",
+    "cost": "0",
+}
 
 
 @dataclass
@@ -45,11 +54,11 @@ class Linked:
     """What the transactions add up to: sums per (day, group) as ``activity._reduce`` gives them, sums per
     customer spell, and the tallies of the rows left out."""
 
-    daily: dict[tuple[int, int], np.ndarray]  # (day, group) -> [revenue units, sales, refunds, cost units]
+    daily: dict[tuple[int, int], np.ndarray]  # (day, group) -> the measures asked for
     spells: np.ndarray  # the spells with kept rows
-    total: np.ndarray  # per spell in ``spells``: revenue units
+    total: np.ndarray  # per spell in ``spells``: money units
     last: np.ndarray  # per spell in ``spells``: the day of its latest row
-    in_window: list[np.ndarray]  # per requested window, per spell in ``spells``: revenue units
+    in_window: list[np.ndarray]  # per requested window, per spell in ``spells``: money units
     tallies: dict[str, Tally]  # no_id, unmatched, no_date, later
 
 
@@ -64,7 +73,7 @@ def plain_case(customers: Customers, source: TableSource, resolved: dict[str, st
     return unsupported(source, resolved)
 
 
-def linked_transactions(
+def linked_sums(
     source: TableSource,
     customers: Customers,
     cut: int,
@@ -73,11 +82,13 @@ def linked_transactions(
     windows: tuple[tuple[int, int], ...],
     queries: list[str],
     per_customer: bool = True,
+    measures: tuple[str, ...] = ("revenue", "sales", "refunds", "cost"),
 ) -> Linked | None:
-    """The transactions of ``source`` (columns ``resolved`` by role: id, date, amount) linked to their
+    """The transactions of ``source`` (columns ``resolved`` by role: id, date, amount or value) linked to their
     customer and summed, with the tallies of the rows that cannot be used as the reader's linker counts
-    them (rows dated after ``cut`` are later); the sums per spell only with ``per_customer``. None: the
-    reader must read the file (module docstring)."""
+    them (rows dated after ``cut`` are later); the sums per spell only with ``per_customer``; ``measures``
+    (names in ``MEASURES``) in the order ``activity._reduce`` gives them. None: the reader must read the
+    file (module docstring)."""
     from cxroi.engine import duckdb_module
     from cxroi.engine.duckdb_scores import DuckScores, literal
 
@@ -119,10 +130,10 @@ def linked_transactions(
             for i, (ws, we) in enumerate(windows if per_customer else ())
         )
         by_spell = "r, GROUPING(r)" if per_customer else "CAST(NULL AS BIGINT) AS r, 1"
+        sums = ", ".join(f"{MEASURES[m]} AS {m}" for m in measures)
         sql = (
-            f"SELECT kind, day, g, {by_spell} AS by_day, count(*) AS n, "
-            "CAST(sum(units) AS DOUBLE) AS revenue, "
-            f"count_if(value > 0) AS sales, count_if(value < 0) AS refunds, max(day) AS last{spans} "
+            f"SELECT kind, day, g, {by_spell} AS by_day, count(*) AS n, {sums}, "
+            f"CAST(sum(units) AS DOUBLE) AS money, max(day) AS last{spans} "
             f"FROM ({rows}) GROUP BY GROUPING SETS ({sets})"
         )
         queries[-1] = sql
@@ -136,7 +147,7 @@ def linked_transactions(
         counts = {int(k): int(n[by_day & (kinds == k)].sum()) for k in range(ODD + 1)}
         if counts[ODD]:
             return None
-        return _sums(table, kinds == KEPT, by_day, len(windows) if per_customer else 0,
+        return _sums(table, kinds == KEPT, by_day, measures, len(windows) if per_customer else 0,
                      _tallies(duck, cid, cut, counts, queries))  # fmt: skip
     finally:
         duck.close()
@@ -146,20 +157,19 @@ def _column(table: pa.Table, name: str, dtype: Any) -> np.ndarray:
     return np.asarray(table.column(name).fill_null(0).to_numpy(zero_copy_only=False), dtype=dtype)
 
 
-def _sums(
-    table: pa.Table, kept: np.ndarray, by_day: np.ndarray, windows: int, tallies: dict[str, Tally]
-) -> Linked:
+def _sums(table: pa.Table, kept: np.ndarray, by_day: np.ndarray, measures: tuple[str, ...], windows: int,
+          tallies: dict[str, Tally]) -> Linked:  # fmt: skip
     """Sums per (day, group) and per spell of the kept rows."""
     daily = table.filter(pa.array(kept & by_day))
     per = table.filter(pa.array(kept & ~by_day))
-    sums = np.zeros((daily.num_rows, 4))
-    for j, name in enumerate(("revenue", "sales", "refunds")):
+    sums = np.zeros((daily.num_rows, len(measures)))
+    for j, name in enumerate(measures):
         sums[:, j] = _column(daily, name, np.float64)
     keys = zip(_column(daily, "day", np.int64).tolist(), _column(daily, "g", np.int64).tolist(), strict=True)
     return Linked(
         daily={key: sums[i] for i, key in enumerate(keys)},
         spells=_column(per, "r", np.int64),
-        total=_column(per, "revenue", np.float64),
+        total=_column(per, "money", np.float64),
         last=_column(per, "last", np.int64),
         in_window=[_column(per, f"w{i}", np.float64) for i in range(windows)],
         tallies=tallies,

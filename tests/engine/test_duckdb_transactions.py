@@ -205,3 +205,41 @@ def test_money_per_customer_in_windows_as_the_reader_sums_it(
     assert got["duckdb"][0] == [150.0, 262.845, -20.25]
     assert got["duckdb"][1] == [50.0, 250.5, -20.25]
     assert got["duckdb"] == got["reader"]
+
+
+def test_contracts_linked_and_summed_by_duckdb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    customers, _tx = _write(tmp_path, ROWS)
+    contracts = tmp_path / "contracts.csv"
+    contracts.write_text(
+        "Contract ID,Customer ID,Signed Date,Value\n"
+        "K1,A,2025-01-05,1200.50\nK2,B,2025-02-01,300\nK3,X,2025-02-02,5\nK4,B,,7\nK5,C,2025-05-01,99.5\n"
+        "K6,A,2025-08-01,1\n",
+        encoding="utf-8",
+    )
+    args = [
+        "economics",
+        str(customers),
+        "--contracts",
+        str(contracts),
+        "--by",
+        "Plan",
+        "--as-of",
+        "2025-06-30",
+    ]
+    out: dict[str, tuple[str, str]] = {}
+    for engine in ("duckdb", "reader"):
+        monkeypatch.setenv("CXROI_ENGINE", engine)
+        r = run([*args, "-f", "json"])
+        assert r.exit_code == 0, r.stderr
+        out[engine] = (r.stdout, r.stderr)
+        verbose = run([*args, "-f", "json", "-v"]).stderr
+        assert ("linked and summed by DuckDB" in verbose) == (engine == "duckdb"), verbose
+    assert out["duckdb"] == out["reader"]
+    got = {(r["period"], r["Plan"]): r for r in json.loads(out["duckdb"][0])}
+    assert got["2025-Q1", "Basic"]["contract_value"] == 1200.5
+    assert got["2025-Q1", "Pro"]["contract_value"] == 300.0
+    assert got["2025-Q2", "Pro"]["contract_value"] == 99.5
+    err = out["duckdb"][1]
+    assert "1 contract for customers not in the customer file; left out (row 4; e.g. 'X')" in err
+    assert "1 contract without a readable date; left out (row 5)" in err
+    assert "1 contract dated after 2025-06-30; not counted yet" in err
