@@ -208,12 +208,13 @@ class DuckScores:
         spec = "{" + ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
         delim = source.delimiter or ","
         # 16 MB buffers: on the 10M-row benchmark, five runs each in alternating order, 3.50-3.69 s and
-        # 279-312 MB peak against 3.42-3.90 s and 361-449 MB with 32 MB (8 MB: 3.59-3.80 s, 261-271 MB)
-        def read_csv(mode: str, extra: str = "") -> str:
+        # 279-312 MB peak against 3.42-3.90 s and 361-449 MB with 32 MB (8 MB: 3.59-3.80 s, 261-271 MB);
+        # a line must fit in one, so the sequential read, the last resort, has 64 MB buffers
+        def read_csv(mode: str, extra: str = "", buffer: int = 1 << 24) -> str:
             return (
                 f"read_csv({literal(str(source.path))}, delim={literal(delim)}, header=false, "
                 f"skip={source.layout.header_rows}, columns={spec}, quote='\"', escape='\"', {mode}, "
-                f"auto_detect=false, buffer_size=16777216, encoding={literal(duck_encoding(source) or 'utf-8')}{extra})"
+                f"auto_detect=false, buffer_size={buffer}, encoding={literal(duck_encoding(source) or 'utf-8')}{extra})"
             )
 
         # Strict mode first: it refuses a row with the wrong number of fields and a quote that never
@@ -227,7 +228,7 @@ class DuckScores:
         self.read = read_csv(first)
         # row numbers only for the targeted queries: a window over the whole file would hold it in memory
         self.read_in_order = read_csv(first, ", parallel=false")
-        self._sequential = read_csv(first if strict else _LOOSE, ", parallel=false")
+        self._sequential = read_csv(first if strict else _LOOSE, ", parallel=false", 1 << 26)
         self._looser = [] if strict or first == _LOOSE else [
             (self.read, read_csv(_LOOSE)), (self.read_in_order, self._sequential)
         ]  # fmt: skip

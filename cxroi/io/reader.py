@@ -223,7 +223,7 @@ class TableSource:
         """Refuse a CSV file with a quote that opens a cell and never closes (every row after it would be
         read into that cell). One pass over the file, so it is run once, before the first read that could
         be fooled: the reader's, or DuckDB's when its strict mode (which refuses such a file) was not used."""
-        if self._quotes_checked or self.kind != "csv" or not self.path.is_file():
+        if self.kind != "csv" or getattr(self, "_quotes_checked", False) or not self.path.is_file():
             return
         self._quotes_checked = True
         assert self.encoding is not None and self.delimiter is not None
