@@ -1,5 +1,7 @@
-"""Transactions, contracts and tickets: streamed, linked to their customer's spell on their own day, and
-reduced to sums per (day, segment); rows dated after the as-of day do not exist yet (counted in a note).
+"""Transactions, contracts and tickets: linked to their customer's spell on their own day and reduced to
+sums per (day, segment); rows dated after the as-of day do not exist yet (counted in a note). Plain
+transactions and contracts are linked and summed by DuckDB (``activity_duck``); the others are streamed
+by cxroi's reader.
 Response times are kept per ticket for exact medians; money per customer is kept for the link and the ROI.
 """
 
