@@ -310,38 +310,27 @@ def _no_quote_pass(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     return calls
 
 
-def test_a_file_strict_mode_reads_needs_no_pass_for_quotes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("text", "mode", "passes"),
+    [
+        ('id,nps,comment\n1,9,"fine, really"\n2,3,"two\nlines"\n3,10,ok\n', "strict_mode=true", 1),
+        ('id,nps,product\n1,9,Monitor 27" wide\n2,3,Laptop\n3,10,Phone\n', "strict_mode=true", 1),
+        ("id,nps,comment\n1,9,ok\n2,3,ok\n3,10,ok\nGrand Totals (3 records)\n", "null_padding=true", 2),
+    ],
+    ids=["quoted line breaks", "a literal quote mid-cell", "a footer at the end"],
+)
+def test_strict_mode_first_and_the_pass_for_quotes(
+    text: str, mode: str, passes: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A file strict mode reads needs no pass for unpaired quotes (the one pass is the reader's); a file
+    whose last lines look ragged (a footer) is read padding short rows at once, its quotes checked."""
     calls = _no_quote_pass(monkeypatch)
     path = tmp_path / "s.csv"
-    path.write_text('id,nps,comment\n1,9,"fine, really"\n2,3,"two\nlines"\n3,10,ok\n', encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     arrow, duck, req = both(path, {"nps": "nps"})
     same(arrow, duck)
-    assert req.paths is not None and "1 queries" in req.paths[0] and "strict_mode=true" in req.paths[0]
-    assert calls == [path]  # the reader's read only
-
-
-def test_a_literal_quote_mid_cell_is_read_in_strict_mode(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls = _no_quote_pass(monkeypatch)
-    path = tmp_path / "s.csv"
-    path.write_text('id,nps,product\n1,9,Monitor 27" wide\n2,3,Laptop\n3,10,Phone\n', encoding="utf-8")
-    arrow, duck, req = both(path, {"nps": "nps"})
-    same(arrow, duck)
-    assert req.paths is not None and "1 queries" in req.paths[0] and "strict_mode=true" in req.paths[0]
-    assert calls == [path]
-
-
-def test_a_footer_at_the_end_is_read_padded_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = _no_quote_pass(monkeypatch)
-    path = tmp_path / "s.csv"
-    path.write_text("id,nps,comment\n1,9,ok\n2,3,ok\n3,10,ok\nGrand Totals (3 records)\n", encoding="utf-8")
-    arrow, duck, req = both(path, {"nps": "nps"})
-    same(arrow, duck)
-    assert req.paths is not None and "1 queries" in req.paths[0] and "null_padding=true" in req.paths[0]
-    assert calls == [path, path]  # the reader's read, and DuckDB's since strict mode is not used
+    assert req.paths is not None and "1 queries" in req.paths[0] and mode in req.paths[0], req.paths[0]
+    assert calls == [path] * passes
 
 
 def test_a_short_row_mid_file_makes_strict_mode_give_way(
