@@ -126,7 +126,7 @@ def run(
         with run_lock(path, wait), _progress(quiet):
             result = run_or_reuse(cfg, str(path), _date("--as-of", as_of), cache=not no_cache)
             if verbose:
-                for line in result.engine:
+                for line in dict.fromkeys(result.engine):  # the CRM inputs are read again for new windows
                     _err(f"engine: {line}")
             allow = set(cfg.privacy.allow)
             data = redact(json_safe(result.to_dict()), allow)  # personal data never leaves, unless allowed

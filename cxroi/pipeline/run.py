@@ -55,7 +55,7 @@ class RunResult:
     explain: list[dict[str, Any]] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
     bands: dict[str, dict[str, Any]] = field(default_factory=dict)  # metric -> scale and bands (for charts)
-    engine: list[str] = field(default_factory=list)  # how each survey input was read (for -v)
+    engine: list[str] = field(default_factory=list)  # how each survey and CRM input was read (for -v)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, at full precision, for ``--format json``."""
@@ -315,6 +315,7 @@ def _crm(
         windows=_windows(roi_cfg),
         latest_elsewhere=survey_latest,
         purchases=config.clv.model == "bgnbd",
+        paths=result.engine,  # -v: how each CRM input was read
     )
     data = crm.load(request)
     if as_of is None and config.roi is not None:

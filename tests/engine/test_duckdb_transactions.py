@@ -243,3 +243,15 @@ def test_contracts_linked_and_summed_by_duckdb(tmp_path: Path, monkeypatch: pyte
     assert "1 contract for customers not in the customer file; left out (row 4; e.g. 'X')" in err
     assert "1 contract without a readable date; left out (row 5)" in err
     assert "1 contract dated after 2025-06-30; not counted yet" in err
+
+
+def test_run_verbose_says_how_each_crm_input_was_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    r = run(["run", "-c", "configs/default.yaml", "-v", "--no-cache", "-f", "json", "-q"])
+    assert r.exit_code == 0, r.stderr
+    lines = [x for x in r.stderr.splitlines() if x.startswith("engine: ")]
+    assert any("transactions.csv: linked and summed by DuckDB" in x for x in lines), lines
+    assert any("contracts.csv: linked and summed by DuckDB" in x for x in lines), lines
+    assert len(lines) == len(set(lines))
