@@ -36,6 +36,7 @@ import pyarrow as pa
 from cxroi.errors import InputError
 from cxroi.io.dates import EXCEL_SERIAL, ISO8601, ZONE_SUFFIX
 from cxroi.io.reader import _FOOTER_MARKERS, TableSource
+from cxroi.io.sniff import ragged_tail
 from cxroi.metrics.periods import period_keys
 from cxroi.pipeline.common import Tally
 
@@ -107,14 +108,6 @@ def unsupported(source: TableSource, resolved: dict[str, str]) -> str | None:
         if fmt == EXCEL_SERIAL or fmt.endswith(ZONE_SUFFIX):
             return f"date format {fmt}"
     return None
-
-
-def ragged_tail(source: TableSource) -> bool:
-    """Whether the file's last lines have another number of fields than its header (a report footer)."""
-    from cxroi.io.sniff import ragged_tail as tail
-
-    assert source.encoding is not None and source.delimiter is not None
-    return tail(source.path, source.encoding, source.delimiter, len(source.columns))
 
 
 def duck_encoding(source: TableSource) -> str | None:
@@ -221,9 +214,14 @@ class DuckScores:
         # closes, so a file it reads needs no pass of its own for unpaired quotes (``check_quotes``); if it
         # refuses the file (or the file's last lines look ragged, a footer), the quotes are checked and
         # the file is read padding short rows (``_loosen``). ``strict``: strict mode only.
-        first = "strict_mode=true" if strict or not ragged_tail(source) else _LOOSE
-        if first == _LOOSE:
-            source.check_quotes()
+        ragged = not strict and ragged_tail(source.path, source.encoding or "utf-8", delim, len(names))
+        first = _LOOSE if ragged else "strict_mode=true"
+        if ragged:
+            try:
+                source.check_quotes()
+            except BaseException:
+                self.close()
+                raise
         # parallel first; DuckDB's parallel scanner refuses padded short rows with quoted new lines
         self.read = read_csv(first)
         # row numbers only for the targeted queries: a window over the whole file would hold it in memory

@@ -17,6 +17,14 @@ US_PER_DAY = 86_400_000_000
 EARLIEST = pa.scalar(datetime(1900, 1, 1), TS)
 
 
+def without_placeholders(stamps: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Timestamps with the dates before 1900 (placeholders) made null, and the mask of those."""
+    early = pc.fill_null(pc.less(stamps, EARLIEST), False)
+    if not pc.any(early).as_py():
+        return stamps, np.zeros(len(stamps), dtype=bool)
+    return pc.if_else(early, pa.scalar(None, TS), stamps), np.asarray(early.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def parse_dates(texts: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
     """Parse text dates with ``fmt``; unparseable non-blank values (and dates before 1900) become null and
     are flagged."""
@@ -31,7 +39,7 @@ def parse_dates(texts: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
         parsed = excel_serial(trimmed)
     else:
         parsed = _strict_strptime(trimmed, fmt)
-    parsed = pc.if_else(pc.fill_null(pc.less(parsed, EARLIEST), False), pa.scalar(None, TS), parsed)
+    parsed, _early = without_placeholders(parsed)
     blank = pc.fill_null(pc.equal(trimmed, ""), True)  # null or empty text: no date, not a bad one
     bad = pc.and_(pc.is_null(parsed), pc.invert(blank))
     return parsed, np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool)

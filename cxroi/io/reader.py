@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from cxroi.errors import DataError, InputError
-from cxroi.io.arrow_dates import EARLIEST, parse_dates
+from cxroi.io.arrow_dates import parse_dates, without_placeholders
 from cxroi.io.batches import Batch, ColumnKind, ReadOptions, prefetch, rebatch
 from cxroi.io.dates import (
     ISO8601,
@@ -51,8 +51,8 @@ from cxroi.io.sniff import (
     detect_encoding,
     detect_kind,
     head_records,
+    refuse_swallowing_quote,
     sniff_delimiter,
-    swallowing_quote,
 )
 from cxroi.io.xlsx import cell_float, cell_text, read_xlsx
 
@@ -151,6 +151,8 @@ _FOOTER_ROW = r"^\s*\"?\s*(?i:grand totals?\b|total \(\d+ records\)|confidential
 class TableSource:
     """One input file, sniffed and ready to stream columns from."""
 
+    _quotes_checked = False  # see check_quotes
+
     def __init__(self, path: str, options: ReadOptions | None = None) -> None:
         self.display = "<stdin>" if path == "-" else path
         self.options = options or ReadOptions()
@@ -181,7 +183,6 @@ class TableSource:
         self.date_formats: dict[str, tuple[str, str]] = {}  # column -> (format, how it was decided)
         self._sample: list[list[str]] = []
         self._block_size = 0  # grown when one cell is larger than a parsing block
-        self._quotes_checked = False  # see check_quotes
         if self.kind == "csv":
             self.encoding = detect_encoding(head, self.options.encoding, self.display)
             if not self.options.encoding and self.encoding in GUESSED:
@@ -223,17 +224,11 @@ class TableSource:
         """Refuse a CSV file with a quote that opens a cell and never closes (every row after it would be
         read into that cell). One pass over the file, so it is run once, before the first read that could
         be fooled: the reader's, or DuckDB's when its strict mode (which refuses such a file) was not used."""
-        if self.kind != "csv" or getattr(self, "_quotes_checked", False) or not self.path.is_file():
+        if self.kind != "csv" or self._quotes_checked or not self.path.is_file():
             return
         self._quotes_checked = True
         assert self.encoding is not None and self.delimiter is not None
-        line = swallowing_quote(self.path, self.encoding, self.delimiter)
-        if line is not None:
-            raise DataError(
-                f"{self.display}: line {line}: a quote opens a cell that never closes, so every row after "
-                "it would be read into that one cell",
-                "close or remove that quote in the export; cxroi will not drop the rows after it silently",
-            )
+        refuse_swallowing_quote(self.path, self.encoding, self.delimiter, self.display)
 
     # -- column names -------------------------------------------------------------------------------
     @property
@@ -435,10 +430,7 @@ class TableSource:
                 for col in as_text:
                     cols[col], bad[col] = parse_dates(cols[col], date_formats[col])
                 for col in date_formats.keys() - as_text:  # parsed while reading: placeholders as in text
-                    early = pc.fill_null(pc.less(cols[col], EARLIEST), False)
-                    if pc.any(early).as_py():
-                        cols[col] = pc.if_else(early, pa.scalar(None, _TS), cols[col])
-                        bad[col] = np.asarray(early.to_numpy(zero_copy_only=False), dtype=bool)
+                    cols[col], bad[col] = without_placeholders(cols[col])
                 batch = self._drop_footer_rows(
                     Batch(self.display, cols, row, rb.num_rows, bad), rb.column(first_col)
                 )
@@ -530,7 +522,7 @@ class TableSource:
 
     def _xlsx_dates(self, col: str, raw: list[Any]) -> tuple[pa.Array, np.ndarray]:
         if all(isinstance(v, datetime) or v is None or v == "" for v in raw):
-            return pa.array([v or None for v in raw], type=_TS), np.zeros(len(raw), dtype=bool)
+            return without_placeholders(pa.array([v or None for v in raw], type=_TS))
         texts = pa.array([None if (t := cell_text(v)) == "" else t for v in raw], type=pa.string())
         return parse_dates(texts, self.date_format(col))
 
@@ -545,10 +537,7 @@ class TableSource:
                     if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
                         if pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
                             arr = pc.local_timestamp(arr)
-                        stamps = arr.cast(_TS)
-                        early = pc.fill_null(pc.less(stamps, EARLIEST), False)  # placeholders, as in text
-                        cols[col] = pc.if_else(early, pa.scalar(None, _TS), stamps)
-                        bad[col] = np.asarray(early.to_numpy(zero_copy_only=False), dtype=bool)
+                        cols[col], bad[col] = without_placeholders(arr.cast(_TS))  # as in text
                     else:
                         cols[col], bad[col] = parse_dates(arr.cast(pa.string()), self.date_format(col))
                 elif kind is ColumnKind.CATEGORY:

@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from cxroi.errors import InputError
+from cxroi.errors import DataError, InputError
 
 FileKind = Literal["csv", "xlsx", "parquet"]
 
@@ -276,13 +276,18 @@ def _blocks(path: Path, step: int = 1 << 24) -> Iterator[tuple[int, np.ndarray]]
             offset += n
 
 
-def swallowing_quote(path: Path, encoding: str, delimiter: str) -> int | None:
-    """The line of a quote that opens a cell and never closes, so that the cell swallows every row after
-    it (None: there is none; UTF-16 files, where 0x22 is not always a quote, are not checked)."""
+def refuse_swallowing_quote(path: Path, encoding: str, delimiter: str, display: str) -> None:
+    """Refuse a file with a quote that opens a cell and never closes, so that the cell would swallow every
+    row after it (UTF-16 files, where 0x22 is not always a quote, are not checked)."""
     if encoding.startswith("utf-16"):
-        return None
+        return
     line = unterminated_quote(path)
-    return line if line is not None and last_record_swallows_lines(path, encoding, delimiter) else None
+    if line is not None and last_record_swallows_lines(path, encoding, delimiter):
+        raise DataError(
+            f"{display}: line {line}: a quote opens a cell that never closes, so every row after it would "
+            "be read into that one cell",
+            "close or remove that quote in the export; cxroi will not drop the rows after it silently",
+        )
 
 
 def ragged_tail(path: Path, encoding: str, delimiter: str, fields: int, lines: int = 5) -> bool:

@@ -90,7 +90,7 @@ def linked_sums(
     (names in ``MEASURES``) in the order ``activity._reduce`` gives them. None: the reader must read the
     file (module docstring)."""
     from cxroi.engine import duckdb_module
-    from cxroi.engine.duckdb_scores import DuckScores, literal
+    from cxroi.engine.duckdb_scores import DuckScores
 
     duckdb = duckdb_module()
     duck = DuckScores(source, resolved, None, settings, strict=True)
@@ -104,25 +104,8 @@ def linked_sums(
         # DuckDB cannot estimate a CSV's rows and would build the join's hash table on the 10M transactions
         # (a RIGHT join: 1.0 GB against 0.48 GB, and slower); the customers' ids are the build side
         duck.con.execute("SET disabled_optimizers = 'build_side_probe_side'")
-        parsed, state = duck._date_sql()
         cid, camt = (duck.columns[resolved[r]] for r in ("id", "amount"))
-        spaces = "(" + " || ".join(f"chr({ord(c)})" for c in UNICODE_SPACES) + ")"
-        kind = (
-            f"CASE WHEN (amt IS NOT NULL AND amt <> '' AND NOT regexp_full_match(amt, {literal(PLAIN_AMOUNT)})) "
-            f"OR abs(value) >= 1e11 THEN {ODD} "
-            f"WHEN coalesce(id, '') = '' THEN {NO_ID} WHEN day > {cut} THEN {LATER} "
-            f"WHEN r IS NULL AND (contains({spaces}, left(id, 1)) OR contains({spaces}, right(id, 1))) THEN {ODD} "
-            f"WHEN r IS NULL THEN {UNMATCHED} WHEN day IS NULL THEN {NO_DATE} WHEN value IS NULL THEN {NO_AMOUNT} "
-            f"ELSE {KEPT} END"
-        )
-        # the day only where the date is readable (state 0): the reader's day of a timestamp is its date
-        rows = (
-            f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({duck.base}) WHERE {duck.where}), "
-            f"u AS (SELECT trim({cid}) AS id, CASE WHEN {state} = 0 THEN CAST(_ts AS DATE) - DATE '1970-01-01' "
-            f"END AS day, {camt} AS amt, TRY_CAST({camt} AS DOUBLE) AS value FROM t), "
-            "l AS (SELECT u.*, k.r, k.g FROM u LEFT JOIN ids k ON k.id = u.id) "
-            f"SELECT {kind} AS kind, r, g, day, value, CAST(round_even(value * 10000.0, 0) AS BIGINT) AS units FROM l"
-        )
+        rows = _rows_sql(duck, duck.base, cid, camt, cut)
         queries.append(rows)
         sets = "(kind, day, g), (kind, r)" if per_customer else "(kind, day, g)"
         spans = "".join(
@@ -148,9 +131,34 @@ def linked_sums(
         if counts[ODD]:
             return None
         return _sums(table, kinds == KEPT, by_day, measures, len(windows) if per_customer else 0,
-                     _tallies(duck, cid, cut, counts, queries))  # fmt: skip
+                     _tallies(duck, cid, camt, cut, counts, queries))  # fmt: skip
     finally:
         duck.close()
+
+
+def _rows_sql(duck: Any, base: str, cid: str, camt: str, cut: int) -> str:
+    """Per row of ``base`` (and its ``_row`` where it has one): its kind, customer spell and segment
+    group, day and amount (in units of 1/10,000). The day only where the date is readable (state 0): the
+    reader's day of a timestamp is its date."""
+    from cxroi.engine.duckdb_scores import literal
+
+    parsed, state = duck._date_sql()
+    spaces = "(" + " || ".join(f"chr({ord(c)})" for c in UNICODE_SPACES) + ")"
+    kind = (
+        f"CASE WHEN (amt IS NOT NULL AND amt <> '' AND NOT regexp_full_match(amt, {literal(PLAIN_AMOUNT)})) "
+        f"OR abs(value) >= 1e11 THEN {ODD} "
+        f"WHEN coalesce(id, '') = '' THEN {NO_ID} WHEN day > {cut} THEN {LATER} "
+        f"WHEN r IS NULL AND (contains({spaces}, left(id, 1)) OR contains({spaces}, right(id, 1))) THEN {ODD} "
+        f"WHEN r IS NULL THEN {UNMATCHED} WHEN day IS NULL THEN {NO_DATE} WHEN value IS NULL THEN {NO_AMOUNT} "
+        f"ELSE {KEPT} END"
+    )
+    return (
+        f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({base}) WHERE {duck.where}), "
+        f"u AS (SELECT *, trim({cid}) AS id, CASE WHEN {state} = 0 THEN CAST(_ts AS DATE) - DATE '1970-01-01' "
+        f"END AS day, {camt} AS amt, TRY_CAST({camt} AS DOUBLE) AS value FROM t), "
+        "l AS (SELECT u.*, k.r, k.g FROM u LEFT JOIN ids k ON k.id = u.id) "
+        f"SELECT *, {kind} AS kind, CAST(round_even(value * 10000.0, 0) AS BIGINT) AS units FROM l"
+    )
 
 
 def _column(table: pa.Table, name: str, dtype: Any) -> np.ndarray:
@@ -176,27 +184,20 @@ def _sums(table: pa.Table, kept: np.ndarray, by_day: np.ndarray, measures: tuple
     )
 
 
-def _tallies(duck: Any, cid: str, cut: int, counts: dict[int, int], queries: list[str]) -> dict[str, Tally]:
-    """Row numbers (and, for unknown customers, the first three ids) of the rows that cannot be linked, by
-    one targeted query in file order, run only when there are any."""
+def _tallies(
+    duck: Any, cid: str, camt: str, cut: int, counts: dict[int, int], queries: list[str]
+) -> dict[str, Tally]:
+    """Row numbers (and, for unknown customers, the first three ids) of the rows that cannot be linked:
+    the same rows read in file order, numbered, by one targeted query run only when there are any."""
     out = {"later": Tally(counts.get(LATER, 0))}
     named = {"no_id": NO_ID, "unmatched": UNMATCHED, "no_date": NO_DATE}
     if not any(counts.get(k) for k in named.values()):
         return {**out, **{name: Tally() for name in named}}
-    parsed, state = duck._date_sql()
-    tid = f"trim({cid})"
-    known = f"{tid} IN (SELECT id FROM ids)"
-    later = f"({state} = 0 AND CAST(_ts AS DATE) - DATE '1970-01-01' > {cut})"
-    kind = (
-        f"CASE WHEN coalesce({tid}, '') = '' THEN 'no_id' WHEN {later} THEN NULL WHEN NOT {known} THEN 'unmatched' "
-        f"WHEN {state} <> 0 THEN 'no_date' END"
-    )
     sql = (
-        f"WITH t AS (SELECT *, {parsed} AS _ts FROM ({duck.numbered}) WHERE {duck.where}), "
-        f"k AS (SELECT _row, {kind} AS kind, {tid} AS id FROM t), "
-        "n AS (SELECT *, row_number() OVER (PARTITION BY kind ORDER BY _row) AS nth, "
-        "row_number() OVER (PARTITION BY kind, id ORDER BY _row) = 1 AND kind = 'unmatched' AS first "
-        "FROM k WHERE kind IS NOT NULL), "
+        f"WITH k AS ({_rows_sql(duck, duck.numbered, cid, camt, cut)}), "
+        "n AS (SELECT _row, kind, id, row_number() OVER (PARTITION BY kind ORDER BY _row) AS nth, "
+        f"row_number() OVER (PARTITION BY kind, id ORDER BY _row) = 1 AND kind = {UNMATCHED} AS first "
+        f"FROM k WHERE kind IN ({NO_ID}, {UNMATCHED}, {NO_DATE})), "
         "f AS (SELECT *, CASE WHEN first THEN row_number() OVER (PARTITION BY first ORDER BY _row) END AS nth_id "
         "FROM n) "
         f"SELECT kind, _row, id, coalesce(nth_id <= 3, FALSE) FROM f WHERE nth <= {MAX_ROWS_SHOWN} OR nth_id <= 3 "
@@ -205,7 +206,7 @@ def _tallies(duck: Any, cid: str, cut: int, counts: dict[int, int], queries: lis
     queries.append(sql)
     found = duck.con.execute(sql).fetchall()
     for name, code in named.items():
-        rows = [int(r) for k, r, _i, _e in found if k == name and r > 0][:MAX_ROWS_SHOWN]
-        examples = [str(i) for k, _r, i, e in found if k == name and e]
+        rows = [int(r) for k, r, _i, _e in found if k == code and r > 0][:MAX_ROWS_SHOWN]
+        examples = [str(i) for k, _r, i, e in found if k == code and e]
         out[name] = Tally(counts.get(code, 0), rows, examples)
     return out
