@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -357,3 +358,27 @@ def test_stripe_subscription_mrr_per_interval_and_quantity() -> None:
     # cus_A pays 99 a month; cus_C 1,200 a year for 2 seats = 200 a month; cus_B ended 2025-01-01
     r = records(["clv", f"{CRM}/stripe_subscriptions.csv", "--as-of", "2025-12-31", "--retention", "0.8"])
     assert r[0]["annual_revenue"] == pytest.approx(12 * (99 + 200) / 2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ids=st.lists(st.sampled_from(["C1", "C2", "C10", "C3", "c1", "Ç1", "C1 "]), min_size=1, max_size=12),
+    sort=st.booleans(),
+)
+def test_customer_spells_are_the_same_whether_ids_come_sorted_or_not(ids: list[str], sort: bool) -> None:
+    """Ids in increasing order skip the hashing (``_spells``): the spells, their ids and each id's first
+    spell are those of the hashing path (ids given in reverse order, the same rows)."""
+    from cxroi.pipeline.customers import _spells
+
+    ids = sorted(ids) if sort else ids
+    n = len(ids)
+    start, end = np.arange(n, dtype=np.int64) * 100, np.full(n, NO_END, dtype=np.int64)
+    mrr, group = np.zeros(n), np.zeros(n, dtype=np.int64)
+    got = _spells(pa.array(ids), start, end, mrr, group, 0, [])
+    back = _spells(pa.array(ids[::-1]), start[::-1].copy(), end, mrr, group, 0, [])
+    assert sorted(got.ids.to_pylist()) == sorted(back.ids.to_pylist()) == sorted(set(ids))
+    spells = {(got.ids[int(i)].as_py(), int(s)) for i, s in zip(got.spell_id, got.start, strict=True)}
+    assert spells == {(back.ids[int(i)].as_py(), int(s)) for i, s in zip(back.spell_id, back.start, strict=True)}
+    # each id's first spell is its earliest
+    for k, name in enumerate(got.ids.to_pylist()):
+        assert int(got.start[got.first_spell[k]]) == min(100 * j for j, x in enumerate(ids) if x == name)

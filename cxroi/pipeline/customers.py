@@ -345,10 +345,16 @@ def load_customers(request: CrmRequest, cut: int) -> Customers:
 def _spells(ids: pa.Array, start: np.ndarray, end: np.ndarray, mrr: np.ndarray, group: np.ndarray,
             gap: int, notes: list[str]) -> Customers:  # fmt: skip
     """Merge rows of the same id whose intervals touch (within ``gap`` days) into spells."""
-    encoded = ids.cast(pa.string()).dictionary_encode()  # the distinct ids in order of first appearance
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    uniques = encoded.dictionary
-    n = len(codes)
+    text = ids.cast(pa.string())
+    n = len(text)
+    if n > 1 and text.null_count == 0 and pc.all(pc.less(text.slice(0, n - 1), text.slice(1))).as_py():
+        # ids in increasing order (exports sorted by id): each one differs from the next, so they are
+        # distinct as they are; hashing 1M ids for the same answer takes 0.24-0.45 s, this check 5 ms
+        codes, uniques = np.arange(n, dtype=np.int64), text
+    else:
+        encoded = text.dictionary_encode()  # the distinct ids in order of first appearance
+        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        uniques = encoded.dictionary
     if len(uniques) == n:  # one row per customer (codes are 0, 1, 2, ...): every row is its own spell
         continues = np.zeros(n, dtype=bool)
     else:

@@ -168,6 +168,30 @@ def test_footer_rows_are_left_out_whatever_the_length_of_the_first_cell(tmp_path
     assert by_region["APAC"]["n"] == 1 and by_region["APAC"]["value"] == -100
 
 
+
+def test_footer_prefilter_lets_through_every_first_character_re2_folds_to_a_marker() -> None:
+    """The footer match runs only on cells starting with one of ``FOOTER_STARTS``: every code point that,
+    put before a marker's tail, makes RE2's case-insensitive match succeed is among them, and each of
+    them starts a match (none is there for nothing)."""
+    import re
+
+    import duckdb
+    import pyarrow as pa
+
+    from cxroi.engine.duckdb_scores import FOOTER_STARTS
+    from cxroi.io.reader import _FOOTER_MARKERS
+
+    cells = [chr(o) + m[1:] for o in range(1, 0x110000) if not 0xD800 <= o < 0xE000 for m in _FOOTER_MARKERS]
+    con = duckdb.connect()
+    con.register("cells", pa.table({"x": cells}))
+    pattern = "^ *(?i:" + "|".join(re.escape(m) for m in _FOOTER_MARKERS) + ")"
+    hits = con.execute(
+        "SELECT DISTINCT ascii(x) FROM cells WHERE regexp_matches(x, ?) ORDER BY 1", [pattern]
+    ).fetchall()
+    # the space starts a match only before the marker itself ("  Grand Totals")
+    assert tuple(sorted({h for (h,) in hits} | {32})) == FOOTER_STARTS
+    assert con.execute("SELECT regexp_matches('  grand totals', ?)", [pattern]).fetchone() == (True,)
+
 rows = st.lists(
     st.tuples(
         st.one_of(st.none(), st.dates(dt.date(2024, 1, 1), dt.date(2027, 1, 1))),
