@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from cxroi.errors import InputError
-from cxroi.io.dates import EXCEL_SERIAL, ISO8601, ZONE_SUFFIX
+from cxroi.io.dates import EXCEL_SERIAL, ISO_CELL, ISO_FAMILY, ZONE_SUFFIX
 from cxroi.io.reader import _FOOTER_MARKERS, TableSource
 from cxroi.io.sniff import ragged_tail
 from cxroi.metrics.periods import period_keys
@@ -147,6 +147,8 @@ def literal(text: str) -> str:
 # case RE2's ``(?i)`` folds to it (g, c, s, their capitals and the long s, U+017F); checked against RE2
 # for every code point in tests/engine/test_duckdb_oracle.py
 FOOTER_STARTS = (32, 67, 71, 83, 99, 103, 115, 383)
+# the spaces RE2's ``\\s`` matches (ISO_CELL's around a date), for trim()
+_SPACES = "chr(9) || chr(10) || chr(12) || chr(13) || chr(32)"
 
 
 class DuckScores:
@@ -313,11 +315,18 @@ class DuckScores:
         fmt = self.source.date_format(self.resolved["date"])
         raw = f"trim(coalesce({col}, ''))"
 
-        def parse(x: str) -> str:
-            return f"TRY_CAST({x} AS TIMESTAMP)" if fmt == ISO8601 else f"try_strptime({x}, {literal(fmt)})"
-
-        # the cell as it is first; trimmed only when that fails (most cells have no spaces to trim)
-        parsed = f"coalesce({parse(col)}, {parse(f'trim({col})')})"
+        if fmt in ISO_FAMILY:
+            # the cells written in an ISO form, as the reader reads them (``ISO_CELL``, the same RE2 pattern);
+            # only their day, which is all SQL uses (periods, the as-of day); TRY_CAST refuses 2025-02-30.
+            # (TRY_CAST alone is laxer than the reader: it reads "2024-09-29 09:00: 1" and "2024-9-29".)
+            day = f"CASE WHEN ascii({col}) BETWEEN 48 AND 57 THEN left({col}, 10) ELSE trim({col}, {_SPACES}) END"
+            parsed = (
+                f"CASE WHEN regexp_full_match({col}, {literal(ISO_CELL)}) "
+                f"THEN CAST(TRY_CAST(left({day}, 10) AS DATE) AS TIMESTAMP) END"
+            )
+        else:
+            # the cell as it is first; trimmed only when that fails (most cells have no spaces to trim)
+            parsed = f"coalesce(try_strptime({col}, {literal(fmt)}), try_strptime(trim({col}), {literal(fmt)}))"
         state = (
             f"CASE WHEN _ts >= TIMESTAMP '1900-01-01' THEN CASE WHEN {later} THEN {DATE_LATER} ELSE {DATE_OK} END "
             f"WHEN {raw} = '' THEN {DATE_BLANK} ELSE {DATE_BAD} END"

@@ -15,6 +15,18 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 ISO8601 = "ISO8601"
+# ISO 8601 and the formats that are its spellings: in such a column every cell written in one of the ISO
+# forms ``ISO_CELL`` matches is read, whatever form the sniffed sample had (``2025-01-03`` among
+# ``2025-01-02 10:00:00``), the same in cxroi's reader and in SQL, and whatever the other cells hold
+ISO_FAMILY = frozenset({ISO8601, "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"})
+# The ISO forms read (RE2 syntax, as pyarrow and DuckDB match it): a date, then optionally ``T`` or a space
+# and the hour, minutes, seconds and up to 9 digits of fraction, and a zone (``Z``, ``+02:00``, ``-0500``,
+# ``+02``) after a time, dropped: the wall-clock time as written, as the other zones. Spaces around.
+ISO_CELL = (
+    r"^\s*(?P<y>\d{4})-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])"
+    r"(?:[T ](?P<hh>[01]\d|2[0-3])(?::(?P<mi>[0-5]\d)(?::(?P<ss>[0-5]\d)(?:\.(?P<f>\d{1,9}))?)?)?"
+    r"(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?)?\s*$"
+)
 # Excel stores dates as days since 1899-12-30; a CSV saved from a sheet with unformatted dates carries them.
 EXCEL_SERIAL = "EXCEL_SERIAL"
 # A zone written after the time ("GMT+3", "UTC", "-0400"): no single strptime directive reads all of them,

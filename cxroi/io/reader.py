@@ -37,6 +37,7 @@ from cxroi.io.arrow_dates import parse_dates, without_placeholders
 from cxroi.io.batches import Batch, ColumnKind, ReadOptions, prefetch, rebatch
 from cxroi.io.dates import (
     ISO8601,
+    ISO_FAMILY,
     ZONE_SUFFIX,
     decide_order,
     guess_date_format,
@@ -95,8 +96,6 @@ class MultilineNeeded(Exception):
     """Internal: a quoted cell spans lines across a block boundary; re-read with multi-line parsing."""
 
 
-# Formats pyarrow's fast ISO-8601 parser reads exactly (much faster than a strptime format).
-_ISO_COMPATIBLE = {"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"}
 
 
 _stdin_copy: Path | None = None
@@ -378,11 +377,10 @@ class TableSource:
         parsers: list[Any] = []
         # dates pyarrow cannot parse while reading (a zone suffix such as Google Forms' "GMT+3") are read as
         # text and parsed per batch, like every date after a failed fast read
-        # Only ISO dates are parsed while reading (Arrow's ISO parser refuses 2025-02-30); every other format
-        # is read as text and parsed strictly (Arrow's strptime would roll 30/02/2025 over to 2 March)
-        as_text = {
-            c for c, f in date_formats.items() if text_dates or not (f == ISO8601 or f in _ISO_COMPATIBLE)
-        }
+        # Only ISO dates are parsed while reading (Arrow's ISO parser refuses 2025-02-30, and what it reads
+        # ``ISO_CELL`` reads alike, so the text path, ``iso_cells``, is needed only when it fails); every
+        # other format is read as text and parsed strictly (Arrow's strptime would roll 30/02 over to 2 March)
+        as_text = {c for c, f in date_formats.items() if text_dates or f not in ISO_FAMILY}
         for col, kind in wanted.items():
             if kind is ColumnKind.CATEGORY:
                 types[col] = _DICT

@@ -374,3 +374,51 @@ def test_a_short_row_mid_file_makes_strict_mode_give_way(
     (rec,) = [r for r in duck.records if r.get("metric") == "nps"]
     assert (rec["n"], rec["promoters"], rec["detractors"]) == (9, 8, 1)
     assert calls == [path]
+
+
+_ISO_BASES = {"%Y-%m-%dT%H:%M:%S": "T", "%Y-%m-%d %H:%M:%S": " ", "%Y-%m-%d": ""}
+iso_like = st.one_of(
+    st.builds(
+        lambda d, t, sep, zone, cut: (d.isoformat() + (sep + t.isoformat()[:cut] + zone if sep else "")),
+        st.dates(dt.date(1890, 1, 1), dt.date(2030, 12, 31)),  # before 1900 and after the as-of day too
+        st.times(),
+        st.sampled_from(["", "T", " ", "t"]),
+        st.sampled_from(["", "Z", "+02:00", "-0500", "+01", " UTC"]),
+        st.sampled_from([2, 5, 8, 10, 15]),
+    ),
+    st.sampled_from(["2024-09-29 09:00: 1", "2024-9-29", "2024-09-29 24:00:00", "2024-02-30", "20240929",
+                     " 2024-09-29 ", "2024-09-29 9:00", "2024-09-29T09:00:00,5", "n/a", ""]),
+)  # fmt: skip
+
+
+@settings(max_examples=int(os.environ.get("CXROI_ORACLE", "15")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(odd=st.lists(iso_like, min_size=1, max_size=4), base=st.sampled_from(list(_ISO_BASES)))
+def test_iso_dates_read_alike_in_both_engines_whatever_the_other_cells(
+    odd: list[str], base: str, tmp_path: Path
+) -> None:
+    """In a column sniffed as ISO (or one of its spellings), a cell is read by its own form alone: the
+    reader (pyarrow's ISO parser while reading, ``iso_cells`` on the text when that fails) and DuckDB
+    (``ISO_CELL`` in SQL) count the same periods and warn the same, whatever the other cells hold."""
+    path = tmp_path / "iso.csv"
+    rows = [f"{k},{dt.datetime(2024, 10, k % 28 + 1, 10, k % 60).strftime(base)},{k % 11}" for k in range(40)]
+    rows += [f"{90 + i},\"{v}\",{i % 11}" for i, v in enumerate(odd)]
+    path.write_text("id,date,nps\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    arrow, duck, _req = both(path, {"nps": "nps", "date": "date", "period": "month"})
+    same(arrow, duck)
+    # and each odd cell is counted exactly when ISO_CELL matches it and its day is a real one between 1900
+    # and the as-of day (2026-12-01, ``request_for``); the 40 others are all in October 2024
+    import re
+
+    from cxroi.io.dates import ISO_CELL
+
+    readable = [v for v in odd if re.fullmatch(ISO_CELL, v, flags=re.ASCII) and _real_day(v)]
+    assert sum(r["n"] for r in duck.records if r.get("period")) == 40 + len(readable)
+
+
+def _real_day(cell: str) -> bool:
+    try:
+        day = dt.date.fromisoformat(cell.strip()[:10])
+    except ValueError:
+        return False
+    return dt.date(1900, 1, 1) <= day <= dt.date(2026, 12, 1)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cxroi.io import open_source
 from cxroi.io.dates import EXCEL_SERIAL, guess_date_format, header_order
 from tests.test_cli import run
@@ -138,3 +141,71 @@ def test_several_questions_from_the_config(tmp_path: Path) -> None:
     r = run(["scores", str(f), "-c", str(cfg), "-f", "json"])
     assert r.exit_code == 0, r.stderr
     assert {rec["question"]: rec["value"] for rec in json.loads(r.stdout)} == {"Q5": 25.0, "Q12": -25.0}
+
+
+def test_iso_cells_by_hand() -> None:
+    """The ISO forms read in an ISO column (``ISO_CELL``), with the values written out by hand; the zone
+    is dropped (wall-clock time), the fraction kept to the microsecond; everything else is unreadable."""
+    from datetime import datetime
+
+    import pyarrow as pa
+
+    from cxroi.io.arrow_dates import iso_cells
+
+    cells = {
+        "2024-09-29": datetime(2024, 9, 29),
+        " 2024-09-29\t": datetime(2024, 9, 29),
+        "2024-09-29T09": datetime(2024, 9, 29, 9),
+        "2024-09-29 09:05": datetime(2024, 9, 29, 9, 5),
+        "2024-09-29T23:59:59.123456789": datetime(2024, 9, 29, 23, 59, 59, 123456),
+        "2024-09-29T09:00:00.5Z": datetime(2024, 9, 29, 9, 0, 0, 500000),
+        "2024-09-30T23:30:00-02:00": datetime(2024, 9, 30, 23, 30),
+        "2024-09-29 09:00:00+0530": datetime(2024, 9, 29, 9),
+        "2024-02-29": datetime(2024, 2, 29),
+        "2000-02-29": datetime(2000, 2, 29),
+        "1970-01-01": datetime(1970, 1, 1),
+        "1969-12-31T23:59:59": datetime(1969, 12, 31, 23, 59, 59),
+        "0001-01-01": datetime(1, 1, 1),
+        "9999-12-31 23:59:59": datetime(9999, 12, 31, 23, 59, 59),
+    }
+    unreadable = ["2023-02-29", "1900-02-29", "2024-04-31", "2024-13-01", "2024-00-10", "2024-09-29 24:00",
+                  "2024-09-29 23:60", "2024-09-29 23:59:60", "2024-9-29", "2024-09-29 9:00", "2024-09-29 09:00: 1",
+                  "20240929", "2024-W39", "2024-09-29t09:00", "2024-09-29T09:00:00,5", "2024-09-29Z",
+                  "2024-09-29T09:00:00.", "+2024-09-29", "29/09/2024", "", "soon"]  # fmt: skip
+    got = iso_cells(pa.array([*cells, *unreadable, None], pa.string())).to_pylist()
+    assert got == [*cells.values(), *[None] * (len(unreadable) + 1)]
+
+
+_CANDIDATES = st.one_of(
+    st.builds(
+        lambda d, t, sep, zone, cut: d.isoformat() + (sep + t.isoformat()[:cut] + zone if sep else ""),
+        st.dates(),
+        st.times(),
+        st.sampled_from(["", "T", " ", "t", "  "]),
+        st.sampled_from(["", "Z", "+02:00", "-0500", "+01", " Z"]),
+        st.sampled_from([2, 5, 8, 10, 12, 15]),
+    ),
+    st.text(alphabet="0123456789-:T .Z+", min_size=8, max_size=26),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cell=_CANDIDATES)
+def test_what_pyarrows_iso_parser_reads_iso_cells_reads_alike(cell: str) -> None:
+    """The reader parses an ISO column with pyarrow's ISO-8601 parser while reading and falls back to
+    ``iso_cells`` on the text only when that fails: so every cell pyarrow reads must be one ISO_CELL reads,
+    with the same value, or a file's cells would be read differently depending on the others."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from cxroi.io.arrow_dates import iso_cells
+
+    options = pacsv.ConvertOptions(column_types={"d": pa.timestamp("us")}, timestamp_parsers=[pacsv.ISO8601])
+    try:
+        fast = pacsv.read_csv(io.BytesIO(f'd\n"{cell}"\n'.encode()), convert_options=options)["d"][0].as_py()
+    except pa.ArrowInvalid:
+        return
+    if fast is not None:
+        assert iso_cells(pa.array([cell])).to_pylist() == [fast]
