@@ -12,6 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 _NUMBER = r"^-?\d+(\.\d+)?$"
+# a number as programs write it: digits with an optional point and fraction, or in scientific notation
+WRITTEN = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 _SEP = re.compile(r"([.,])(\d+)\D*$")
 
 
@@ -39,23 +41,42 @@ def guess_decimal(samples: Iterable[str]) -> str:
 
 
 def parse_amounts(values: pa.Array, decimal: str = ".") -> tuple[pa.Array, np.ndarray]:
-    """Float64 amounts and a mask of non-blank values that are not amounts.
+    """Float64 amounts and a mask of non-blank values that are not amounts; each cell read by its own form,
+    whatever the other cells hold.
 
-    Currency symbols, letters and spaces are dropped; thousands separators are removed; ``(x)`` and a
-    trailing minus mean negative.
+    With ``.`` as the decimal mark a number written plainly or in scientific notation (``WRITTEN``: ``12``,
+    ``-3.5``, ``.5``, ``+5``, ``1.25E+06`` as Excel writes a wide number) is read as it is. Otherwise
+    currency symbols, letters and spaces are dropped, thousands separators removed, and ``(x)`` and a
+    trailing minus mean negative; a number in scientific notation among other signs (``$1.25E+06``) is
+    not an amount (dropping the letter would read 1.2506). ``nan``, ``inf`` and overflows are not amounts.
     """
     if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
         arr = values.cast(pa.float64())
         return arr, np.zeros(len(arr), dtype=bool)
-    text = values.cast(pa.string()) if not pa.types.is_string(values.type) else values
-    if decimal == ".":
-        try:  # the common case, plain numbers: one cast, no regular expressions
-            plain = pc.cast(pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text), pa.float64())
-            if not pc.any(pc.invert(pc.is_finite(plain))).as_py():  # "nan"/"inf" are not amounts
-                return plain, np.zeros(len(text), dtype=bool)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
-    text = pc.utf8_trim_whitespace(text)
+    text = pc.utf8_trim_whitespace(
+        values.cast(pa.string()) if not pa.types.is_string(values.type) else values
+    )
+    blank = pc.fill_null(pc.equal(text, ""), True)
+    written = pc.fill_null(pc.match_substring_regex(text, WRITTEN), False) if decimal == "." else None
+    if written is not None and pc.all(pc.or_(written, blank)).as_py():  # the common case: one cast
+        return _finite(pc.cast(pc.if_else(written, text, pa.scalar(None, pa.string())), pa.float64()), blank)
+    numbers = _cleaned(text, decimal)
+    if written is not None:
+        plain = pc.cast(pc.if_else(written, text, pa.scalar(None, pa.string())), pa.float64())
+        numbers = pc.if_else(written, plain, numbers)
+    return _finite(numbers, blank)
+
+
+def _finite(numbers: pa.Array, blank: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """``numbers`` with NaN and infinities (``1e999``) made null; the mask of non-blank cells left null."""
+    numbers = pc.if_else(pc.fill_null(pc.is_finite(numbers), False), numbers, pa.scalar(None, pa.float64()))
+    bad = pc.and_(pc.is_null(numbers), pc.invert(blank))
+    return numbers, np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _cleaned(text: pa.Array, decimal: str) -> pa.Array:
+    """The amounts of cells written with currency signs, separators or accounting negatives (null where a
+    cell does not read as one)."""
     # the other convention's decimal mark after this one's ("1.250,00" read with ".") is not an amount
     mixed = pc.fill_null(pc.match_substring_regex(text, r"\.\d*," if decimal == "." else r",\d*\."), False)
     negative = pc.or_(
@@ -68,12 +89,13 @@ def parse_amounts(values: pa.Array, decimal: str = ".") -> tuple[pa.Array, np.nd
         cleaned = pc.replace_substring(cleaned, ",", ".")
     else:
         cleaned = pc.replace_substring(cleaned, ",", "")
-    ok = pc.and_(pc.match_substring_regex(cleaned, _NUMBER), pc.invert(mixed))
+    scientific = pc.fill_null(pc.match_substring_regex(text, r"\d[eE][+-]?\d"), False)
+    ok = pc.fill_null(
+        pc.and_(pc.match_substring_regex(cleaned, _NUMBER), pc.invert(pc.or_(mixed, scientific))), False
+    )
     numbers = pc.cast(pc.if_else(ok, cleaned, pa.scalar(None, pa.string())), pa.float64())
-    numbers = pc.if_else(pc.fill_null(negative, False), pc.negate(numbers), numbers)
-    blank = pc.or_(pc.is_null(text), pc.equal(text, ""))
-    bad = pc.and_(pc.invert(pc.fill_null(ok, False)), pc.invert(pc.fill_null(blank, True)))
-    return numbers, np.asarray(bad.to_numpy(zero_copy_only=False), dtype=bool)
+    out: pa.Array = pc.if_else(pc.fill_null(negative, False), pc.negate(numbers), numbers)
+    return out
 
 
 def parse_durations(

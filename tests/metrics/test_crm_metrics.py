@@ -125,3 +125,33 @@ def test_amounts_and_durations() -> None:
     assert parse_durations(pa.array([3.0]), "hours")[0].to_pylist() == [3.0]
     values, bad = parse_amounts(pa.array(["12.5", "nan", "inf", ""]))
     assert values.to_pylist() == [12.5, None, None, None] and bad.tolist() == [False, True, True, False]
+
+
+def test_amounts_by_their_own_form_scientific_notation_and_signs() -> None:
+    """Each amount read by its own form: Excel's scientific notation (1.25E+06 for a wide number), ``.5``,
+    ``+5`` and ``5.`` as written; scientific notation among currency signs is not guessed at (dropping
+    the letter would read 1.2506); overflows are not amounts. Values by hand."""
+    import pyarrow as pa
+
+    cells = ["1.25E+06", "1e3", "1E-2", ".5", "+5", "5.", " 7 ", "$1.25E+06", "1e999", "-2.5e1", "12"]
+    values, bad = parse_amounts(pa.array(cells))
+    assert values.to_pylist() == [1_250_000.0, 1000.0, 0.01, 0.5, 5.0, 5.0, 7.0, None, None, -25.0, 12.0]
+    assert bad.tolist() == [False] * 7 + [True, True, False, False]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cell=st.sampled_from(["1.25E+06", "1e3", "1E-2", ".5", "+5", "5.", "12", "-3.5", "$1,250.00", "(12.50)",
+                          "USD 7", "100-", "n/a", "", "1.250,00", "nan", "$1.25E+06", " 9 "]),
+    others=st.lists(st.sampled_from(["12", "3.5", "$1,250.00", "(2)", "x", "", "1e3"]), max_size=5),
+)  # fmt: skip
+def test_an_amount_reads_the_same_whatever_the_other_cells(cell: str, others: list[str]) -> None:
+    """A cell's amount (or its being unreadable) does not depend on the cells read with it: a batch of
+    plain numbers takes one cast, a batch with currency signs the cleaning rules, and both give each
+    cell the same value (once, ``1e3`` read as 1000 beside plain numbers and as 13 beside ``$12``)."""
+    import pyarrow as pa
+
+    alone_value, alone_bad = parse_amounts(pa.array([cell]))
+    values, bad = parse_amounts(pa.array([*others, cell]))
+    assert values.to_pylist()[-1] == alone_value.to_pylist()[0]
+    assert bool(bad[-1]) == bool(alone_bad[0])
