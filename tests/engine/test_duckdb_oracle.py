@@ -422,3 +422,49 @@ def _real_day(cell: str) -> bool:
     except ValueError:
         return False
     return dt.date(1900, 1, 1) <= day <= dt.date(2026, 12, 1)
+
+
+def _mutated(cell: str, edits: list[tuple[int, int, str]]) -> str:
+    chars = list(cell)
+    for kind, where, ch in edits:
+        i = where % (len(chars) + 1)
+        if kind == 0 and chars:
+            chars[min(i, len(chars) - 1)] = ch
+        elif kind == 1:
+            chars.insert(i, ch)
+        elif chars:
+            del chars[min(i, len(chars) - 1)]
+    return "".join(chars)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    stamp=st.datetimes(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31)),
+    fmt=st.sampled_from(["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "ISO8601"]),
+    form=st.sampled_from(["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]),
+    edits=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 25), st.sampled_from(list(" \t\n+-.:T0129x"))),
+                   max_size=3),
+)  # fmt: skip
+def test_the_iso_fast_path_gives_the_patterns_day_or_nothing(
+    stamp: dt.datetime, fmt: str, form: str, edits: list[tuple[int, int, str]]
+) -> None:
+    """The SQL of an ISO cell trusts DuckDB's cast only when the cell is written exactly as DuckDB writes
+    the value back (``iso_parts``): on cells near the ISO forms (a character replaced, inserted or
+    deleted: spaces inside fields, signs, 24:00, 2024-9-29), wherever the fast path gives a value it is
+    the day the pattern path gives, and the pattern path agrees with the reader's ``iso_cells``."""
+    import duckdb
+    import pyarrow as pa
+
+    from cxroi.engine.duckdb_scores import iso_parts
+    from cxroi.io.arrow_dates import iso_cells
+
+    cell = _mutated(stamp.strftime(form).rjust(10, "0"), edits)
+    fast, slow = iso_parts("x", fmt)
+    got = duckdb.execute(
+        f"SELECT CAST({fast} AS DATE), CAST({slow} AS DATE) FROM (SELECT ?::VARCHAR AS x)", [cell]
+    ).fetchone()
+    assert got is not None
+    reader = iso_cells(pa.array([cell])).to_pylist()[0]
+    assert got[1] == (reader.date() if reader is not None else None)
+    if got[0] is not None:
+        assert got[0] == got[1]
