@@ -209,3 +209,40 @@ def test_what_pyarrows_iso_parser_reads_iso_cells_reads_alike(cell: str) -> None
         return
     if fast is not None:
         assert iso_cells(pa.array([cell])).to_pylist() == [fast]
+
+
+def _cell(fmt: str, y: int, mo: int, d: int, h: int, mi: int, s: int, pad: bool, noise: str) -> str:
+    fields = {"%Y": f"{y:04d}", "%y": f"{y % 100:02d}", "%m": f"{mo:02d}" if pad else str(mo),
+              "%d": f"{d:02d}" if pad else str(d), "%H": f"{h:02d}", "%I": f"{(h % 12) or 12:02d}",
+              "%M": f"{mi:02d}", "%S": f"{s:02d}", "%p": "PM" if h >= 12 else "am"}  # fmt: skip
+    text = fmt
+    for k, v in fields.items():
+        text = text.replace(k, v)
+    return text + noise
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    fmt=st.sampled_from([f for f in __import__("cxroi.io.dates", fromlist=["FORMATS"]).FORMATS if f != "%Y%m%d"]),
+    cells=st.lists(
+        st.tuples(st.integers(1890, 2100), st.integers(0, 13), st.integers(0, 32), st.integers(0, 25),
+                  st.integers(0, 61), st.integers(0, 62), st.booleans(),
+                  st.sampled_from(["", "", "", " ", "x", ":00", "  PM"])),
+        min_size=1, max_size=40),
+)  # fmt: skip
+def test_writing_back_only_the_cells_that_can_differ_refuses_what_writing_back_all_refuses(
+    fmt: str, cells: list[tuple[int, int, int, int, int, int, bool, str]]
+) -> None:
+    """``_strict_strptime`` writes back only the cells whose parsed day is the 1st to 3rd (a rolled-over
+    day) or second 0 or 1 (a rolled-over second) for formats of separated numeric fields; on cells with
+    impossible days, months, hours and seconds, unpadded fields and trailing noise it gives exactly what
+    writing every cell back gives."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from cxroi.io.arrow_dates import SEPARATED_NUMERIC, _strict_strptime, _written_back
+
+    assert SEPARATED_NUMERIC.match(fmt)
+    texts = pa.array([_cell(fmt, *c) for c in cells])
+    every = _written_back(texts, pc.strptime(texts, format=fmt, unit="us", error_is_null=True), fmt)
+    assert _strict_strptime(texts, fmt).to_pylist() == every.to_pylist()
