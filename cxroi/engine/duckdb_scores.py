@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from cxroi.engine.sql_text import iso_sql, literal
 from cxroi.errors import InputError
-from cxroi.io.dates import EXCEL_SERIAL, ISO8601, ISO_CELL, ISO_FAMILY, ZONE_SUFFIX
+from cxroi.io.dates import EXCEL_SERIAL, ISO_FAMILY, ZONE_SUFFIX
 from cxroi.io.reader import _FOOTER_MARKERS, TableSource
 from cxroi.io.sniff import ragged_tail
 from cxroi.metrics.periods import period_keys
@@ -138,17 +139,10 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def literal(text: str) -> str:
-    """A SQL string literal of ``text``."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 # The code points a footer row's first cell can start with: a space, or the first letter of a marker in any
 # case RE2's ``(?i)`` folds to it (g, c, s, their capitals and the long s, U+017F); checked against RE2
 # for every code point in tests/engine/test_duckdb_oracle.py
 FOOTER_STARTS = (32, 67, 71, 83, 99, 103, 115, 383)
-# the spaces RE2's ``\\s`` matches (ISO_CELL's around a date), for trim()
-_SPACES = "chr(9) || chr(10) || chr(12) || chr(13) || chr(32)"
 
 
 class DuckScores:
@@ -316,7 +310,7 @@ class DuckScores:
         raw = f"trim(coalesce({col}, ''))"
 
         if fmt in ISO_FAMILY:
-            parsed = _iso_sql(col, fmt)
+            parsed = iso_sql(col, fmt)
         else:
             # the cell as it is first; trimmed only when that fails (most cells have no spaces to trim)
             parsed = f"coalesce(try_strptime({col}, {literal(fmt)}), try_strptime(trim({col}), {literal(fmt)}))"
@@ -567,41 +561,6 @@ def temp_folder() -> str:
 def tally(count: int, rows: list[int], examples: list[str]) -> Tally:
     """Rows numbered 0 come from a database table, which has no row numbers: only the count is kept."""
     return Tally(count, [r for r in rows if r > 0][:MAX_ROWS], examples[:3])
-
-
-def _iso_sql(col: str, fmt: str) -> str:
-    fast, slow = iso_parts(col, fmt)
-    return f"coalesce({fast}, {slow})"
-
-
-def iso_parts(col: str, fmt: str) -> tuple[str, str]:
-    """The fast and the slow SQL of an ISO cell's timestamp, read as the reader reads it: the cells
-    ``ISO_CELL`` (the same RE2 pattern) matches, others NULL; only its day is kept exact, which is all SQL
-    uses (periods, the as-of day). ``_iso_sql`` takes the slow one only where the fast one is NULL.
-
-    Fast path: a cell written exactly as DuckDB writes the value it casts it to (``2025-01-02``,
-    ``2025-01-02 10:00:00``, ``T`` for the space, in the sniffed form's length) is one ISO_CELL matches,
-    with the same day; DuckDB's casts alone are laxer than the reader (``2024-09-29 09:00: 1``, ``2024-9-29``
-    and spaces inside fields are read), so only that round trip is trusted. Every other cell takes the
-    pattern (evaluated only for them), then ``TRY_CAST`` of its day, which refuses 2025-02-30. On 10M
-    ``YYYY-MM-DD`` transactions the pattern on every cell took about 1 s more than ``try_strptime``; the
-    round trip takes the same."""
-    width = {"%Y-%m-%d": 10, "%Y-%m-%d %H:%M": 16}.get(fmt, 19)
-    # a form with ``T`` (sniffed as ISO8601) is compared as DuckDB writes it, with a space; the others as
-    # they are (a ``T`` among spaces takes the pattern): a replace() on every cell costs 0.3 s on 10M
-    written = f"replace({col}, 'T', ' ')" if fmt == ISO8601 else col
-    kind = "DATE" if width == 10 else "TIMESTAMP"
-    value = f"TRY_CAST({written} AS {kind})"
-    # DuckDB writes seconds always (a 16-character form is the start of what it writes); five-digit years
-    # are beyond ISO_CELL's four (no strlen test: on 10M cells it cost 0.3 s)
-    back = f"left(CAST({value} AS VARCHAR), 16)" if width == 16 else f"CAST({value} AS VARCHAR)"
-    fast = f"CASE WHEN {back} = {written} AND {value} < {kind} '10000-01-01' THEN CAST({value} AS TIMESTAMP) END"
-    day = f"CASE WHEN ascii({col}) BETWEEN 48 AND 57 THEN left({col}, 10) ELSE trim({col}, {_SPACES}) END"
-    slow = (
-        f"CASE WHEN regexp_full_match({col}, {literal(ISO_CELL)}) "
-        f"THEN CAST(TRY_CAST(left({day}, 10) AS DATE) AS TIMESTAMP) END"
-    )
-    return fast, slow
 
 
 def _period_sql(period: str | None) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from cxroi.engine.duckdb_scores import literal
+from cxroi.engine.sql_text import literal
 
 MAX_SAMPLED = 48  # distinct sample texts per metric put in the list (each costs one count_if)
 

@@ -140,7 +140,7 @@ def _rows_sql(duck: Any, base: str, cid: str, camt: str, cut: int) -> str:
     """Per row of ``base`` (and its ``_row`` where it has one): its kind, customer spell and segment
     group, day and amount (in units of 1/10,000). The day only where the date is readable (state 0): the
     reader's day of a timestamp is its date."""
-    from cxroi.engine.duckdb_scores import literal
+    from cxroi.engine.sql_text import literal
 
     parsed, state = duck._date_sql()
     spaces = "(" + " || ".join(f"chr({ord(c)})" for c in UNICODE_SPACES) + ")"

@@ -455,7 +455,7 @@ def test_the_iso_fast_path_gives_the_patterns_day_or_nothing(
     import duckdb
     import pyarrow as pa
 
-    from cxroi.engine.duckdb_scores import iso_parts
+    from cxroi.engine.sql_text import iso_parts
     from cxroi.io.arrow_dates import iso_cells
 
     cell = _mutated(stamp.strftime(form).rjust(10, "0"), edits)
