@@ -60,15 +60,19 @@ def _strict_strptime(texts: pa.Array, fmt: str) -> pa.Array:
     Writing back costs 2.2 s per 1M cells (``strftime``), so with a format of separated numeric fields
     (``SEPARATED_NUMERIC``: 03/04/2025 10:00:00 PM) only the cells that can differ are written back: a
     rolled-over day lands on the 1st to 3rd of the next month (an invalid day is at most 31, a month at
-    least 28 days long), a rolled-over second (60, 61) on second 0 or 1, and every other difference
-    (leading zeros, spaces, case) is one the comparison ignores (checked against writing every cell back
-    on generated cells, ``tests/io/test_dates.py``)."""
+    least 28 days long), a rolled-over second (60, 61) on second 0 or 1; with the separators as the
+    format has them, every other difference (leading zeros, runs of spaces, case) is one the comparison
+    ignores (checked against writing every cell back on generated cells, ``tests/io/test_dates.py``)."""
     parsed = pc.strptime(texts, format=fmt, unit="us", error_is_null=True)
     if not SEPARATED_NUMERIC.match(fmt):
         return _written_back(texts, parsed, fmt)
     suspect = pc.less_equal(pc.day(parsed), 3)
     if "%S" in fmt:
         suspect = pc.or_(suspect, pc.less_equal(pc.second(parsed), 1))
+    # strptime also skips spaces before a number ("29/ 9/2024"): a cell that is not runs of digits between
+    # the format's separators is written back too
+    shaped = pc.fill_null(pc.match_substring_regex(texts, _shape(fmt)), False)
+    suspect = pc.or_(suspect, pc.invert(shaped))
     rows = pc.indices_nonzero(pc.fill_null(suspect, False))
     if not len(rows):
         return parsed
@@ -83,6 +87,15 @@ def _strict_strptime(texts: pa.Array, fmt: str) -> pa.Array:
 
 # strptime formats whose fields are all numbers (or AM/PM), each followed by a separator: 03/04/2025
 SEPARATED_NUMERIC = re.compile(r"^(?:%[YymdHIMSp][^%]+)*%[YymdHIMSp]$")
+
+
+def _shape(fmt: str) -> str:
+    """RE2 pattern of the cells written in ``fmt`` (separated numeric fields): runs of digits between its
+    separators, a run of spaces for each space, AM or PM in any case."""
+    parts = re.split(r"(%[YymdHIMSp]|\s+)", fmt)
+    pattern = "".join(r"\d+" if p[:1] == "%" and p != "%p" else "(?i:[ap]m)" if p == "%p"
+                      else r"\s+" if p.isspace() else re.escape(p) for p in parts if p)  # fmt: skip
+    return f"^{pattern}$"
 
 
 def _written_back(texts: pa.Array, parsed: pa.Array, fmt: str) -> pa.Array:

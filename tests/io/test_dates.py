@@ -211,14 +211,24 @@ def test_what_pyarrows_iso_parser_reads_iso_cells_reads_alike(cell: str) -> None
         assert iso_cells(pa.array([cell])).to_pylist() == [fast]
 
 
-def _cell(fmt: str, y: int, mo: int, d: int, h: int, mi: int, s: int, pad: bool, noise: str) -> str:
+def _cell(fmt: str, y: int, mo: int, d: int, h: int, mi: int, s: int, pad: bool, noise: str,
+          edits: list[tuple[int, int, str]]) -> str:  # fmt: skip
     fields = {"%Y": f"{y:04d}", "%y": f"{y % 100:02d}", "%m": f"{mo:02d}" if pad else str(mo),
               "%d": f"{d:02d}" if pad else str(d), "%H": f"{h:02d}", "%I": f"{(h % 12) or 12:02d}",
               "%M": f"{mi:02d}", "%S": f"{s:02d}", "%p": "PM" if h >= 12 else "am"}  # fmt: skip
     text = fmt
     for k, v in fields.items():
         text = text.replace(k, v)
-    return text + noise
+    chars = list(text + noise)
+    for kind, where, ch in edits:  # a character replaced, inserted or deleted
+        i = where % (len(chars) + 1)
+        if kind == 0 and chars:
+            chars[min(i, len(chars) - 1)] = ch
+        elif kind == 1:
+            chars.insert(i, ch)
+        elif chars:
+            del chars[min(i, len(chars) - 1)]
+    return "".join(chars)
 
 
 @settings(max_examples=300, deadline=None)
@@ -227,16 +237,19 @@ def _cell(fmt: str, y: int, mo: int, d: int, h: int, mi: int, s: int, pad: bool,
     cells=st.lists(
         st.tuples(st.integers(1890, 2100), st.integers(0, 13), st.integers(0, 32), st.integers(0, 25),
                   st.integers(0, 61), st.integers(0, 62), st.booleans(),
-                  st.sampled_from(["", "", "", " ", "x", ":00", "  PM"])),
+                  st.sampled_from(["", "", "", " ", "x", ":00", "  PM"]),
+                  st.lists(st.tuples(st.integers(0, 2), st.integers(0, 25), st.sampled_from(list(" \t0159/-:.+aPm"))),
+                           max_size=2)),
         min_size=1, max_size=40),
 )  # fmt: skip
 def test_writing_back_only_the_cells_that_can_differ_refuses_what_writing_back_all_refuses(
-    fmt: str, cells: list[tuple[int, int, int, int, int, int, bool, str]]
+    fmt: str, cells: list[tuple[int, int, int, int, int, int, bool, str, list[tuple[int, int, str]]]]
 ) -> None:
     """``_strict_strptime`` writes back only the cells whose parsed day is the 1st to 3rd (a rolled-over
-    day) or second 0 or 1 (a rolled-over second) for formats of separated numeric fields; on cells with
-    impossible days, months, hours and seconds, unpadded fields and trailing noise it gives exactly what
-    writing every cell back gives."""
+    day) or second 0 or 1 (a rolled-over second), or whose separators are not the format's, for formats of
+    separated numeric fields; on cells with impossible days, months, hours and seconds, unpadded fields,
+    trailing noise and a character replaced, inserted or deleted (a space before a number, a run of
+    digits) it gives exactly what writing every cell back gives."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
