@@ -32,3 +32,18 @@ def run(args: Sequence[str], input: str | bytes | None = None, ok: bool = True) 
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+def mutated(cell: str, edits: list[tuple[int, int, str]]) -> str:
+    """``cell`` with each edit applied: (0, where, ch) replaces, (1, where, ch) inserts, (2, where, _)
+    deletes the character at ``where`` (modulo the length): cells near a valid form for property tests."""
+    chars = list(cell)
+    for kind, where, ch in edits:
+        i = where % (len(chars) + 1)
+        if kind == 0 and chars:
+            chars[min(i, len(chars) - 1)] = ch
+        elif kind == 1:
+            chars.insert(i, ch)
+        elif chars:
+            del chars[min(i, len(chars) - 1)]
+    return "".join(chars)

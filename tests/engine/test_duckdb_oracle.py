@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from cxroi.config import CesConfig, CsatConfig, NpsConfig
 from cxroi.io import ReadOptions, TableSource
 from cxroi.pipeline.scores import ScoresRequest, compute_scores
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, mutated
 
 CASES: list[tuple[str, dict[str, Any], str | None]] = [
     ("qualtrics_nps.csv", {"nps": "Q1", "csat": "Q2", "date": "RecordedDate", "period": "month", "by": ("Region",)}, None),
@@ -424,19 +424,6 @@ def _real_day(cell: str) -> bool:
     return dt.date(1900, 1, 1) <= day <= dt.date(2026, 12, 1)
 
 
-def _mutated(cell: str, edits: list[tuple[int, int, str]]) -> str:
-    chars = list(cell)
-    for kind, where, ch in edits:
-        i = where % (len(chars) + 1)
-        if kind == 0 and chars:
-            chars[min(i, len(chars) - 1)] = ch
-        elif kind == 1:
-            chars.insert(i, ch)
-        elif chars:
-            del chars[min(i, len(chars) - 1)]
-    return "".join(chars)
-
-
 @settings(max_examples=400, deadline=None)
 @given(
     stamp=st.datetimes(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31)),
@@ -458,7 +445,7 @@ def test_the_iso_fast_path_gives_the_patterns_day_or_nothing(
     from cxroi.engine.sql_text import iso_parts
     from cxroi.io.arrow_dates import iso_cells
 
-    cell = _mutated(stamp.strftime(form).rjust(10, "0"), edits)
+    cell = mutated(stamp.strftime(form).rjust(10, "0"), edits)
     fast, slow = iso_parts("x", fmt)
     got = duckdb.execute(
         f"SELECT CAST({fast} AS DATE), CAST({slow} AS DATE) FROM (SELECT ?::VARCHAR AS x)", [cell]

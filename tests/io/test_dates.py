@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from cxroi.io import open_source
 from cxroi.io.dates import EXCEL_SERIAL, guess_date_format, header_order
+from tests.conftest import mutated
 from tests.test_cli import run
 
 X = Path(__file__).parent.parent / "fixtures" / "exports"
@@ -219,16 +220,7 @@ def _cell(fmt: str, y: int, mo: int, d: int, h: int, mi: int, s: int, pad: bool,
     text = fmt
     for k, v in fields.items():
         text = text.replace(k, v)
-    chars = list(text + noise)
-    for kind, where, ch in edits:  # a character replaced, inserted or deleted
-        i = where % (len(chars) + 1)
-        if kind == 0 and chars:
-            chars[min(i, len(chars) - 1)] = ch
-        elif kind == 1:
-            chars.insert(i, ch)
-        elif chars:
-            del chars[min(i, len(chars) - 1)]
-    return "".join(chars)
+    return mutated(text + noise, edits)  # a character replaced, inserted or deleted
 
 
 @settings(max_examples=300, deadline=None)
