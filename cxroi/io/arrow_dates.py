@@ -53,6 +53,10 @@ def _digits(texts: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(text, r"(^|\D)0+(\d)", r"\1\2")
 
 
+# strptime formats whose fields are all numbers (or AM/PM), each followed by a separator: 03/04/2025
+SEPARATED_NUMERIC = re.compile(r"^(?:%[YymdHIMSp][^%]+)*%[YymdHIMSp]$")
+
+
 def _strict_strptime(texts: pa.Array, fmt: str) -> pa.Array:
     """``strptime`` that refuses impossible dates: Arrow's turns 2025-02-30 into 2025-03-02 without a word,
     so each parsed value is written back with ``fmt`` and must give the text it came from.
@@ -83,10 +87,6 @@ def _strict_strptime(texts: pa.Array, fmt: str) -> pa.Array:
     mask = np.zeros(len(parsed), dtype=bool)
     mask[np.asarray(refused.to_numpy(zero_copy_only=False))] = True
     return pc.if_else(pa.array(mask), pa.scalar(None, parsed.type), parsed)
-
-
-# strptime formats whose fields are all numbers (or AM/PM), each followed by a separator: 03/04/2025
-SEPARATED_NUMERIC = re.compile(r"^(?:%[YymdHIMSp][^%]+)*%[YymdHIMSp]$")
 
 
 def _shape(fmt: str) -> str:

@@ -57,14 +57,13 @@ def parse_amounts(values: pa.Array, decimal: str = ".") -> tuple[pa.Array, np.nd
         values.cast(pa.string()) if not pa.types.is_string(values.type) else values
     )
     blank = pc.fill_null(pc.equal(text, ""), True)
-    written = pc.fill_null(pc.match_substring_regex(text, WRITTEN), False) if decimal == "." else None
-    if written is not None and pc.all(pc.or_(written, blank)).as_py():  # the common case: one cast
-        return _finite(pc.cast(pc.if_else(written, text, pa.scalar(None, pa.string())), pa.float64()), blank)
-    numbers = _cleaned(text, decimal)
-    if written is not None:
-        plain = pc.cast(pc.if_else(written, text, pa.scalar(None, pa.string())), pa.float64())
-        numbers = pc.if_else(written, plain, numbers)
-    return _finite(numbers, blank)
+    if decimal != ".":
+        return _finite(_cleaned(text, decimal), blank)
+    written = pc.fill_null(pc.match_substring_regex(text, WRITTEN), False)
+    plain = pc.cast(pc.if_else(written, text, pa.scalar(None, pa.string())), pa.float64())
+    if pc.all(pc.or_(written, blank)).as_py():  # the common case: one cast, no cleaning
+        return _finite(plain, blank)
+    return _finite(pc.if_else(written, plain, _cleaned(text, decimal)), blank)
 
 
 def _finite(numbers: pa.Array, blank: pa.Array) -> tuple[pa.Array, np.ndarray]:
