@@ -36,7 +36,7 @@ import pyarrow as pa
 from cxroi.engine.sql_text import iso_sql, literal
 from cxroi.errors import InputError
 from cxroi.io.dates import EXCEL_SERIAL, ISO_FAMILY, ZONE_SUFFIX
-from cxroi.io.reader import _FOOTER_MARKERS, TableSource
+from cxroi.io.reader import _FOOTER_MARKERS, _FOOTER_ROW, TableSource
 from cxroi.io.sniff import ragged_tail
 from cxroi.metrics.periods import period_keys
 from cxroi.pipeline.common import Tally
@@ -139,10 +139,23 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-# The code points a footer row's first cell can start with: a space, or the first letter of a marker in any
-# case RE2's ``(?i)`` folds to it (g, c, s, their capitals and the long s, U+017F); checked against RE2
-# for every code point in tests/engine/test_duckdb_oracle.py
-FOOTER_STARTS = (32, 67, 71, 83, 99, 103, 115, 383)
+# The code points a footer row's first cell can start with (``footer_where``): RE2's ``\s`` (tab, line
+# feed, form feed, carriage return, space), a quote, or the first letter of a marker in any case RE2's
+# ``(?i)`` folds to it (g, c, s, t, their capitals and the long s, U+017F); checked against RE2 for every
+# code point in tests/engine/test_duckdb_oracle.py
+FOOTER_STARTS = (9, 10, 12, 13, 32, 34, 67, 71, 83, 84, 99, 103, 115, 116, 383)
+# a padded short row that starts with a marker, after spaces (the reader skips the short row as a footer)
+SHORT_FOOTER = "^ *(?i:" + "|".join(re.escape(m) for m in _FOOTER_MARKERS) + ")"
+
+
+def footer_where(first_col: str, padded: bool) -> str:
+    """SQL condition: the row is no report footer (``_FOOTER_ROW``, and ``SHORT_FOOTER`` where short rows
+    are ``padded``), its first cell ``first_col``."""
+    match = f"regexp_matches({first_col}, {literal(_FOOTER_ROW)})"
+    if padded:
+        match = f"regexp_matches({first_col}, {literal(SHORT_FOOTER)}) OR {match}"
+    starts = ", ".join(map(str, FOOTER_STARTS))
+    return f"NOT (CASE WHEN ascii({first_col}) IN ({starts}) THEN coalesce({match}, FALSE) ELSE FALSE END)"
 
 
 class DuckScores:
@@ -232,21 +245,17 @@ class DuckScores:
         self._looser = [] if strict or first == _LOOSE else [
             (self.read, read_csv(_LOOSE)), (self.read_in_order, self._sequential)
         ]  # fmt: skip
-        first_col = self.columns[names[0]]
-        # report footer rows start with one of the markers, case-insensitive, after spaces: one anchored
-        # RE2 match (four ILIKEs cost 0.7 s on 10M rows), only for cells whose first character can start
-        # one (``FOOTER_STARTS``): on a column of 10M ids, 0.14 s against 0.28 s for the match alone
-        markers = "|".join(re.escape(m) for m in _FOOTER_MARKERS)
-        starts = ", ".join(map(str, FOOTER_STARTS))
-        footer = (
-            f"CASE WHEN ascii({first_col}) IN ({starts}) THEN "
-            f"coalesce(regexp_matches({first_col}, {literal('^ *(?i:' + markers + ')')}), FALSE) ELSE FALSE END"
-        )
+        # report footer rows, as the reader tells them (``cxroi.io.reader``): a full row whose first cell
+        # matches ``_FOOTER_ROW`` (the same RE2 pattern) and, once short rows are padded, a row starting
+        # with a marker (the reader skips such a short row as a footer); the match runs only for cells whose
+        # first character can start one (``FOOTER_STARTS``): on a column of 10M ids, 0.14 s against 0.28 s
+        self.where = footer_where(self.columns[names[0]], padded=first == _LOOSE)
+        if self._looser:
+            self._looser.append((self.where, footer_where(self.columns[names[0]], padded=True)))
         self.base = f"SELECT * FROM {self.read}"
         self.numbered = (
             f"SELECT *, row_number() OVER () + {source.layout.header_rows} AS _row FROM {self.read_in_order}"
         )
-        self.where = f"NOT ({footer})"
 
     def _init_elsewhere(self) -> bool:
         """A subclass whose rows come from elsewhere (a database) sets itself up here; True: done."""
@@ -507,7 +516,7 @@ class DuckScores:
         self.source.check_quotes()
         self._loosened, self._looser = self._looser, []
         self.read, self.read_in_order = (self._current(x) for x in (self.read, self.read_in_order))
-        self.base, self.numbered = (self._current(x) for x in (self.base, self.numbered))
+        self.base, self.numbered, self.where = (self._current(x) for x in (self.base, self.numbered, self.where))
         return True
 
     def _current(self, sql: str) -> str:
