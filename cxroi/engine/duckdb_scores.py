@@ -20,7 +20,10 @@ says which served each input and the query it ran.
 no pass of its own for unpaired quotes; when strict mode refuses the file (a row with the wrong number of
 fields), or the file's last lines look ragged (a report footer), the quotes are checked and the file is
 read padding short rows. Not yet like the reader then: rows with the wrong number of fields are not
-counted as skipped (DuckDB pads short rows and folds long ones; the reader skips both and says so).
+counted as skipped (DuckDB pads short rows and folds long ones; the reader skips both and says so). Report
+footers are the reader's: full rows matching ``_FOOTER_ROW``; once short rows are padded, also rows
+starting with a short-row marker, so a full row starting with ``salesforce.com`` is left out there while
+the reader keeps it.
 """
 
 from __future__ import annotations
