@@ -15,12 +15,12 @@ TS = pa.timestamp("us")
 US_PER_DAY = 86_400_000_000
 # Dates before 1900 are placeholders for "no date" (.NET's 0001-01-01, Excel's day 0), never a survey
 # answer or a CRM event: they count as unreadable, so they are reported, not put in period 0001-01.
-EARLIEST = pa.scalar(datetime(1900, 1, 1), TS)
+EARLIEST = datetime(1900, 1, 1)
 
 
 def without_placeholders(stamps: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Timestamps with the dates before 1900 (placeholders) made null, and the mask of those."""
-    early = pc.fill_null(pc.less(stamps, EARLIEST), False)
+    early = pc.fill_null(pc.less(stamps, pa.scalar(EARLIEST, TS)), False)
     if not pc.any(early).as_py():
         return stamps, np.zeros(len(stamps), dtype=bool)
     return pc.if_else(early, pa.scalar(None, TS), stamps), np.asarray(early.to_numpy(zero_copy_only=False), dtype=bool)

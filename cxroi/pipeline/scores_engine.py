@@ -29,6 +29,7 @@ from cxroi.metrics.answers import INVALID
 from cxroi.metrics.periods import period_keys
 from cxroi.pipeline.common import BLANK_LABEL
 from cxroi.pipeline.group_counts import GroupCounts
+from cxroi.preload import preload
 
 
 def reduce_source(
@@ -135,6 +136,8 @@ def _fill(duck: DuckScores, request: Any, resolved: dict[str, str], acc: Any) ->
             m: expected_texts(cfg.scale[0], cfg.scale[1], cfg.labels, duck.source.sample_values(resolved[m]))
             for m, cfg in metrics.items()
         }
+    # pandas (pulled in by pyarrow's first to_numpy) and SciPy (CES t quantiles) load while DuckDB runs
+    preload("pandas", *(["scipy.special"] if "ces" in metrics else []))
     rows, reduced = duck.reduce(list(metrics), segments, request.period, vocab)
     acc.rows = rows
     until_applies = request.until is not None and "date" in resolved
